@@ -1,0 +1,335 @@
+"""The catalog as data: areas of both 纲要 versions and record types with their fields, from data/*.toml.
+
+Loading checks everything a later step relies on, so a broken catalog stops the app with a message
+naming the file and the key instead of a traceback three screens later.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from fazhi.errors import CatalogError
+from fazhi.settings import DATA_DIR
+
+FIELD_KINDS = {
+    "integer": "整数",
+    "decimal": "小数",
+    "percent": "百分比",
+    "yesno": "是/否",
+    "text": "文字",
+}
+NUMERIC_KINDS = {"integer", "decimal", "percent", "yesno"}
+_DEFAULT_MAX = {"integer": 1_000_000, "decimal": 1_000_000_000, "percent": 100, "yesno": 1}
+
+
+@dataclass(frozen=True)
+class Area:
+    """One area of work in one 纲要 version."""
+
+    code: str
+    name: str
+    short: str
+    outline: str
+    order: int
+    practice: bool = False
+
+
+@dataclass(frozen=True)
+class Outline:
+    """A 纲要 version and the report years it applies to."""
+
+    code: str
+    name: str
+    first_year: int
+    last_year: int
+    areas: tuple[Area, ...]
+
+    def area(self, code: str) -> Area:
+        """The area with this code in this outline."""
+        for area in self.areas:
+            if area.code == code:
+                return area
+        raise KeyError(code)
+
+
+@dataclass(frozen=True)
+class Field:
+    """One value recorded with a record type, e.g. 发放宣传资料 (份, integer)."""
+
+    code: str
+    label: str
+    unit: str
+    kind: str
+    required: bool = False
+    min: float | None = None
+    max: float | None = None
+    max_length: int = 200
+    default: float | None = None
+    help: str = ""
+
+    @property
+    def numeric(self) -> bool:
+        """True when the value is stored as a number (yes/no as 1/0)."""
+        return self.kind in NUMERIC_KINDS
+
+    @property
+    def caption(self) -> str:
+        """Label with the unit, e.g. '发放宣传资料（份）'."""
+        return f"{self.label}（{self.unit}）" if self.unit else self.label
+
+
+@dataclass(frozen=True)
+class Check:
+    """A cross-field rule: `field` may not exceed `at_most` (实参学 ≤ 应参学)."""
+
+    field: str
+    at_most: str
+
+
+@dataclass(frozen=True)
+class RecordType:
+    """A kind of work that is recorded, with its fields and its area in each outline."""
+
+    code: str
+    name: str
+    group: str
+    description: str
+    areas: dict[str, str]
+    fields: tuple[Field, ...]
+    checks: tuple[Check, ...] = ()
+
+    def field(self, code: str) -> Field:
+        """The field with this code."""
+        for item in self.fields:
+            if item.code == code:
+                return item
+        raise KeyError(code)
+
+
+@dataclass(frozen=True)
+class Catalog:
+    """Everything loaded from data/*.toml."""
+
+    outlines: tuple[Outline, ...]
+    record_types: dict[str, RecordType]
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def outline_for(self, year: int) -> Outline:
+        """The 纲要 version that applies to a report year."""
+        for outline in self.outlines:
+            if outline.first_year <= year <= outline.last_year:
+                return outline
+        return self.outlines[-1]
+
+    def area_of(self, type_code: str, year: int) -> Area:
+        """The area a record type falls under in that year's 纲要."""
+        outline = self.outline_for(year)
+        return outline.area(self.record_types[type_code].areas[outline.code])
+
+    def type(self, code: str) -> RecordType:
+        """The record type with this code."""
+        return self.record_types[code]
+
+    def groups(self) -> dict[str, list[RecordType]]:
+        """Record types by their UI group, in file order."""
+        grouped: dict[str, list[RecordType]] = {}
+        for record_type in self.record_types.values():
+            grouped.setdefault(record_type.group, []).append(record_type)
+        return grouped
+
+    def field_captions(self) -> dict[str, str]:
+        """Caption of each field code used by any type (same code means same meaning and unit)."""
+        captions: dict[str, str] = {}
+        for record_type in self.record_types.values():
+            for item in record_type.fields:
+                captions.setdefault(item.code, item.caption)
+        return captions
+
+
+def _read(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except FileNotFoundError as error:
+        raise CatalogError(f"找不到目录文件 {path}。") from error
+    except tomllib.TOMLDecodeError as error:
+        raise CatalogError(f"目录文件 {path} 格式有误：{error}") from error
+    except OSError as error:
+        raise CatalogError(f"无法读取目录文件 {path}：{error}") from error
+
+
+class _Reader:
+    """Typed access to one TOML table that names the file and key on any mistake."""
+
+    def __init__(self, path: Path, where: str, table: Any) -> None:
+        if not isinstance(table, dict):
+            raise CatalogError(f"{path.name}：{where} 应为表（table）。")
+        self.path, self.where, self.table = path, where, table
+
+    def fail(self, key: str, problem: str) -> CatalogError:
+        return CatalogError(f"目录文件 {self.path.name}：{self.where} 的 {key} {problem}")
+
+    def get(self, key: str, kind: type | tuple[type, ...], default: Any = ...) -> Any:
+        if key not in self.table:
+            if default is ...:
+                raise self.fail(key, "缺失。")
+            return default
+        value = self.table[key]
+        if isinstance(value, bool) and kind in (int, float, (int, float)):
+            raise self.fail(key, f"应为数字，实际为 {value!r}。")
+        if not isinstance(value, kind):
+            raise self.fail(key, f"类型不对：{value!r}。")
+        return value
+
+    def text(self, key: str, default: Any = ...) -> str:
+        value = self.get(key, str, default)
+        if default is ... and not str(value).strip():
+            raise self.fail(key, "不能为空。")
+        return value
+
+
+def _load_outlines(path: Path) -> tuple[Outline, ...]:
+    data = _read(path)
+    raw = data.get("outlines")
+    if not isinstance(raw, list) or not raw:
+        raise CatalogError(f"目录文件 {path.name}：缺少 [[outlines]]。")
+    outlines = []
+    for number, item in enumerate(raw, 1):
+        reader = _Reader(path, f"第{number}个 [[outlines]]", item)
+        code = reader.text("code")
+        areas = []
+        raw_areas = reader.get("areas", list)
+        for order, area_item in enumerate(raw_areas, 1):
+            area_reader = _Reader(path, f"纲要 {code} 的第{order}个领域", area_item)
+            areas.append(
+                Area(
+                    code=area_reader.text("code"),
+                    name=area_reader.text("name"),
+                    short=area_reader.text("short"),
+                    outline=code,
+                    order=order,
+                    practice=area_reader.get("practice", bool, False),
+                )
+            )
+        codes = [a.code for a in areas]
+        if len(set(codes)) != len(codes):
+            raise reader.fail("areas", "中有重复的领域 code。")
+        outlines.append(
+            Outline(
+                code=code,
+                name=reader.text("name"),
+                first_year=reader.get("first_year", int),
+                last_year=reader.get("last_year", int),
+                areas=tuple(areas),
+            )
+        )
+    if len({o.code for o in outlines}) != len(outlines):
+        raise CatalogError(f"目录文件 {path.name}：纲要 code 重复。")
+    return tuple(sorted(outlines, key=lambda o: o.first_year))
+
+
+def _load_field(path: Path, type_code: str, item: Any) -> Field:
+    reader = _Reader(path, f"类型 {type_code} 的字段", item)
+    code = reader.text("code")
+    reader.where = f"类型 {type_code} 的字段 {code}"
+    kind = reader.text("kind")
+    if kind not in FIELD_KINDS:
+        raise reader.fail("kind", f"应为 {'/'.join(FIELD_KINDS)} 之一，实际为 {kind!r}。")
+    number = (int, float)
+    low = reader.get("min", number, 0 if kind in NUMERIC_KINDS else None)
+    high = reader.get("max", number, _DEFAULT_MAX.get(kind))
+    if kind == "percent":
+        low, high = max(low or 0, 0), min(high if high is not None else 100, 100)
+    if kind == "yesno":
+        low, high = 0, 1
+    if low is not None and high is not None and low > high:
+        raise reader.fail("min", f"({low}) 大于 max ({high})。")
+    default = reader.get("default", number, None)
+    if default is not None and ((low is not None and default < low) or (high is not None and default > high)):
+        raise reader.fail("default", f"({default}) 超出允许范围。")
+    return Field(
+        code=code,
+        label=reader.text("label"),
+        unit=reader.get("unit", str, ""),
+        kind=kind,
+        required=reader.get("required", bool, False),
+        min=low,
+        max=high,
+        max_length=reader.get("max_length", int, 200),
+        default=default,
+        help=reader.get("help", str, ""),
+    )
+
+
+def _load_record_types(path: Path, outlines: tuple[Outline, ...]) -> dict[str, RecordType]:
+    data = _read(path)
+    raw = data.get("types")
+    if not isinstance(raw, list) or not raw:
+        raise CatalogError(f"目录文件 {path.name}：缺少 [[types]]。")
+    types: dict[str, RecordType] = {}
+    units_by_field: dict[str, tuple[str, str, str]] = {}
+    for number, item in enumerate(raw, 1):
+        reader = _Reader(path, f"第{number}个 [[types]]", item)
+        code = reader.text("code")
+        reader.where = f"类型 {code}"
+        if code in types:
+            raise reader.fail("code", "重复。")
+        fields = tuple(_load_field(path, code, f) for f in reader.get("fields", list, []))
+        field_codes = [f.code for f in fields]
+        if len(set(field_codes)) != len(field_codes):
+            raise reader.fail("fields", "中有重复的字段 code。")
+        for item_field in fields:
+            seen = units_by_field.setdefault(item_field.code, (item_field.unit, item_field.kind, code))
+            if seen[:2] != (item_field.unit, item_field.kind):
+                raise reader.fail(
+                    f"字段 {item_field.code}",
+                    f"的单位或类型与类型 {seen[2]} 中同名字段不一致（同一 code 必须同义，才能跨类型合计）。",
+                )
+        areas = reader.get("areas", dict)
+        for outline in outlines:
+            area_code = areas.get(outline.code)
+            if area_code is None:
+                raise reader.fail("areas", f"缺少纲要 {outline.code} 对应的领域。")
+            if area_code not in {a.code for a in outline.areas}:
+                raise reader.fail("areas", f"中的 {area_code!r} 不是纲要 {outline.code} 的领域。")
+        checks = []
+        for check_item in reader.get("checks", list, []):
+            check_reader = _Reader(path, f"类型 {code} 的 checks", check_item)
+            check = Check(field=check_reader.text("field"), at_most=check_reader.text("at_most"))
+            for ref in (check.field, check.at_most):
+                if ref not in field_codes:
+                    raise check_reader.fail(ref, "不是该类型的字段。")
+            checks.append(check)
+        types[code] = RecordType(
+            code=code,
+            name=reader.text("name"),
+            group=reader.text("group"),
+            description=reader.get("description", str, ""),
+            areas=dict(areas),
+            fields=fields,
+            checks=tuple(checks),
+        )
+    return types
+
+
+@lru_cache(maxsize=8)
+def _load(data_dir: Path, stamp: tuple[float, ...]) -> Catalog:
+    outlines = _load_outlines(data_dir / "areas.toml")
+    record_types = _load_record_types(data_dir / "record_types.toml", outlines)
+    return Catalog(outlines=outlines, record_types=record_types)
+
+
+def load_catalog(data_dir: Path | None = None) -> Catalog:
+    """The catalog from `data_dir` (default data/), reloaded when a file changes."""
+    folder = Path(data_dir or DATA_DIR)
+    stamp = tuple(
+        (folder / name).stat().st_mtime if (folder / name).exists() else 0.0 for name in CATALOG_FILES
+    )
+    return _load(folder, stamp)
+
+
+CATALOG_FILES = ("areas.toml", "record_types.toml")

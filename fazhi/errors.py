@@ -1,0 +1,74 @@
+"""Named errors raised in fazhi/; each carries a Chinese message a user can act on."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+
+class FazhiError(Exception):
+    """Base of every error meant for a user: `str(error)` is the Chinese message."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class DatabaseBusy(FazhiError):
+    """Another process holds the DuckDB file."""
+
+
+class DatabaseError(FazhiError):
+    """The database file cannot be opened or migrated."""
+
+
+class CatalogError(FazhiError):
+    """A catalog TOML file is missing, unreadable or inconsistent."""
+
+
+class NotFound(FazhiError):
+    """The unit, record or user asked for does not exist (or is not visible)."""
+
+
+class PermissionDenied(FazhiError):
+    """The acting user may not do this to this unit."""
+
+
+class YearLocked(FazhiError):
+    """The unit's year is locked (封账); every write is refused."""
+
+
+class AuthError(FazhiError):
+    """Login refused: wrong password, locked or disabled account, weak password."""
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with an input: which field (code, or '' for the whole) and why, in Chinese."""
+
+    field: str
+    message: str
+    row: int | None = None  # 1-based row in an imported file, when there is one
+
+
+class InvalidInput(FazhiError):
+    """Input refused; `problems` names each field and reason."""
+
+    def __init__(self, problems: list[Problem], message: str | None = None) -> None:
+        self.problems = list(problems)
+        text = message or "；".join(p.message for p in self.problems[:5])
+        if len(self.problems) > 5:
+            text += f"……（共{len(self.problems)}处问题）"
+        super().__init__(text)
+
+
+class InvalidRecord(InvalidInput):
+    """A record failed validation."""
+
+
+class RecordConflict(FazhiError):
+    """Someone else saved the record after it was opened; `current` is their version."""
+
+    def __init__(self, current: Any) -> None:
+        super().__init__("该记录已被他人修改，您的修改未保存。请对照下方两个版本后重新编辑。")
+        self.current = current

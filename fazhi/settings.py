@@ -1,0 +1,49 @@
+"""Where things live and the few numbers an office may change; read at call time, never at import."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+DATA_DIR = PROJECT_DIR / "data"
+STREAMLIT_CONFIG = PROJECT_DIR / ".streamlit" / "config.toml"
+
+
+def db_path() -> Path:
+    """The DuckDB file: $FAZHI_DB, else data/fazhi.duckdb."""
+    return Path(os.environ.get("FAZHI_DB") or DATA_DIR / "fazhi.duckdb").expanduser().resolve()
+
+
+def files_dir(database: Path | None = None) -> Path:
+    """The folder beside the database that holds attachments and backups."""
+    return (database or db_path()).parent
+
+
+def _env_number(name: str, default: float) -> float:
+    raw = os.environ.get(name, "").strip()
+    try:
+        value = float(raw) if raw else default
+    except ValueError:
+        value = default
+    return value if value > 0 else default
+
+
+def idle_timeout_minutes() -> float:
+    """Minutes without activity before a browser session is logged out ($FAZHI_IDLE_MINUTES, 480)."""
+    return _env_number("FAZHI_IDLE_MINUTES", 8 * 60)
+
+
+def backup_keep_days() -> int:
+    """Days an automatic daily backup is kept ($FAZHI_BACKUP_KEEP_DAYS, 30)."""
+    return int(_env_number("FAZHI_BACKUP_KEEP_DAYS", 30))
+
+
+def max_upload_mb() -> int:
+    """Upload limit per file in MB: Streamlit's server.maxUploadSize, so both always agree (10)."""
+    try:
+        with STREAMLIT_CONFIG.open("rb") as handle:
+            return int(tomllib.load(handle).get("server", {}).get("maxUploadSize", 10))
+    except (OSError, tomllib.TOMLDecodeError, TypeError, ValueError):
+        return 10

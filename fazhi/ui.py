@@ -1,0 +1,231 @@
+"""Streamlit glue, the one module of fazhi/ that imports streamlit: the cached connection, the login
+gate, the shared year/unit picker and the way errors are shown.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date
+
+import streamlit as st
+
+from fazhi import auth, locks, navigation, records, units
+from fazhi.catalog import Catalog, load_catalog
+from fazhi.db import Database, connect
+from fazhi.errors import FazhiError, InvalidInput
+from fazhi.settings import db_path, idle_timeout_minutes
+
+USER_KEY = "fazhi_user_id"
+SEEN_KEY = "fazhi_last_seen"
+YEAR_KEY = "fazhi_year"
+UNIT_KEY = "fazhi_unit_id"
+NOTICE_KEY = "fazhi_notice"
+PENDING_KEY = "fazhi_pending_choice"
+UNIT_WIDGET = "unit_picker"
+YEAR_WIDGET = "year_picker"
+
+
+@st.cache_resource(show_spinner=False)
+def _open(path: str) -> Database:
+    return connect(path)
+
+
+def database() -> Database:
+    """The process's connection to the database at $FAZHI_DB (read now, so each path has its own)."""
+    try:
+        return _open(str(db_path()))
+    except FazhiError as error:
+        st.error(error.message, icon=":material/database:")
+        st.stop()
+        raise  # unreachable: st.stop() raises
+
+
+def catalog() -> Catalog:
+    """The catalog, or a stop with the file and key that are wrong."""
+    try:
+        return load_catalog()
+    except FazhiError as error:
+        st.error(f"目录文件有误，程序无法启动：{error.message}", icon=":material/error:")
+        st.stop()
+        raise
+
+
+def show_error(error: FazhiError) -> None:
+    """A Chinese error box; for invalid input, one line per problem."""
+    if isinstance(error, InvalidInput) and len(error.problems) > 1:
+        lines = "\n".join(
+            f"- {'第' + str(p.row) + '行：' if p.row else ''}{p.message}" for p in error.problems[:50]
+        )
+        more = f"\n- ……另有{len(error.problems) - 50}处" if len(error.problems) > 50 else ""
+        st.error(f"有{len(error.problems)}处需要修改：\n{lines}{more}", icon=":material/error:")
+    else:
+        st.error(error.message, icon=":material/error:")
+
+
+@contextmanager
+def guard() -> Iterator[None]:
+    """Run an action; a FazhiError becomes a Chinese error box instead of a traceback."""
+    try:
+        yield
+    except FazhiError as error:
+        show_error(error)
+
+
+def flash(message: str) -> None:
+    """A success message shown once on the next run (survives st.rerun)."""
+    st.session_state[NOTICE_KEY] = message
+
+
+def show_flash() -> None:
+    """Show and clear the message left by `flash`."""
+    message = st.session_state.pop(NOTICE_KEY, None)
+    if message:
+        st.success(message, icon=":material/check_circle:")
+
+
+def log_in(user: auth.User) -> None:
+    """Start a browser session for this user."""
+    st.session_state[USER_KEY] = user.id
+    st.session_state[SEEN_KEY] = time.time()
+
+
+def log_out() -> None:
+    """End the browser session (the data stays; only this browser forgets the login)."""
+    for key in (USER_KEY, SEEN_KEY, YEAR_KEY, UNIT_KEY):
+        st.session_state.pop(key, None)
+
+
+def current_user(db: Database) -> auth.User | None:
+    """The logged-in user, or None; logs out after the idle timeout or when the account was disabled."""
+    user_id = st.session_state.get(USER_KEY)
+    if user_id is None:
+        return None
+    last_seen = st.session_state.get(SEEN_KEY, 0.0)
+    if time.time() - last_seen > idle_timeout_minutes() * 60:
+        log_out()
+        st.info("长时间未操作，已自动退出，请重新登录。", icon=":material/schedule:")
+        return None
+    user = auth.load_user(db, user_id)
+    if user is None:
+        log_out()
+        return None
+    st.session_state[SEEN_KEY] = time.time()
+    return user
+
+
+def require_user() -> auth.User:
+    """The logged-in user for a page; an anonymous visitor sees only a prompt to log in."""
+    user = current_user(database())
+    if user is None:
+        st.warning("请先登录。", icon=":material/lock:")
+        st.stop()
+    return user  # type: ignore[return-value]
+
+
+def navigation_pages(db: Database, user: auth.User | None) -> list[st.Page] | dict[str, list[st.Page]]:
+    """What st.navigation shows: 初始化 on a new installation, 登录 when anonymous, else the role's pages."""
+    if user is None:
+        spec = navigation.SETUP if auth.user_count(db) == 0 else navigation.LOGIN
+        return [st.Page(spec.path, title=spec.title, url_path=spec.url_path, icon=spec.icon, default=True)]
+    sections: dict[str, list[st.Page]] = {}
+    for number, spec in enumerate(navigation.pages_for(user.role)):
+        page = st.Page(
+            spec.path, title=spec.title, url_path=spec.url_path, icon=spec.icon, default=number == 0
+        )
+        sections.setdefault(spec.section, []).append(page)
+    return sections
+
+
+def sidebar(db: Database, user: auth.User) -> None:
+    """Who is logged in, the year and unit everyone works on, and 退出."""
+    with st.sidebar:
+        st.caption(f"{user.display_name}（{user.role_label}） · {user.unit_name}")
+        unit_and_year_picker(db, user)
+        if st.button("退出登录", key="logout", icon=":material/logout:"):
+            log_out()
+            st.rerun()
+
+
+def choose(unit_id: int | None = None, year: int | None = None) -> None:
+    """Switch the sidebar to this unit and/or year from the next run on (e.g. after loading the demo)."""
+    st.session_state[PENDING_KEY] = (unit_id, year)
+
+
+def _keep(widget_key: str, state_key: str) -> None:
+    st.session_state[state_key] = st.session_state[widget_key]
+
+
+def unit_and_year_picker(db: Database, user: auth.User) -> None:
+    """Sidebar selectors for the unit (own unit and below) and the year, shared by every page.
+
+    The choice lives in plain session keys (UNIT_KEY, YEAR_KEY) that survive page switches; the widgets
+    are set from them on every run and copy changes back.
+    """
+    pending_unit, pending_year = st.session_state.pop(PENDING_KEY, (None, None))
+    if pending_unit is not None:
+        st.session_state[UNIT_KEY] = pending_unit
+    if pending_year is not None:
+        st.session_state[YEAR_KEY] = pending_year
+    visible = units.visible_units(db, user)
+    if not visible:
+        st.warning("您的账号没有可查看的单位。")
+        return
+    by_id = {u.id: u for u in visible}
+    depth = {u.id: u.path.count("/") - 2 for u in visible}
+    if st.session_state.get(UNIT_KEY) not in by_id:
+        st.session_state[UNIT_KEY] = _default_unit(visible).id
+    st.session_state[UNIT_WIDGET] = st.session_state[UNIT_KEY]
+    st.selectbox(
+        "单位",
+        list(by_id),
+        format_func=lambda i: "　" * (depth[i] - depth[visible[0].id]) + by_id[i].name,
+        key=UNIT_WIDGET,
+        on_change=_keep,
+        args=(UNIT_WIDGET, UNIT_KEY),
+        help="选择乡镇时包含其下各村（社区）；选择区县时包含全部乡镇。",
+    )
+    years = sorted(set(records.years_with_records(db, user)) | {date.today().year}, reverse=True)
+    if st.session_state.get(YEAR_KEY) not in years:
+        st.session_state[YEAR_KEY] = years[0]
+    st.session_state[YEAR_WIDGET] = st.session_state[YEAR_KEY]
+    st.selectbox(
+        "年度",
+        years,
+        key=YEAR_WIDGET,
+        on_change=_keep,
+        args=(YEAR_WIDGET, YEAR_KEY),
+        format_func=lambda y: f"{y}年",
+    )
+
+
+def _default_unit(visible: list[units.Unit]) -> units.Unit:
+    """The user's own unit, except a 区县 with exactly one 乡镇 (the usual township install) opens on it."""
+    top = visible[0]
+    below = [u for u in visible if u.parent_id == top.id]
+    if top.level == "county" and len(below) == 1:
+        return below[0]
+    return top
+
+
+def selected_unit(db: Database, user: auth.User) -> units.Unit:
+    """The unit chosen in the sidebar (the user's own unit by default)."""
+    unit_id = st.session_state.get(UNIT_KEY)
+    visible = {u.id: u for u in units.visible_units(db, user)}
+    if unit_id not in visible:
+        return _default_unit(list(visible.values()))
+    return visible[unit_id]
+
+
+def selected_year() -> int:
+    """The year chosen in the sidebar (this year by default)."""
+    return int(st.session_state.get(YEAR_KEY) or date.today().year)
+
+
+def lock_banner(db: Database, unit: units.Unit, year: int) -> bool:
+    """Show the 封账 state of the year on the page; True when locked."""
+    state = locks.lock_state(db, unit, year)
+    if state:
+        st.info(state, icon=":material/lock:")
+    return state is not None

@@ -1,0 +1,72 @@
+"""Shared fixtures: a fresh database, the demo database, and users of each role."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from fazhi import auth, db, sample
+from fazhi.catalog import Catalog, load_catalog
+from fazhi.units import find_unit
+
+PASSWORD = "correct-horse-42"
+_names = itertools.count(1)
+
+
+@pytest.fixture(scope="session")
+def catalog() -> Catalog:
+    return load_catalog()
+
+
+@pytest.fixture
+def db_file(tmp_path: Path) -> Path:
+    return tmp_path / "fazhi.duckdb"
+
+
+@pytest.fixture
+def database(db_file: Path) -> Iterator[db.Database]:
+    database = db.connect(db_file)
+    yield database
+    database.close()
+
+
+@pytest.fixture
+def demo(database: db.Database, catalog: Catalog) -> db.Database:
+    """A database holding the 燕山乡 demo (万州区 → 燕山乡 → 4 村/社区, 2019 and 2020)."""
+    sample.load_demo(database, catalog)
+    return database
+
+
+@pytest.fixture
+def system() -> auth.User:
+    return auth.system_user("测试")
+
+
+def make_user(database: db.Database, unit_name: str, role: str) -> auth.User:
+    """An account of `role` for the named unit, with the shared test password."""
+    unit = find_unit(database, unit_name)
+    return auth.create_user(
+        database,
+        auth.system_user("测试"),
+        f"user{next(_names)}",
+        PASSWORD,
+        role,
+        unit.id,
+        f"{unit_name}{role}",
+    )
+
+
+@pytest.fixture
+def users(demo: db.Database) -> dict[str, auth.User]:
+    """Users of the demo: county admin, township admin/editor/viewer, village editor."""
+    return {
+        "county_admin": make_user(demo, "万州区", "admin"),
+        "admin": make_user(demo, "燕山乡", "admin"),
+        "editor": make_user(demo, "燕山乡", "editor"),
+        "viewer": make_user(demo, "燕山乡", "viewer"),
+        "village_editor": make_user(demo, "示例一村", "editor"),
+        "other_village_editor": make_user(demo, "示例二村", "editor"),
+    }

@@ -1,0 +1,57 @@
+"""python -m fazhi: init, demo, check, and the message when the app holds the database."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from fazhi import db
+from fazhi.__main__ import main
+from fazhi.settings import PROJECT_DIR
+
+
+def test_init_then_demo(tmp_path: Path, capsys) -> None:
+    path = tmp_path / "cli.duckdb"
+    assert main(["init", "--db", str(path)]) == 0
+    assert "已建立或升级：0001_initial" in capsys.readouterr().out
+    assert main(["init", "--db", str(path)]) == 0
+    assert "已是最新结构" in capsys.readouterr().out
+    assert main(["demo", "--db", str(path)]) == 0
+    assert "燕山乡（2019、2020年）共 89 条记录" in capsys.readouterr().out
+    assert main(["demo", "--db", str(path)]) == 2
+    assert (
+        capsys.readouterr().err
+        == "错误：数据库中已有记录，为避免与真实数据混在一起，只能在空数据库中加载示例数据。\n"
+    )
+
+
+def test_check(capsys) -> None:
+    assert main(["check"]) == 0
+    assert capsys.readouterr().out.startswith("目录检查通过：2 版纲要，")
+
+
+def test_env_var_chooses_the_database(tmp_path: Path, monkeypatch, capsys) -> None:
+    path = tmp_path / "from-env.duckdb"
+    monkeypatch.setenv("FAZHI_DB", str(path))
+    assert main(["init"]) == 0
+    assert str(path) in capsys.readouterr().out
+
+
+def test_cli_while_another_process_holds_the_file(tmp_path: Path) -> None:
+    """The database is open in this process (as the app would hold it): the CLI explains, no traceback."""
+    path = tmp_path / "held.duckdb"
+    holder = db.connect(path)
+    try:
+        result = subprocess.run(
+            [sys.executable, "-m", "fazhi", "demo", "--db", str(path)],
+            capture_output=True,
+            text=True,
+            cwd=PROJECT_DIR,
+            timeout=60,
+        )
+    finally:
+        holder.close()
+    assert result.returncode == 2
+    assert "正被另一个程序打开" in result.stderr
+    assert "Traceback" not in result.stderr
