@@ -16,9 +16,14 @@ def db_path() -> Path:
     return Path(os.environ.get("FAZHI_DB") or DATA_DIR / "fazhi.duckdb").expanduser().resolve()
 
 
-def files_dir(database: Path | None = None) -> Path:
-    """The folder beside the database that holds attachments and backups."""
-    return (database or db_path()).parent
+def attachments_dir(database: Path | None = None) -> Path:
+    """Evidence files beside the database: <folder>/attachments/<sha256[:2]>/<sha256> (data/attachments/)."""
+    return (database or db_path()).parent / "attachments"
+
+
+def backups_dir(database: Path | None = None) -> Path:
+    """Automatic daily backups beside the database (data/backups/)."""
+    return (database or db_path()).parent / "backups"
 
 
 def _env_number(name: str, default: float) -> float:
