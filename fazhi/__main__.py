@@ -49,15 +49,79 @@ def cmd_check(args: argparse.Namespace) -> int:
     catalog = load_catalog()
     fields = sum(len(t.fields) for t in catalog.record_types.values())
     print(
-        f"目录检查通过：{len(catalog.outlines)} 版纲要，{len(catalog.record_types)} 种记录类型，{fields} 个字段。"
+        f"目录检查通过：{len(catalog.outlines)} 版纲要，{len(catalog.record_types)} 种记录类型，"
+        f"{fields} 个字段，{len(catalog.indicators)} 项指标。"
     )
+    return 0
+
+
+def _unit_and_year(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--unit", required=True, help="单位名称，如 燕山乡（包含其下各村/社区）")
+    parser.add_argument("--year", type=int, required=True, help="年度，如 2020")
+
+
+def _indicator_arguments(parser: argparse.ArgumentParser) -> None:
+    _unit_and_year(parser)
+    parser.add_argument("--json", action="store_true", help="以 JSON 输出（便于其他程序读取）")
+
+
+def _plain(value: object) -> object:
+    return None if isinstance(value, float) and value != value else value
+
+
+def cmd_indicators(args: argparse.Namespace) -> int:
+    """Print every indicator of a unit and year with target, completion and last year's value."""
+    import json
+
+    from fazhi.auth import system_user
+    from fazhi.indicators import indicator_table
+    from fazhi.units import find_unit
+
+    catalog = load_catalog()
+    with _open(args) as database:
+        unit = find_unit(database, args.unit)
+        table = indicator_table(database, system_user(), catalog, unit, args.year)
+    if args.json:
+        columns = [
+            "code",
+            "name",
+            "unit",
+            "area",
+            "value",
+            "target",
+            "completion",
+            "previous",
+            "change_pct",
+            "status",
+        ]
+        rows = [{k: _plain(v) for k, v in row.items()} for row in table[columns].to_dict("records")]
+        print(
+            json.dumps(
+                {"unit": unit.name, "year": args.year, "indicators": rows}, ensure_ascii=False, indent=2
+            )
+        )
+        return 0
+    print(f"{unit.name} {args.year}年 指标完成情况（{len(table)} 项）")
+    print("指标\t数值\t目标\t完成\t上年\t较上年\t状态")
+    for row in table.itertuples():
+        completion = "—" if _plain(row.completion) is None else f"{row.completion:.0f}%"
+        change = "—" if _plain(row.change_pct) is None else f"{row.change_pct:+.1f}%"
+        print(
+            f"{row.name}\t{row.value_text}\t{row.target_text}\t{completion}\t{row.previous_text}\t{change}\t{row.status}"
+        )
     return 0
 
 
 COMMANDS: dict[str, tuple[str, Callable[[argparse.Namespace], int]]] = {
     "init": ("建立或升级数据库", cmd_init),
     "demo": ("加载燕山乡示例数据（只能加载到空数据库）", cmd_demo),
-    "check": ("检查目录文件（记录类型、领域）是否正确", cmd_check),
+    "check": ("检查目录文件（记录类型、领域、指标）是否正确", cmd_check),
+    "indicators": ("列出某单位某年度全部指标的数值、目标、完成率和上年数", cmd_indicators),
+}
+
+# Extra options of a command beyond --db.
+ARGUMENTS: dict[str, Callable[[argparse.ArgumentParser], None]] = {
+    "indicators": _indicator_arguments,
 }
 
 
@@ -70,6 +134,8 @@ def build_parser() -> argparse.ArgumentParser:
         command.add_argument(
             "--db", type=Path, default=None, help=f"数据库文件（默认 $FAZHI_DB 或 {db_path()}）"
         )
+        if name in ARGUMENTS:
+            ARGUMENTS[name](command)
     return parser
 
 

@@ -6,6 +6,7 @@ naming the file and the key instead of a traceback three screens later.
 
 from __future__ import annotations
 
+import re
 import tomllib
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -23,6 +24,26 @@ FIELD_KINDS = {
     "text": "文字",
 }
 NUMERIC_KINDS = {"integer", "decimal", "percent", "yesno"}
+INDICATOR_KINDS = {
+    "count": "记录条数",
+    "sum": "字段合计",
+    "distinct_days": "活动天数",
+    "distinct_places": "地点数",
+    "distinct_quarters": "季度数",
+    "ratio": "比率",
+    "latest": "最近一次的值",
+    "zero": "应为零",
+    "yesno": "是/否",
+}
+MEASURE_KINDS = {"count", "sum", "distinct_days", "distinct_places", "distinct_quarters", "latest"}
+DIRECTIONS = {
+    "up": "越多越好",
+    "down": "越少越好",
+    "zero": "必须为零",
+    "yes": "必须为“是”",
+    "neutral": "仅统计",
+}
+_CODE = re.compile(r"^[a-z][a-z0-9_]*$")
 _DEFAULT_MAX = {"integer": 1_000_000, "decimal": 1_000_000_000, "percent": 100, "yesno": 1}
 
 
@@ -111,12 +132,63 @@ class RecordType:
 
 
 @dataclass(frozen=True)
+class Measure:
+    """What to compute over records of `types`: a count, a field's sum, distinct days/places/quarters, or
+    the latest value; `where` limits records to those whose yes/no field is 是."""
+
+    kind: str
+    types: tuple[str, ...]
+    field: str | None = None
+    where: str | None = None
+
+
+@dataclass(frozen=True)
+class Indicator:
+    """One indicator: how it is computed, its unit, direction, default target and 口径说明."""
+
+    code: str
+    name: str
+    unit: str
+    kind: str
+    direction: str
+    target: float | None
+    definition: str
+    areas: dict[str, str]
+    measure: Measure | None = None
+    numerator: Measure | None = None
+    denominator: Measure | None = None
+    factor: float = 100.0
+
+    @property
+    def cumulative(self) -> bool:
+        """True when the value grows through the year (counts and sums), so progress is judged pro rata."""
+        return self.kind in {"count", "sum", "distinct_days", "distinct_places", "distinct_quarters"}
+
+    def measures(self) -> tuple[Measure, ...]:
+        """The measures this indicator needs (one, or numerator and denominator)."""
+        return tuple(m for m in (self.measure, self.numerator, self.denominator) if m is not None)
+
+
+@dataclass(frozen=True)
 class Catalog:
     """Everything loaded from data/*.toml."""
 
     outlines: tuple[Outline, ...]
     record_types: dict[str, RecordType]
+    indicators: tuple[Indicator, ...] = ()
     extra: dict[str, Any] = field(default_factory=dict)
+
+    def indicator(self, code: str) -> Indicator:
+        """The indicator with this code."""
+        for item in self.indicators:
+            if item.code == code:
+                return item
+        raise KeyError(code)
+
+    def indicator_area(self, indicator: Indicator, year: int) -> Area:
+        """The area an indicator falls under in that year's 纲要."""
+        outline = self.outline_for(year)
+        return outline.area(indicator.areas[outline.code])
 
     def outline_for(self, year: int) -> Outline:
         """The 纲要 version that applies to a report year."""
@@ -236,6 +308,8 @@ def _load_field(path: Path, type_code: str, item: Any) -> Field:
     reader = _Reader(path, f"类型 {type_code} 的字段", item)
     code = reader.text("code")
     reader.where = f"类型 {type_code} 的字段 {code}"
+    if not _CODE.match(code):
+        raise reader.fail("code", "只能由小写英文字母、数字和下划线组成。")
     kind = reader.text("kind")
     if kind not in FIELD_KINDS:
         raise reader.fail("kind", f"应为 {'/'.join(FIELD_KINDS)} 之一，实际为 {kind!r}。")
@@ -276,6 +350,8 @@ def _load_record_types(path: Path, outlines: tuple[Outline, ...]) -> dict[str, R
         reader = _Reader(path, f"第{number}个 [[types]]", item)
         code = reader.text("code")
         reader.where = f"类型 {code}"
+        if not _CODE.match(code):
+            raise reader.fail("code", "只能由小写英文字母、数字和下划线组成。")
         if code in types:
             raise reader.fail("code", "重复。")
         fields = tuple(_load_field(path, code, f) for f in reader.get("fields", list, []))
@@ -316,11 +392,106 @@ def _load_record_types(path: Path, outlines: tuple[Outline, ...]) -> dict[str, R
     return types
 
 
+def _load_measure(
+    path: Path, where: str, item: Any, kind: str | None, record_types: dict[str, RecordType]
+) -> Measure:
+    reader = _Reader(path, where, item)
+    kind = kind or reader.text("kind")
+    if kind not in MEASURE_KINDS:
+        raise reader.fail("kind", f"应为 {'/'.join(sorted(MEASURE_KINDS))} 之一，实际为 {kind!r}。")
+    types = reader.get("types", list)
+    if not types or not all(isinstance(t, str) for t in types):
+        raise reader.fail("types", "应为非空的记录类型 code 列表。")
+    for code in types:
+        if code not in record_types:
+            raise reader.fail("types", f"中的 {code!r} 不是已定义的记录类型。")
+    field_code = reader.get("field", str, None)
+    condition = reader.get("where", str, None)
+    if kind in ("sum", "latest") and field_code is None:
+        raise reader.fail("field", f"缺失（{kind} 需要指定字段）。")
+    for type_code in types:
+        codes = {f.code: f for f in record_types[type_code].fields}
+        if field_code is not None:
+            if field_code not in codes:
+                raise reader.fail("field", f"{field_code!r} 不是类型 {type_code} 的字段。")
+            if kind == "sum" and not codes[field_code].numeric:
+                raise reader.fail("field", f"{field_code!r} 是文字字段，不能合计。")
+        if condition is not None and (condition not in codes or codes[condition].kind != "yesno"):
+            raise reader.fail("where", f"{condition!r} 不是类型 {type_code} 的“是/否”字段。")
+    return Measure(kind=kind, types=tuple(types), field=field_code, where=condition)
+
+
+def _load_indicators(
+    path: Path, outlines: tuple[Outline, ...], record_types: dict[str, RecordType]
+) -> tuple[Indicator, ...]:
+    data = _read(path)
+    raw = data.get("indicators")
+    if not isinstance(raw, list) or not raw:
+        raise CatalogError(f"目录文件 {path.name}：缺少 [[indicators]]。")
+    indicators: list[Indicator] = []
+    for number, item in enumerate(raw, 1):
+        reader = _Reader(path, f"第{number}个 [[indicators]]", item)
+        code = reader.text("code")
+        reader.where = f"指标 {code}"
+        if not _CODE.match(code):
+            raise reader.fail("code", "只能由小写英文字母、数字和下划线组成。")
+        if any(i.code == code for i in indicators):
+            raise reader.fail("code", "重复。")
+        kind = reader.text("kind")
+        if kind not in INDICATOR_KINDS:
+            raise reader.fail("kind", f"应为 {'/'.join(INDICATOR_KINDS)} 之一，实际为 {kind!r}。")
+        direction = reader.text("direction")
+        if direction not in DIRECTIONS:
+            raise reader.fail("direction", f"应为 {'/'.join(DIRECTIONS)} 之一，实际为 {direction!r}。")
+        measure = numerator = denominator = None
+        if kind == "ratio":
+            numerator = _load_measure(
+                path, f"指标 {code} 的 numerator", reader.get("numerator", dict), None, record_types
+            )
+            denominator = _load_measure(
+                path, f"指标 {code} 的 denominator", reader.get("denominator", dict), None, record_types
+            )
+        else:
+            measure_kind = {"zero": None, "yesno": "latest"}.get(kind, kind)
+            if kind == "zero":
+                measure_kind = "sum" if "field" in item else "count"
+            measure = _load_measure(path, f"指标 {code}", item, measure_kind, record_types)
+            if kind == "yesno" and record_types[measure.types[0]].field(measure.field or "").kind != "yesno":
+                raise reader.fail("field", "应为“是/否”字段。")
+        first = (measure or numerator).types[0]  # type: ignore[union-attr]
+        areas = dict(record_types[first].areas)
+        areas.update(reader.get("areas", dict, {}))
+        for outline in outlines:
+            if areas.get(outline.code) not in {a.code for a in outline.areas}:
+                raise reader.fail(
+                    "areas", f"中纲要 {outline.code} 的领域 {areas.get(outline.code)!r} 不存在。"
+                )
+        definition = reader.text("definition")
+        indicators.append(
+            Indicator(
+                code=code,
+                name=reader.text("name"),
+                unit=reader.get("unit", str, ""),
+                kind=kind,
+                direction=direction,
+                target=reader.get("target", (int, float), None),
+                definition=definition,
+                areas=areas,
+                measure=measure,
+                numerator=numerator,
+                denominator=denominator,
+                factor=float(reader.get("factor", (int, float), 100)),
+            )
+        )
+    return tuple(indicators)
+
+
 @lru_cache(maxsize=8)
 def _load(data_dir: Path, stamp: tuple[float, ...]) -> Catalog:
     outlines = _load_outlines(data_dir / "areas.toml")
     record_types = _load_record_types(data_dir / "record_types.toml", outlines)
-    return Catalog(outlines=outlines, record_types=record_types)
+    indicators = _load_indicators(data_dir / "indicators.toml", outlines, record_types)
+    return Catalog(outlines=outlines, record_types=record_types, indicators=indicators)
 
 
 def load_catalog(data_dir: Path | None = None) -> Catalog:
@@ -332,4 +503,4 @@ def load_catalog(data_dir: Path | None = None) -> Catalog:
     return _load(folder, stamp)
 
 
-CATALOG_FILES = ("areas.toml", "record_types.toml")
+CATALOG_FILES = ("areas.toml", "record_types.toml", "indicators.toml")
