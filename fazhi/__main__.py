@@ -112,16 +112,39 @@ def cmd_indicators(args: argparse.Namespace) -> int:
     return 0
 
 
+def _bench_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--records", type=int, default=200_000, help="合成记录条数（默认 200000）")
+    parser.add_argument("--units", type=int, default=50, help="单位数（默认 50）")
+    parser.add_argument("--years", type=int, default=5, help="年数（默认 5）")
+    parser.add_argument("--json", action="store_true", help="以 JSON 输出")
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    """Measure speed and memory on a synthetic database in a temporary folder (--db is not touched)."""
+    import json
+
+    from fazhi.bench import format_table, run
+
+    if args.records < 1000 or args.units < 6 or args.years < 2:
+        print("错误：--records 至少 1000，--units 至少 6，--years 至少 2。", file=sys.stderr)
+        return 2
+    result = run(args.records, args.units, args.years)
+    print(json.dumps(result, ensure_ascii=False, indent=2) if args.json else format_table(result))
+    return 0
+
+
 COMMANDS: dict[str, tuple[str, Callable[[argparse.Namespace], int]]] = {
     "init": ("建立或升级数据库", cmd_init),
     "demo": ("加载燕山乡示例数据（只能加载到空数据库）", cmd_demo),
     "check": ("检查目录文件（记录类型、领域、指标）是否正确", cmd_check),
     "indicators": ("列出某单位某年度全部指标的数值、目标、完成率和上年数", cmd_indicators),
+    "bench": ("性能基准：在临时文件夹中生成合成数据并测量速度和内存（不会改动 --db）", cmd_bench),
 }
 
 # Extra options of a command beyond --db.
 ARGUMENTS: dict[str, Callable[[argparse.ArgumentParser], None]] = {
     "indicators": _indicator_arguments,
+    "bench": _bench_arguments,
 }
 
 

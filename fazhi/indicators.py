@@ -35,71 +35,66 @@ def _sql_list(codes: tuple[str, ...]) -> str:
     return ", ".join(f"'{code}'" for code in codes)
 
 
-def _condition(measure: Measure) -> str:
-    condition = f"type_code IN ({_sql_list(measure.types)})"
-    if measure.where:
-        condition += f' AND "f_{measure.where}" = 1'
-    return condition
+_DIRECT = {"distinct_days", "distinct_places", "distinct_quarters", "latest"}
 
 
-def _expression(measure: Measure) -> str:
-    """The aggregate that computes one measure over the wide records table `w`."""
-    cond = _condition(measure)
-    if measure.kind == "count":
-        return f"count(*) FILTER (WHERE {cond})"
-    if measure.kind == "sum":
-        return f'coalesce(sum("f_{measure.field}") FILTER (WHERE {cond}), 0)'
-    if measure.kind == "distinct_days":
-        days = f"list(generate_series(start_on, end_on, INTERVAL 1 DAY)) FILTER (WHERE {cond})"
-        return f"coalesce(len(list_distinct(flatten({days}))), 0)"
-    if measure.kind == "distinct_places":
-        return f"count(DISTINCT nullif(trim(place), '')) FILTER (WHERE {cond})"
-    if measure.kind == "distinct_quarters":
-        return f"count(DISTINCT quarter(start_on)) FILTER (WHERE {cond})"
+def _direct_part(key: str, measure: Measure) -> str:
+    """A SELECT computing one measure that cannot be added up from per-type parts."""
+    types = f"r.type_code IN ({_sql_list(measure.types)})"
     if measure.kind == "latest":
-        return f'arg_max("f_{measure.field}", (start_on, id)) FILTER (WHERE {cond} AND "f_{measure.field}" IS NOT NULL)'
-    raise ValueError(measure.kind)
+        return (
+            f"SELECT r.year, r.bucket, '{key}' AS key, arg_max(v.num_value, (r.start_on, r.id)) AS value"
+            f" FROM r JOIN record_values v ON v.record_id = r.id"
+            f" WHERE {types} AND v.field_code = '{measure.field}' AND v.num_value IS NOT NULL GROUP BY ALL"
+        )
+    expression = {
+        "distinct_days": "len(list_distinct(flatten(list(generate_series(r.start_on, r.end_on, INTERVAL 1 DAY)))))",
+        "distinct_places": "count(DISTINCT nullif(trim(r.place), ''))",
+        "distinct_quarters": "count(DISTINCT quarter(r.start_on))",
+    }[measure.kind]
+    return f"SELECT r.year, r.bucket, '{key}' AS key, {expression} AS value FROM r WHERE {types} GROUP BY ALL"
 
 
 @dataclass(frozen=True)
 class _Plan:
     sql: str
-    measures: tuple[Measure, ...]
-    record_counts: tuple[tuple[str, ...], ...]
+    direct: dict[Measure, str]
 
 
 def _plan(catalog: Catalog, by_child: bool) -> _Plan:
-    measures = tuple(dict.fromkeys(m for i in catalog.indicators for m in i.measures()))
-    type_sets = tuple(dict.fromkeys(tuple(i.measures()[0].types) for i in catalog.indicators))
-    fields = sorted({f for m in measures for f in (m.field, m.where) if f})
-    pivot = ", ".join(f"max(num_value) FILTER (WHERE field_code = '{f}') AS \"f_{f}\"" for f in fields)
-    columns = [f"{_expression(m)} AS m{n}" for n, m in enumerate(measures)]
-    columns += [
-        f"count(*) FILTER (WHERE type_code IN ({_sql_list(t)})) AS n{n}" for n, t in enumerate(type_sets)
-    ]
+    """One query: records per type, field sums per type, and each distinct/latest measure, as long rows."""
+    measures = dict.fromkeys(m for i in catalog.indicators for m in i.measures())
+    direct = {m: f"m{n}" for n, m in enumerate(measures) if m.kind in _DIRECT}
     bucket = (
-        "CASE WHEN u.path = $path THEN $unit_id"
-        " ELSE CAST(string_split(u.path, '/')[$depth + 2] AS INTEGER) END"
+        "CASE WHEN u.path = $path THEN $unit_id ELSE CAST(string_split(u.path, '/')[$depth + 2] AS INTEGER) END"
         if by_child
         else "$unit_id"
     )
+    parts = [
+        "SELECT year, bucket, 'n:' || type_code AS key, count(*) AS value FROM r GROUP BY ALL",
+        "SELECT r.year, r.bucket, 's:' || r.type_code || ':' || v.field_code AS key, sum(v.num_value) AS value"
+        " FROM r JOIN record_values v ON v.record_id = r.id WHERE v.num_value IS NOT NULL GROUP BY ALL",
+        *(_direct_part(key, m) for m, key in direct.items()),
+    ]
     sql = f"""
         WITH r AS (
             SELECT r.id, r.type_code, r.start_on, r.end_on, r.place, year(r.start_on) AS year, {bucket} AS bucket
             FROM records r JOIN units u ON u.id = r.unit_id
-            WHERE NOT r.is_deleted AND u.path LIKE $path || '%'
-              AND r.start_on BETWEEN $first AND $last
-        ),
-        f AS (
-            SELECT record_id, {pivot}
-            FROM record_values WHERE record_id IN (SELECT id FROM r)
-            GROUP BY record_id
-        ),
-        w AS (SELECT * FROM r LEFT JOIN f ON f.record_id = r.id)
-        SELECT year, bucket, {", ".join(columns)}
-        FROM w GROUP BY year, bucket
+            WHERE NOT r.is_deleted AND u.path LIKE $path || '%' AND r.start_on BETWEEN $first AND $last
+        )
+        {" UNION ALL ".join(parts)}
     """
-    return _Plan(sql, measures, type_sets)
+    return _Plan(sql, direct)
+
+
+def _measure_value(measure: Measure, parts: dict[str, float], direct: dict[Measure, str]) -> float | None:
+    if measure in direct:
+        return parts.get(direct[measure])
+    if measure.kind == "count":
+        if measure.where:  # a yes/no field is 1 or 0, so "records where it is 是" is its sum
+            return sum(parts.get(f"s:{t}:{measure.where}", 0.0) for t in measure.types)
+        return sum(parts.get(f"n:{t}", 0.0) for t in measure.types)
+    return sum(parts.get(f"s:{t}:{measure.field}", 0.0) for t in measure.types)
 
 
 def compute_values(
@@ -109,7 +104,7 @@ def compute_values(
 
     Columns: year, bucket (unit id: the unit itself, or the child unit whose subtree holds the records),
     code, value (None when a ratio's denominator is 0 or there is no latest value), numerator,
-    denominator, records (how many records the indicator draws on). All in one query.
+    denominator, records (how many records of the indicator's types). All from one query.
     """
     plan = _plan(catalog, by_child)
     params: dict[str, Any] = {
@@ -120,18 +115,17 @@ def compute_values(
     }
     if by_child:
         params["depth"] = unit.path.strip("/").count("/") + 1
-    rows = db.rows(plan.sql, params)
-    index = {m: n for n, m in enumerate(plan.measures)}
-    type_index = {t: n for n, t in enumerate(plan.record_counts)}
+    groups: dict[tuple[int, int], dict[str, float]] = {}
+    for year, bucket, key, value in db.rows(plan.sql, params):
+        groups.setdefault((int(year), int(bucket)), {})[key] = None if value is None else float(value)
     out = []
-    for row in rows:
-        year, bucket, values = row[0], row[1], row[2:]
-        counts = values[len(plan.measures) :]
+    for (year, bucket), parts in sorted(groups.items()):
         for indicator in catalog.indicators:
-            measured = {m: values[index[m]] for m in indicator.measures()}
-            records = int(counts[type_index[tuple(indicator.measures()[0].types)]])
+            measured = {m: _measure_value(m, parts, plan.direct) for m in indicator.measures()}
+            first = indicator.measures()[0]
+            records = int(sum(parts.get(f"n:{t}", 0.0) for t in first.types))
             value, numerator, denominator = _combine(indicator, measured)
-            out.append((int(year), int(bucket), indicator.code, value, numerator, denominator, records))
+            out.append((year, bucket, indicator.code, value, numerator, denominator, records))
     frame = pd.DataFrame(
         out, columns=["year", "bucket", "code", "value", "numerator", "denominator", "records"]
     )
