@@ -279,7 +279,17 @@ def test_a_kill_during_a_migration_leaves_the_old_or_the_new_schema(
 # ───────────── property tests: every input is stored exactly or refused with a message ─────────────
 
 text = st.text(st.characters(codec="utf-8"), max_size=300) | st.sampled_from(
-    ["", " ", "{{ x }}", "{% if %}", "<b>&</b>", "=1+1", "\x00\x1b\t\n"]
+    [
+        "",
+        " ",
+        "{{ x }}",
+        "{% if %}",
+        "<b>&</b>",
+        "=1+1",
+        "\x00\x1b\t\n",
+        "长" * 6000,
+        "\U0001f600\u200b\ufeff" * 50,
+    ]
 )
 numbers = (
     st.none()
