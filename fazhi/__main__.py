@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import getpass
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -10,7 +11,8 @@ from pathlib import Path
 
 from fazhi import db as dbmod
 from fazhi.catalog import load_catalog
-from fazhi.errors import FazhiError
+from fazhi.errors import FazhiError, InvalidInput, Problem
+from fazhi.labels import ROLES
 from fazhi.settings import db_path
 
 
@@ -54,10 +56,88 @@ def cmd_check(args: argparse.Namespace) -> int:
     return 0
 
 
+# ───────────── accounts: user add|passwd|disable|enable|list ─────────────
+
+ROLE_NAMES = {**{label: code for code, label in ROLES.items()}, **{code: code for code in ROLES}}
+
+
+def read_password() -> str:
+    """A new password: typed twice at a hidden prompt, or the first line of piped input (never from argv)."""
+    if sys.stdin is not None and sys.stdin.isatty():
+        first = getpass.getpass("新密码（至少8个字符，输入时不显示）：")
+        if getpass.getpass("再次输入新密码：") != first:
+            raise InvalidInput([Problem("password", "两次输入的密码不一致，未作任何修改。")])
+        return first
+    line = sys.stdin.readline() if sys.stdin is not None else ""
+    if not line:
+        raise InvalidInput(
+            [Problem("password", "没有读到密码。请在命令行窗口中直接运行，按提示输入密码（输入时不显示）。")]
+        )
+    return line.rstrip("\r\n")
+
+
+def _user_options(command: argparse.ArgumentParser) -> None:
+    command.add_argument("action", choices=["add", "passwd", "disable", "enable", "list"], help="要做的事")
+    command.add_argument("name", nargs="?", help="用户名（list 不需要）")
+    command.add_argument("--unit", help="add：所属单位名称；重名时写成“上级单位/单位名”")
+    command.add_argument("--role", help="add：管理员、录入员或查看者（也可写 admin、editor、viewer）")
+    command.add_argument("--display-name", default="", help="add：姓名（默认同用户名）")
+
+
+def cmd_user(args: argparse.Namespace) -> int:
+    """Manage accounts from the server's command line (an administrator locked out of the browser gets back in)."""
+    from fazhi import auth
+    from fazhi.units import find_unit
+
+    if args.action != "list" and not args.name:
+        raise InvalidInput([Problem("name", f"请写出用户名，如：python -m fazhi user {args.action} 张三")])
+    actor = auth.system_user()
+    with _open(args) as database:
+        if args.action == "list":
+            _print_users(auth.list_users(database, actor))
+        elif args.action == "add":
+            role = ROLE_NAMES.get((args.role or "").strip())
+            if role is None or not args.unit:
+                raise InvalidInput(
+                    [Problem("role", "添加用户需要 --unit 单位名称 和 --role 管理员|录入员|查看者。")]
+                )
+            unit = find_unit(database, args.unit)
+            user = auth.create_user(
+                database, actor, args.name, read_password(), role, unit.id, args.display_name
+            )
+            print(f"已添加用户 {user.username}（{user.display_name}，{user.role_label}，{user.unit_name}）。")
+        elif args.action == "passwd":
+            auth.set_password(database, actor, args.name, read_password())
+            print(f"已重设用户 {args.name.strip()} 的密码，并解除了登录锁定。")
+        else:
+            auth.set_active(database, actor, args.name, args.action == "enable")
+            print(f"已{'启用' if args.action == 'enable' else '停用'}用户 {args.name.strip()}。")
+    return 0
+
+
+def _print_users(users: list[dict]) -> None:
+    if not users:
+        print("还没有任何账号。请启动程序，在浏览器的“初始化”页面建立第一个管理员。")
+        return
+    print("用户名\t姓名\t角色\t单位\t状态\t最近登录")
+    for item in users:
+        state = "启用" if item["is_active"] else "停用"
+        if item["locked_until"] is not None:
+            state += f"（锁定至 {item['locked_until']:%Y-%m-%d %H:%M}）"
+        last = f"{item['last_login_at']:%Y-%m-%d %H:%M}" if item["last_login_at"] else "从未"
+        print(f"{item['username']}\t{item['display_name']}\t{item['role']}\t{item['unit']}\t{state}\t{last}")
+
+
 COMMANDS: dict[str, tuple[str, Callable[[argparse.Namespace], int]]] = {
     "init": ("建立或升级数据库", cmd_init),
     "demo": ("加载燕山乡示例数据（只能加载到空数据库）", cmd_demo),
     "check": ("检查目录文件（记录类型、领域）是否正确", cmd_check),
+    "user": ("管理账号：user add|passwd|disable|enable|list（密码在提示时输入）", cmd_user),
+}
+
+# Extra arguments of a command, beyond --db.
+OPTIONS: dict[str, Callable[[argparse.ArgumentParser], None]] = {
+    "user": _user_options,
 }
 
 
@@ -70,6 +150,8 @@ def build_parser() -> argparse.ArgumentParser:
         command.add_argument(
             "--db", type=Path, default=None, help=f"数据库文件（默认 $FAZHI_DB 或 {db_path()}）"
         )
+        if name in OPTIONS:
+            OPTIONS[name](command)
     return parser
 
 

@@ -79,14 +79,25 @@ def get_unit(db: Database | Cursor, unit_id: int) -> Unit:
 
 
 def find_unit(db: Database, name: str, user: User | None = None) -> Unit:
-    """The unit called `name` (visible to `user` when given); NotFound when none or several match."""
-    matches = [u for u in all_units(db) if u.name == name.strip()]
+    """The unit called `name`, or "上级/名称" such as "燕山乡/示例一村" (visible to `user` when given);
+    NotFound when none or several match."""
+    everything = all_units(db)
+    by_id = {u.id: u for u in everything}
+    *above, last = [part.strip() for part in name.strip().split("/")]
+
+    def ancestors(unit: Unit) -> list[str]:
+        return [by_id[int(i)].name for i in unit.path.strip("/").split("/")[:-1] if int(i) in by_id]
+
+    matches = [
+        u for u in everything if u.name == last and (not above or ancestors(u)[-len(above) :] == above)
+    ]
     if user is not None:
         matches = [u for u in matches if u.path.startswith(user.unit_path)]
     if not matches:
-        raise NotFound(f"找不到名为“{name}”的单位。")
+        raise NotFound(f"找不到名为“{name.strip()}”的单位。")
     if len(matches) > 1:
-        raise NotFound(f"有多个名为“{name}”的单位，请在名称前加上级单位区分。")
+        example = "/".join([*ancestors(matches[0])[-1:], last])
+        raise NotFound(f"有多个名为“{name.strip()}”的单位，请写成“上级单位/单位名”，如“{example}”。")
     return matches[0]
 
 

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from fazhi import auth, db, units
-from fazhi.errors import InvalidInput, PermissionDenied
+from fazhi.errors import InvalidInput, NotFound, PermissionDenied
 from fazhi.units import find_unit
 
 
@@ -117,3 +117,17 @@ def test_reorder_and_move(demo: db.Database, users: dict[str, auth.User]) -> Non
         units.move_unit(demo, users["admin"], township.id, 1)
     entries = demo.rows("SELECT after_json FROM audit_log WHERE entity = 'unit' AND action = 'update'")
     assert len(entries) == 3  # two no-op moves were not logged
+
+
+def test_find_a_unit_by_its_parent_when_names_repeat(demo: db.Database, users: dict[str, auth.User]) -> None:
+    other = units.create_child_unit(demo, users["county_admin"], find_unit(demo, "万州区").id, "青石镇")
+    twin = units.create_child_unit(demo, users["county_admin"], other.id, "示例一村")
+    with pytest.raises(
+        NotFound, match="有多个名为“示例一村”的单位，请写成“上级单位/单位名”，如“燕山乡/示例一村”。"
+    ):
+        find_unit(demo, "示例一村")
+    assert find_unit(demo, "青石镇/示例一村").id == twin.id
+    assert find_unit(demo, " 万州区 / 燕山乡 / 示例一村 ").parent_id == find_unit(demo, "燕山乡").id
+    assert find_unit(demo, "示例一村", users["admin"]).parent_id == find_unit(demo, "燕山乡").id
+    with pytest.raises(NotFound, match="找不到名为“别的乡/示例一村”的单位。"):
+        find_unit(demo, "别的乡/示例一村")
