@@ -315,25 +315,27 @@ def to_csv(frame: pd.DataFrame) -> bytes:
 
 
 def to_xlsx(frame: pd.DataFrame, sheet: str = "审计日志") -> bytes:
-    """The frame as an .xlsx workbook; every text cell is stored as text, never as a formula."""
+    """The frame as an .xlsx workbook (streamed row by row); every text cell is text, never a formula."""
     from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
     from openpyxl.utils import get_column_letter
 
-    book = Workbook(write_only=False)
-    sheet_ = book.active
-    sheet_.title = sheet
+    book = Workbook(write_only=True)
+    sheet_ = book.create_sheet(sheet)
+    for number, column in enumerate(frame.columns, 1):
+        sheet_.column_dimensions[get_column_letter(number)].width = 60 if column == "内容" else 20
+    sheet_.freeze_panes = "A2"
     sheet_.append(list(frame.columns))
     for row in frame.itertuples(index=False):
-        sheet_.append([_cell(v) for v in row])
-    for row in sheet_.iter_rows(min_row=2):
-        for cell in row:
+        cells = []
+        for value in row:
+            cell = WriteOnlyCell(sheet_, value=_cell(value))
             if isinstance(cell.value, str):
-                cell.data_type = "s"  # openpyxl would otherwise treat "=…" as a formula
+                cell.data_type = "s"  # openpyxl would otherwise store "=…" as a formula
             elif isinstance(cell.value, datetime):
                 cell.number_format = "yyyy-mm-dd hh:mm:ss"
-    for number, column in enumerate(frame.columns, 1):
-        sheet_.column_dimensions[get_column_letter(number)].width = 20 if column != "内容" else 60
-    sheet_.freeze_panes = "A2"
+            cells.append(cell)
+        sheet_.append(cells)
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()

@@ -229,3 +229,16 @@ def lock_banner(db: Database, unit: units.Unit, year: int) -> bool:
     if state:
         st.info(state, icon=":material/lock:")
     return state is not None
+
+
+def require_admin(user: auth.User) -> None:
+    """Stop the page for anyone but an administrator (navigation hides such pages; this covers a direct run)."""
+    if not user.is_admin:
+        st.error("此页面只有管理员可以使用。", icon=":material/lock:")
+        st.stop()
+
+
+def unit_label(unit: units.Unit, top: units.Unit | None = None) -> str:
+    """The unit's name indented by its depth below `top`, for pickers showing the tree."""
+    depth = unit.path.count("/") - (top.path.count("/") if top else 2)
+    return "　" * max(0, depth) + unit.name
