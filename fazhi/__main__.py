@@ -128,16 +128,64 @@ def _print_users(users: list[dict]) -> None:
         print(f"{item['username']}\t{item['display_name']}\t{item['role']}\t{item['unit']}\t{state}\t{last}")
 
 
+# ───────────── backup and restore ─────────────
+
+
+def _backup_options(command: argparse.ArgumentParser) -> None:
+    command.add_argument("--out", type=Path, help="备份文件（.zip）；默认存入数据库旁的 backups 文件夹")
+
+
+def cmd_backup(args: argparse.Namespace) -> int:
+    """Write a backup zip of the database and the evidence files."""
+    from fazhi import auth, backup
+
+    with _open(args) as database:
+        out = args.out or backup.new_backup_path(database.path)
+        manifest = backup.create_backup(database, auth.system_user(), out)
+    print(
+        f"已备份到 {Path(out).resolve()}：{manifest.records} 条记录，{manifest.attachments} 个佐证材料文件，"
+        f"结构版本 {manifest.schema_version}。"
+    )
+    if manifest.missing_attachments:
+        print(
+            f"注意：有 {len(manifest.missing_attachments)} 个佐证材料在数据库中有登记，但文件已不在附件文件夹中。"
+        )
+    return 0
+
+
+def _restore_options(command: argparse.ArgumentParser) -> None:
+    command.add_argument("zip", type=Path, help="要恢复的备份文件（.zip）")
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    """Replace the database and evidence files with a checked backup (the current data is saved first)."""
+    from fazhi import backup
+
+    result = backup.restore_file(args.zip, args.db)
+    manifest = result.manifest
+    print(
+        f"已从 {args.zip} 恢复（备份时间 {manifest.created_at.replace('T', ' ')}）：{manifest.records} 条记录，"
+        f"{manifest.attachments} 个佐证材料文件。"
+    )
+    if result.saved_before:
+        print(f"恢复前的数据已另存为 {result.saved_before}。")
+    return 0
+
+
 COMMANDS: dict[str, tuple[str, Callable[[argparse.Namespace], int]]] = {
     "init": ("建立或升级数据库", cmd_init),
     "demo": ("加载燕山乡示例数据（只能加载到空数据库）", cmd_demo),
     "check": ("检查目录文件（记录类型、领域）是否正确", cmd_check),
     "user": ("管理账号：user add|passwd|disable|enable|list（密码在提示时输入）", cmd_user),
+    "backup": ("备份数据库和佐证材料到一个 zip 文件（程序运行时请在网页“备份与恢复”中操作）", cmd_backup),
+    "restore": ("从备份 zip 恢复（先完整校验；恢复前的数据另存一份）", cmd_restore),
 }
 
 # Extra arguments of a command, beyond --db.
 OPTIONS: dict[str, Callable[[argparse.ArgumentParser], None]] = {
     "user": _user_options,
+    "backup": _backup_options,
+    "restore": _restore_options,
 }
 
 

@@ -34,7 +34,7 @@ with add:
     if not parents:
         st.caption("村/社区之下不能再设单位。")
     else:
-        with st.form("add_unit", clear_on_submit=True):
+        with st.form("add_unit", clear_on_submit=True, border=False):
             parent_id = st.selectbox(
                 "上级单位",
                 parents,
@@ -52,7 +52,7 @@ with add:
 
 with rename:
     st.subheader("改名")
-    with st.form("rename_unit", clear_on_submit=True):
+    with st.form("rename_unit", clear_on_submit=True, border=False):
         target = st.selectbox("单位", list(by_id), format_func=label, key="rename_target")
         new_name = st.text_input("新名称", key="rename_name")
         if st.form_submit_button("改名"):

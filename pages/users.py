@@ -18,6 +18,7 @@ people = auth.list_users(db, user)
 st.dataframe(
     people,
     hide_index=True,
+    placeholder="",
     key="users_table",
     column_config={
         "username": "用户名",
@@ -33,7 +34,7 @@ st.dataframe(
 visible = units.visible_units(db, user)
 by_id = {u.id: u for u in visible}
 left, right = st.columns(2, border=True)
-with left, st.form("add_user", clear_on_submit=False):
+with left, st.form("add_user", clear_on_submit=False, border=False):
     st.subheader("添加用户")
     username = st.text_input("用户名", key="new_username", help="登录时使用，2到32个字符，不含空格。")
     display_name = st.text_input("姓名", key="new_display_name")
@@ -71,7 +72,7 @@ with right:
     chosen = st.selectbox("用户", names, key="manage_user", index=None, placeholder="选择用户")
     if chosen:
         person = next(p for p in people if p["username"] == chosen)
-        with st.form("reset_password", clear_on_submit=True):
+        with st.form("reset_password", clear_on_submit=True, border=False):
             new = st.text_input("新密码", type="password", key="reset_password_1")
             again = st.text_input("再次输入新密码", type="password", key="reset_password_2")
             if st.form_submit_button("重设密码"):

@@ -29,6 +29,12 @@ def quick_password_hashes() -> Iterator[None]:
     auth._hasher = PRODUCTION_HASHER
 
 
+@pytest.fixture(autouse=True)
+def no_automatic_backup(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The app's daily background backup would only race the tests; tests/test_pages_backup.py turns it on."""
+    monkeypatch.setenv("FAZHI_AUTO_BACKUP", "0")
+
+
 @pytest.fixture(scope="session")
 def catalog() -> Catalog:
     return load_catalog()
