@@ -172,6 +172,35 @@ def cmd_restore(args: argparse.Namespace) -> int:
     return 0
 
 
+# ───────────── serving the office network ─────────────
+
+
+def _address_options(command: argparse.ArgumentParser) -> None:
+    command.add_argument("--port", type=int, help="端口（默认取 .streamlit/config.toml 中的 server.port）")
+    command.add_argument("--address", default="0.0.0.0", help="程序的监听地址（默认 0.0.0.0：局域网）")
+    command.add_argument("--open", action="store_true", help="等程序启动后用默认浏览器打开（start.bat 使用）")
+
+
+def cmd_address(args: argparse.Namespace) -> int:
+    """Print the addresses colleagues open in their browsers (or, with --open, open it here once it runs)."""
+    from fazhi import lan
+
+    port = args.port or lan.configured_port()
+    if args.open:
+        return 0 if lan.wait_and_open(port) else 1
+    own, *others = lan.urls(port, args.address)
+    print(f"本机浏览器打开：{own}")
+    if others:
+        for url in others:
+            print(f"同事在浏览器中打开：{url}")
+        print(f"（如同事打不开，请在本机防火墙中放行 TCP 端口 {port}。）")
+    elif args.address in ("127.0.0.1", "localhost"):
+        print("现在只允许本机访问。要让同事访问，请把监听地址改为 0.0.0.0（见 README“局域网部署”）。")
+    else:
+        print("没有找到本机的局域网地址，请检查网络连接。")
+    return 0
+
+
 COMMANDS: dict[str, tuple[str, Callable[[argparse.Namespace], int]]] = {
     "init": ("建立或升级数据库", cmd_init),
     "demo": ("加载燕山乡示例数据（只能加载到空数据库）", cmd_demo),
@@ -179,6 +208,7 @@ COMMANDS: dict[str, tuple[str, Callable[[argparse.Namespace], int]]] = {
     "user": ("管理账号：user add|passwd|disable|enable|list（密码在提示时输入）", cmd_user),
     "backup": ("备份数据库和佐证材料到一个 zip 文件（程序运行时请在网页“备份与恢复”中操作）", cmd_backup),
     "restore": ("从备份 zip 恢复（先完整校验；恢复前的数据另存一份）", cmd_restore),
+    "address": ("显示同事访问本程序的网址", cmd_address),
 }
 
 # Extra arguments of a command, beyond --db.
@@ -186,6 +216,7 @@ OPTIONS: dict[str, Callable[[argparse.ArgumentParser], None]] = {
     "user": _user_options,
     "backup": _backup_options,
     "restore": _restore_options,
+    "address": _address_options,
 }
 
 
