@@ -419,9 +419,7 @@ def restore(db: Database, user: User, source: Path | IO[bytes], *, name: str = "
             if _has_data(db):
                 saved = new_backup_path(db.path, "before-restore")
                 create_backup(db, user, saved, audited=False)
-            if folder.exists():
-                os.replace(folder, old_files)
-            os.replace(new_files, folder)
+            _swap_folders(new_files, folder, old_files)
             try:
                 db.replace_with(work / DB_MEMBER)
             except BaseException:
@@ -446,6 +444,20 @@ def restore(db: Database, user: User, source: Path | IO[bytes], *, name: str = "
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return Restored(manifest, saved)
+
+
+def _swap_folders(new: Path, folder: Path, aside: Path) -> None:
+    """Move `folder` to `aside` and `new` into its place; on failure `folder` is as it was."""
+    moved = False
+    try:
+        if folder.exists():
+            os.replace(folder, aside)
+            moved = True
+        os.replace(new, folder)
+    except OSError:
+        if moved and not folder.exists():
+            os.replace(aside, folder)
+        raise
 
 
 def restore_file(source: Path, target: Path) -> Restored:

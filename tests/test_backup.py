@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import os
 import random
 import subprocess
 import sys
@@ -488,3 +489,24 @@ def test_writes_work_after_a_restore(full: db.Database, tmp_path: Path) -> None:
     created = make_user(full, "示例二村", "viewer")
     assert auth.load_user(full, created.id).unit_name == "示例二村"
     assert full.one("SELECT action, entity FROM audit_log ORDER BY id DESC LIMIT 1") == ("create", "user")
+
+
+def test_a_failed_folder_swap_leaves_the_attachments_in_place(
+    full: db.Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Windows refuses to rename a folder while a file in it is open: the restore stops, nothing moved."""
+    out = tmp_path / "b.zip"
+    backup.create_backup(full, SYSTEM, out)
+    before_rows, before_files = dump(full), files(attachments_dir(full.path))
+    real_replace = os.replace
+
+    def refuse_second_move(src, dst):
+        if Path(src).name == "attachments" and Path(dst) == attachments_dir(full.path):
+            raise PermissionError(13, "另一个程序正在使用此文件")
+        return real_replace(src, dst)
+
+    monkeypatch.setattr(backup.os, "replace", refuse_second_move)
+    with pytest.raises(DatabaseError, match="恢复时无法读写文件：另一个程序正在使用此文件。未作任何改动。"):
+        backup.restore(full, SYSTEM, out)
+    assert files(attachments_dir(full.path)) == before_files
+    assert dump(full) == before_rows

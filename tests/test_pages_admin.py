@@ -179,3 +179,49 @@ def test_audit_page_filters_and_shows_before_and_after(
     detail = table(at, "修改前")
     assert detail.values.tolist() == [["名称", "示例一村", "红旗村"]]
     assert {b.key for b in at.get("download_button")} == {"audit_xlsx", "audit_csv"}
+
+
+@pytest.mark.parametrize("spec", navigation.PAGES, ids=lambda s: s.url_path)
+def test_the_lock_shows_on_every_page_of_that_year(
+    app_db: db.Database, demo_app: dict[str, auth.User], spec: navigation.PageSpec
+) -> None:
+    locks.lock_year(app_db, demo_app["admin"], find_unit(app_db, "燕山乡"), 2020)
+    at = run_app(demo_app["admin"])
+    at.sidebar.selectbox(key=ui.YEAR_WIDGET).select(2020).run()
+    at.switch_page(spec.path).run()
+    assert not at.exception
+    assert [i.value for i in at.info if "已封账" in i.value][0].startswith("燕山乡2020年已封账（")
+    at.sidebar.selectbox(key=ui.YEAR_WIDGET).select(2019).run()
+    assert not [i.value for i in at.info if "已封账" in i.value]
+
+
+def test_five_wrong_passwords_lock_the_login_for_fifteen_minutes(
+    app_db: db.Database, demo_app: dict[str, auth.User]
+) -> None:
+    editor = demo_app["editor"]
+    at = run_app()
+    for left in (4, 3, 2, 1):
+        at.text_input(key="login_username").input(editor.username)
+        at.text_input(key="login_password").input("wrong-password")
+        at.button[0].click().run()
+        assert [e.value for e in at.error] == [f"用户名或密码错误（再错{left}次将锁定账号）。"]
+    at.text_input(key="login_password").input("wrong-password")
+    at.button[0].click().run()
+    assert [e.value for e in at.error] == ["密码连续输错5次，账号已锁定15分钟。"]
+    at.text_input(key="login_password").input(PASSWORD)
+    at.button[0].click().run()
+    assert at.error[0].value.startswith("密码连续输错5次，账号已锁定，请于 ")
+    assert ui.USER_KEY not in at.session_state
+
+
+@pytest.mark.parametrize(("idle_minutes", "logged_out"), [(2, True), (0.5, False)])
+def test_the_idle_timeout_is_configurable(
+    demo_app: dict[str, auth.User], monkeypatch: pytest.MonkeyPatch, idle_minutes: float, logged_out: bool
+) -> None:
+    monkeypatch.setenv("FAZHI_IDLE_MINUTES", "1")
+    at = AppTest.from_file(str(PROJECT_DIR / "app.py"), default_timeout=60)
+    at.session_state[ui.USER_KEY] = demo_app["viewer"].id
+    at.session_state[ui.SEEN_KEY] = time.time() - idle_minutes * 60
+    at.run()
+    assert (ui.USER_KEY not in at.session_state) is logged_out
+    assert ("长时间未操作，已自动退出，请重新登录。" in texts(at)) is logged_out
