@@ -7,6 +7,7 @@ from fazhi import ui
 st.set_page_config(page_title="法治政府建设工作台", page_icon="⚖️", layout="wide")
 
 db = ui.database()
+ui.daily_backup(db)  # the first run of a day starts it in the background
 ui.catalog()  # a broken catalog stops here with the file and key named
 user = ui.current_user(db)
 page = st.navigation(ui.navigation_pages(db, user))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import getpass
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -10,7 +11,8 @@ from pathlib import Path
 
 from fazhi import db as dbmod
 from fazhi.catalog import load_catalog
-from fazhi.errors import FazhiError
+from fazhi.errors import FazhiError, InvalidInput, Problem
+from fazhi.labels import ROLES
 from fazhi.settings import db_path
 
 
@@ -53,6 +55,154 @@ def cmd_check(args: argparse.Namespace) -> int:
         f"{fields} 个字段，{len(catalog.indicators)} 项指标。"
     )
     return 0
+
+
+# ───────────── accounts: user add|passwd|disable|enable|list ─────────────
+
+ROLE_NAMES = {**{label: code for code, label in ROLES.items()}, **{code: code for code in ROLES}}
+
+
+def read_password() -> str:
+    """A new password: typed twice at a hidden prompt, or the first line of piped input (never from argv)."""
+    if sys.stdin is not None and sys.stdin.isatty():
+        first = getpass.getpass("新密码（至少8个字符，输入时不显示）：")
+        if getpass.getpass("再次输入新密码：") != first:
+            raise InvalidInput([Problem("password", "两次输入的密码不一致，未作任何修改。")])
+        return first
+    line = sys.stdin.readline() if sys.stdin is not None else ""
+    if not line:
+        raise InvalidInput(
+            [Problem("password", "没有读到密码。请在命令行窗口中直接运行，按提示输入密码（输入时不显示）。")]
+        )
+    return line.rstrip("\r\n")
+
+
+def _user_options(command: argparse.ArgumentParser) -> None:
+    command.add_argument("action", choices=["add", "passwd", "disable", "enable", "list"], help="要做的事")
+    command.add_argument("name", nargs="?", help="用户名（list 不需要）")
+    command.add_argument("--unit", help="add：所属单位名称；重名时写成“上级单位/单位名”")
+    command.add_argument("--role", help="add：管理员、录入员或查看者（也可写 admin、editor、viewer）")
+    command.add_argument("--display-name", default="", help="add：姓名（默认同用户名）")
+
+
+def cmd_user(args: argparse.Namespace) -> int:
+    """Manage accounts from the server's command line (an administrator locked out of the browser gets back in)."""
+    from fazhi import auth
+    from fazhi.units import find_unit
+
+    if args.action != "list" and not args.name:
+        raise InvalidInput([Problem("name", f"请写出用户名，如：python -m fazhi user {args.action} 张三")])
+    actor = auth.system_user()
+    with _open(args) as database:
+        if args.action == "list":
+            _print_users(auth.list_users(database, actor))
+        elif args.action == "add":
+            role = ROLE_NAMES.get((args.role or "").strip())
+            if role is None or not args.unit:
+                raise InvalidInput(
+                    [Problem("role", "添加用户需要 --unit 单位名称 和 --role 管理员|录入员|查看者。")]
+                )
+            unit = find_unit(database, args.unit)
+            user = auth.create_user(
+                database, actor, args.name, read_password(), role, unit.id, args.display_name
+            )
+            print(f"已添加用户 {user.username}（{user.display_name}，{user.role_label}，{user.unit_name}）。")
+        elif args.action == "passwd":
+            auth.set_password(database, actor, args.name, read_password())
+            print(f"已重设用户 {args.name.strip()} 的密码，并解除了登录锁定。")
+        else:
+            auth.set_active(database, actor, args.name, args.action == "enable")
+            print(f"已{'启用' if args.action == 'enable' else '停用'}用户 {args.name.strip()}。")
+    return 0
+
+
+def _print_users(users: list[dict]) -> None:
+    if not users:
+        print("还没有任何账号。请启动程序，在浏览器的“初始化”页面建立第一个管理员。")
+        return
+    print("用户名\t姓名\t角色\t单位\t状态\t最近登录")
+    for item in users:
+        state = "启用" if item["is_active"] else "停用"
+        if item["locked_until"] is not None:
+            state += f"（锁定至 {item['locked_until']:%Y-%m-%d %H:%M}）"
+        last = f"{item['last_login_at']:%Y-%m-%d %H:%M}" if item["last_login_at"] else "从未"
+        print(f"{item['username']}\t{item['display_name']}\t{item['role']}\t{item['unit']}\t{state}\t{last}")
+
+
+# ───────────── backup and restore ─────────────
+
+
+def _backup_options(command: argparse.ArgumentParser) -> None:
+    command.add_argument("--out", type=Path, help="备份文件（.zip）；默认存入数据库旁的 backups 文件夹")
+
+
+def cmd_backup(args: argparse.Namespace) -> int:
+    """Write a backup zip of the database and the evidence files."""
+    from fazhi import auth, backup
+
+    with _open(args) as database:
+        out = args.out or backup.new_backup_path(database.path)
+        manifest = backup.create_backup(database, auth.system_user(), out)
+    print(
+        f"已备份到 {Path(out).resolve()}：{manifest.records} 条记录，{manifest.attachments} 个佐证材料文件，"
+        f"结构版本 {manifest.schema_version}。"
+    )
+    if manifest.missing_attachments:
+        print(
+            f"注意：有 {len(manifest.missing_attachments)} 个佐证材料在数据库中有登记，但文件已不在附件文件夹中。"
+        )
+    return 0
+
+
+def _restore_options(command: argparse.ArgumentParser) -> None:
+    command.add_argument("zip", type=Path, help="要恢复的备份文件（.zip）")
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    """Replace the database and evidence files with a checked backup (the current data is saved first)."""
+    from fazhi import backup
+
+    result = backup.restore_file(args.zip, args.db)
+    manifest = result.manifest
+    print(
+        f"已从 {args.zip} 恢复（备份时间 {manifest.created_at.replace('T', ' ')}）：{manifest.records} 条记录，"
+        f"{manifest.attachments} 个佐证材料文件。"
+    )
+    if result.saved_before:
+        print(f"恢复前的数据已另存为 {result.saved_before}。")
+    return 0
+
+
+# ───────────── serving the office network ─────────────
+
+
+def _address_options(command: argparse.ArgumentParser) -> None:
+    command.add_argument("--port", type=int, help="端口（默认取 .streamlit/config.toml 中的 server.port）")
+    command.add_argument("--address", default="0.0.0.0", help="程序的监听地址（默认 0.0.0.0：局域网）")
+    command.add_argument("--open", action="store_true", help="等程序启动后用默认浏览器打开（start.bat 使用）")
+
+
+def cmd_address(args: argparse.Namespace) -> int:
+    """Print the addresses colleagues open in their browsers (or, with --open, open it here once it runs)."""
+    from fazhi import lan
+
+    port = args.port or lan.configured_port()
+    if args.open:
+        return 0 if lan.wait_and_open(port) else 1
+    own, *others = lan.urls(port, args.address)
+    print(f"本机浏览器打开：{own}")
+    if others:
+        for url in others:
+            print(f"同事在浏览器中打开：{url}")
+        print(f"（如同事打不开，请在本机防火墙中放行 TCP 端口 {port}。）")
+    elif args.address in ("127.0.0.1", "localhost"):
+        print("现在只允许本机访问。要让同事访问，请把监听地址改为 0.0.0.0（见 README“局域网部署”）。")
+    else:
+        print("没有找到本机的局域网地址，请检查网络连接。")
+    return 0
+
+
+# ───────────── indicators and benchmark ─────────────
 
 
 def _unit_and_year(parser: argparse.ArgumentParser) -> None:
@@ -139,12 +289,20 @@ COMMANDS: dict[str, tuple[str, Callable[[argparse.Namespace], int]]] = {
     "check": ("检查目录文件（记录类型、领域、指标）是否正确", cmd_check),
     "indicators": ("列出某单位某年度全部指标的数值、目标、完成率和上年数", cmd_indicators),
     "bench": ("性能基准：在临时文件夹中生成合成数据并测量速度和内存（不会改动 --db）", cmd_bench),
+    "user": ("管理账号：user add|passwd|disable|enable|list（密码在提示时输入）", cmd_user),
+    "backup": ("备份数据库和佐证材料到一个 zip 文件（程序运行时请在网页“备份与恢复”中操作）", cmd_backup),
+    "restore": ("从备份 zip 恢复（先完整校验；恢复前的数据另存一份）", cmd_restore),
+    "address": ("显示同事访问本程序的网址", cmd_address),
 }
 
-# Extra options of a command beyond --db.
-ARGUMENTS: dict[str, Callable[[argparse.ArgumentParser], None]] = {
+# Extra arguments of a command, beyond --db.
+OPTIONS: dict[str, Callable[[argparse.ArgumentParser], None]] = {
     "indicators": _indicator_arguments,
     "bench": _bench_arguments,
+    "user": _user_options,
+    "backup": _backup_options,
+    "restore": _restore_options,
+    "address": _address_options,
 }
 
 
@@ -157,8 +315,8 @@ def build_parser() -> argparse.ArgumentParser:
         command.add_argument(
             "--db", type=Path, default=None, help=f"数据库文件（默认 $FAZHI_DB 或 {db_path()}）"
         )
-        if name in ARGUMENTS:
-            ARGUMENTS[name](command)
+        if name in OPTIONS:
+            OPTIONS[name](command)
     return parser
 
 

@@ -8,8 +8,10 @@ interleave half-done writes.
 
 from __future__ import annotations
 
+import os
 import re
 import threading
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
@@ -20,7 +22,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from fazhi.errors import DatabaseBusy, DatabaseError
+from fazhi.errors import DatabaseBusy, DatabaseError, FazhiError
 
 Cursor = duckdb.DuckDBPyConnection
 
@@ -34,6 +36,10 @@ def migrations() -> list[tuple[str, str]]:
     return [(p.name.removesuffix(".sql"), p.read_text(encoding="utf-8")) for p in files]
 
 
+# How long a file swap waits for running reads to finish before giving up (seconds).
+SWAP_WAIT = 30.0
+
+
 class Database:
     """An open database file: a shared connection, a write lock and a data version."""
 
@@ -42,20 +48,111 @@ class Database:
         self._connection = connection
         self._write_lock = threading.RLock()
         self._version = 0
+        self._generation = 0
+        # Reads are counted so that a file swap (restore) waits for them and holds new ones back.
+        self._gate = threading.Condition()
+        self._readers = 0
+        self._swapping: int | None = None  # the thread swapping the file, which may still read
 
     @property
     def version(self) -> int:
         """A counter bumped after every committed write: a cache key that is never stale."""
         return self._version
 
+    @property
+    def generation(self) -> int:
+        """A counter bumped each time the file is replaced (restore): sessions from before must log in again."""
+        return self._generation
+
     @contextmanager
     def cursor(self) -> Iterator[Cursor]:
         """A cursor of its own for one read; closed afterwards."""
-        cur = self._connection.cursor()
+        me = threading.get_ident()
+        with self._gate:
+            while self._swapping is not None and self._swapping != me:
+                self._gate.wait()
+            self._readers += 1
         try:
-            yield cur
+            cur = self._connection.cursor()
+            try:
+                yield cur
+            finally:
+                cur.close()
         finally:
-            cur.close()
+            with self._gate:
+                self._readers -= 1
+                self._gate.notify_all()
+
+    @contextmanager
+    def exclusive(self) -> Iterator[None]:
+        """Hold the write lock for a while (no transaction anywhere in the process meanwhile); reads go on."""
+        with self._write_lock:
+            yield
+
+    def replace_with(self, source: Path) -> None:
+        """Swap the file under this object for `source` (a database already checked), then reopen it.
+
+        Under the write lock, once running reads have finished and with new reads held back, the current
+        file is closed and moved aside, `source` takes its place, and the connection is reopened (migrating
+        an older schema). Every session keeps using this object and sees the new data; `generation` goes up.
+        If the new file cannot be opened, the old one is put back and DatabaseError is raised. The process
+        must hold no other connection to this file (the app has one, cached by path; the CLI has one).
+        """
+        source = Path(source)
+        with self._write_lock:
+            me = threading.get_ident()
+            with self._gate:
+                self._swapping = me
+                deadline = time.monotonic() + SWAP_WAIT
+                while self._readers > 0:
+                    if not self._gate.wait(timeout=max(0.0, deadline - time.monotonic())):
+                        self._swapping = None
+                        self._gate.notify_all()
+                        raise DatabaseError("数据库正忙（有人正在查看大量数据），未作任何改动，请稍后重试。")
+            try:
+                self._swap(source)
+            finally:
+                with self._gate:
+                    self._swapping = None
+                    self._gate.notify_all()
+
+    def _swap(self, source: Path) -> None:
+        try:
+            self._connection.execute("CHECKPOINT")
+        except duckdb.Error:
+            pass
+        self._connection.close()
+        stamp = datetime.now().strftime("%Y%m%d-%H%M%S-%f")
+        aside = self.path.with_name(f"{self.path.name}.replaced-{stamp}")
+        wal = self.path.with_name(self.path.name + ".wal")
+        moved: list[tuple[Path, Path]] = []
+        try:
+            if self.path.exists():
+                os.replace(self.path, aside)
+                moved.append((aside, self.path))
+            if wal.exists():  # a WAL belongs to the file it was written for: never pair it with another
+                os.replace(wal, aside.with_name(aside.name + ".wal"))
+                moved.append((aside.with_name(aside.name + ".wal"), wal))
+            os.replace(source, self.path)
+            self._connection = _open_connection(self.path)
+            try:
+                apply_migrations(self)
+            except BaseException:
+                self._connection.close()
+                raise
+        except BaseException as error:
+            if self.path.exists() and moved:
+                self.path.unlink()
+            for back, original in moved:
+                os.replace(back, original)
+            self._connection = _open_connection(self.path)
+            if isinstance(error, FazhiError):
+                raise
+            raise DatabaseError(f"无法换用新的数据库文件，原数据未改动：{error}") from error
+        for back, _ in moved:
+            back.unlink(missing_ok=True)
+        self._version += 1
+        self._generation += 1
 
     @contextmanager
     def transaction(self) -> Iterator[Cursor]:
@@ -130,6 +227,18 @@ def connect(path: Path | str, *, migrate: bool = True) -> Database:
         path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as error:
         raise DatabaseError(f"无法创建数据库所在的文件夹 {path.parent}：{error.strerror or error}") from error
+    db = Database(path, _open_connection(path))
+    if migrate:
+        try:
+            apply_migrations(db)
+        except BaseException:
+            db._connection.close()
+            raise
+    return db
+
+
+def _open_connection(path: Path) -> duckdb.DuckDBPyConnection:
+    """A connection to the file, or DatabaseBusy / DatabaseError with a Chinese message."""
     try:
         connection = duckdb.connect(str(path))
     except duckdb.IOException as error:
@@ -141,14 +250,7 @@ def connect(path: Path | str, *, migrate: bool = True) -> Database:
             f"数据库文件 {path} 无法读取，可能已损坏或不是本程序的数据库。"
             f"请从备份恢复，或用 --db 指定另一个文件。（{error}）"
         ) from error
-    db = Database(path, connection)
-    if migrate:
-        try:
-            apply_migrations(db)
-        except BaseException:
-            connection.close()
-            raise
-    return db
+    return connection
 
 
 def applied_migrations(db: Database) -> list[str]:

@@ -72,3 +72,7 @@ class RecordConflict(FazhiError):
     def __init__(self, current: Any) -> None:
         super().__init__("该记录已被他人修改，您的修改未保存。请对照下方两个版本后重新编辑。")
         self.current = current
+
+
+class InvalidBackup(FazhiError):
+    """A backup zip is broken, incomplete, altered or not ours; nothing was changed."""

@@ -31,6 +31,7 @@ ENTITIES = {
     "year_lock": "封账",
     "attachment": "佐证材料",
     "setting": "设置",
+    "database": "数据库",
 }
 
 RECORD_COLUMNS = {
@@ -46,4 +47,51 @@ RECORD_COLUMNS = {
     "updated_by": "最后修改人",
     "updated_at": "最后修改时间",
     "is_deleted": "已删除",
+}
+
+# Keys of the audit log's before/after snapshots (record fields are named by the catalog).
+AUDIT_FIELDS = {
+    "unit": "单位",
+    "type_code": "类型",
+    "title": "标题",
+    "start_on": "开始日期",
+    "end_on": "结束日期",
+    "place": "地点",
+    "summary": "情况说明",
+    "version": "版本",
+    "username": "用户名",
+    "display_name": "姓名",
+    "role": "角色",
+    "is_active": "启用",
+    "password": "密码",
+    "attempt": "连续输错次数",
+    "year": "年度",
+    "locked_by": "封账人",
+    "locked_at": "封账时间",
+    "name": "名称",
+    "level": "级别",
+    "parent_id": "上级单位编号",
+    "path": "路径",
+    "sort_order": "排序",
+    "is_demo": "示例数据",
+    "id": "编号",
+    "order": "顺序",
+    "file": "文件",
+    "created_at": "建立时间",
+    "schema_version": "结构版本",
+    "tables": "各表行数",
+    "attachments": "佐证材料文件数",
+}
+
+AUDIT_COLUMNS = {
+    "id": "序号",
+    "logged_at": "时间",
+    "username": "用户",
+    "action": "操作",
+    "entity": "对象",
+    "entity_id": "对象编号",
+    "unit_name": "单位",
+    "summary": "内容",
+    "before_json": "修改前（原始数据）",
+    "after_json": "修改后（原始数据）",
 }

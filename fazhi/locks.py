@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
 from fazhi import audit
 from fazhi.auth import User, require_admin
-from fazhi.errors import YearLocked
+from fazhi.errors import InvalidInput, Problem, YearLocked
+
+FIRST_YEAR, LAST_YEAR = 2000, 2100
 
 if TYPE_CHECKING:
     from fazhi.db import Cursor, Database
@@ -45,9 +48,55 @@ def ensure_unlocked(cur: Cursor, unit: Unit, year: int) -> None:
         )
 
 
+@dataclass(frozen=True)
+class YearLock:
+    """One 封账: the unit that locked the year (its children are locked with it), who and when."""
+
+    unit_id: int
+    unit_name: str
+    year: int
+    locked_by: str
+    locked_at: datetime
+
+
+def list_locks(db: Database, user: User, unit: Unit | None = None) -> list[YearLock]:
+    """The locks set on the unit (default: the administrator's own) and the units below it, newest year first."""
+    require_admin(user, unit)
+    path = unit.path if unit is not None else user.unit_path
+    rows = db.rows(
+        "SELECT l.unit_id, u.name, l.year, l.locked_by, l.locked_at FROM year_locks l"
+        " JOIN units u ON u.id = l.unit_id WHERE u.path LIKE ? ORDER BY l.year DESC, u.path",
+        [path + "%"],
+    )
+    return [YearLock(*row) for row in rows]
+
+
+def locked_by_ancestor(db: Database, unit: Unit, year: int) -> str | None:
+    """The name of a unit above this one whose lock covers `year`, else None (unlocking here cannot help then)."""
+    ancestor_ids = [int(part) for part in unit.path.strip("/").split("/") if part and int(part) != unit.id]
+    row = db.one(
+        "SELECT u.name FROM year_locks l JOIN units u ON u.id = l.unit_id"
+        " WHERE l.year = ? AND list_contains(?, l.unit_id) ORDER BY length(u.path) LIMIT 1",
+        [year, ancestor_ids],
+    )
+    return row[0] if row else None
+
+
+def is_locked_here(db: Database, unit: Unit, year: int) -> bool:
+    """True when this very unit has locked `year` (a lock only an administrator can lift here)."""
+    row = db.one("SELECT count(*) FROM year_locks WHERE unit_id = ? AND year = ?", [unit.id, year])
+    return bool(row and row[0])
+
+
+def _check_year(year: int) -> None:
+    if not FIRST_YEAR <= year <= LAST_YEAR:
+        raise InvalidInput([Problem("year", f"年度应在{FIRST_YEAR}到{LAST_YEAR}年之间。")])
+
+
 def lock_year(db: Database, user: User, unit: Unit, year: int) -> None:
     """Lock a unit's year (administrators only); audited."""
     require_admin(user, unit)
+    _check_year(year)
     with db.transaction() as cur:
         if cur.execute(
             "SELECT count(*) FROM year_locks WHERE unit_id = ? AND year = ?", [unit.id, year]

@@ -28,6 +28,11 @@ class PageSpec:
 PAGES: tuple[PageSpec, ...] = (
     PageSpec("pages/home.py", "首页", "home", ":material/home:", EVERYONE, "工作台"),
     PageSpec("pages/ledger.py", "台账", "ledger", ":material/table_view:", EVERYONE, "工作台"),
+    PageSpec("pages/users.py", "用户管理", "users", ":material/group:", ADMINS, "管理"),
+    PageSpec("pages/units.py", "单位管理", "units", ":material/account_tree:", ADMINS, "管理"),
+    PageSpec("pages/locks.py", "封账", "locks", ":material/lock:", ADMINS, "管理"),
+    PageSpec("pages/audit.py", "审计日志", "audit", ":material/history:", ADMINS, "管理"),
+    PageSpec("pages/backup.py", "备份与恢复", "backup", ":material/backup:", ADMINS, "管理"),
 )
 
 SETUP = PageSpec("pages/setup.py", "初始化", "setup", ":material/rocket_launch:", frozenset(), "")

@@ -52,3 +52,8 @@ def max_upload_mb() -> int:
             return int(tomllib.load(handle).get("server", {}).get("maxUploadSize", 10))
     except (OSError, tomllib.TOMLDecodeError, TypeError, ValueError):
         return 10
+
+
+def auto_backup_enabled() -> bool:
+    """Whether the app makes its daily backup ($FAZHI_AUTO_BACKUP; on unless 0/off/false/no)."""
+    return os.environ.get("FAZHI_AUTO_BACKUP", "").strip().lower() not in {"0", "off", "false", "no"}

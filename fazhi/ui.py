@@ -4,6 +4,7 @@ gate, the shared year/unit picker and the way errors are shown.
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -11,17 +12,18 @@ from datetime import date
 
 import streamlit as st
 
-from fazhi import auth, locks, navigation, records, units
+from fazhi import auth, backup, locks, navigation, records, units
 from fazhi.catalog import Catalog, load_catalog
 from fazhi.db import Database, connect
 from fazhi.errors import FazhiError, InvalidInput
-from fazhi.settings import db_path, idle_timeout_minutes
+from fazhi.settings import auto_backup_enabled, db_path, idle_timeout_minutes
 
 USER_KEY = "fazhi_user_id"
 SEEN_KEY = "fazhi_last_seen"
 YEAR_KEY = "fazhi_year"
 UNIT_KEY = "fazhi_unit_id"
 NOTICE_KEY = "fazhi_notice"
+GENERATION_KEY = "fazhi_generation"
 PENDING_KEY = "fazhi_pending_choice"
 UNIT_WIDGET = "unit_picker"
 YEAR_WIDGET = "year_picker"
@@ -40,6 +42,23 @@ def database() -> Database:
         st.error(error.message, icon=":material/database:")
         st.stop()
         raise  # unreachable: st.stop() raises
+
+
+@st.cache_resource(show_spinner=False)
+def _daily_backup(path: str, day: str) -> threading.Thread:
+    """Start the day's automatic backup of this database once per process and day (in the background)."""
+    thread = threading.Thread(
+        target=backup.daily_backup_quietly, args=(_open(path),), name=f"fazhi-backup-{day}", daemon=True
+    )
+    thread.start()
+    return thread
+
+
+def daily_backup(db: Database) -> threading.Thread | None:
+    """Make today's automatic backup on the first run of the day, without holding up the page; None when off."""
+    if not auto_backup_enabled():
+        return None
+    return _daily_backup(str(db.path), date.today().isoformat())
 
 
 def catalog() -> Catalog:
@@ -86,14 +105,15 @@ def show_flash() -> None:
 
 
 def log_in(user: auth.User) -> None:
-    """Start a browser session for this user."""
+    """Start a browser session for this user (valid until the database file is replaced by a restore)."""
     st.session_state[USER_KEY] = user.id
     st.session_state[SEEN_KEY] = time.time()
+    st.session_state[GENERATION_KEY] = database().generation
 
 
 def log_out() -> None:
     """End the browser session (the data stays; only this browser forgets the login)."""
-    for key in (USER_KEY, SEEN_KEY, YEAR_KEY, UNIT_KEY):
+    for key in (USER_KEY, SEEN_KEY, YEAR_KEY, UNIT_KEY, GENERATION_KEY):
         st.session_state.pop(key, None)
 
 
@@ -101,6 +121,11 @@ def current_user(db: Database) -> auth.User | None:
     """The logged-in user, or None; logs out after the idle timeout or when the account was disabled."""
     user_id = st.session_state.get(USER_KEY)
     if user_id is None:
+        return None
+    if st.session_state.get(GENERATION_KEY, db.generation) != db.generation:
+        # A restore replaced the data: the account behind this id may now be someone else's.
+        log_out()
+        st.info("数据已从备份恢复，请重新登录。", icon=":material/settings_backup_restore:")
         return None
     last_seen = st.session_state.get(SEEN_KEY, 0.0)
     if time.time() - last_seen > idle_timeout_minutes() * 60:
@@ -229,3 +254,16 @@ def lock_banner(db: Database, unit: units.Unit, year: int) -> bool:
     if state:
         st.info(state, icon=":material/lock:")
     return state is not None
+
+
+def require_admin(user: auth.User) -> None:
+    """Stop the page for anyone but an administrator (navigation hides such pages; this covers a direct run)."""
+    if not user.is_admin:
+        st.error("此页面只有管理员可以使用。", icon=":material/lock:")
+        st.stop()
+
+
+def unit_label(unit: units.Unit, top: units.Unit | None = None) -> str:
+    """The unit's name indented by its depth below `top`, for pickers showing the tree."""
+    depth = unit.path.count("/") - (top.path.count("/") if top else 2)
+    return "　" * max(0, depth) + unit.name

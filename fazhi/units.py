@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from fazhi import audit
@@ -12,6 +13,8 @@ from fazhi.errors import InvalidInput, NotFound, PermissionDenied, Problem
 from fazhi.labels import CHILD_LEVEL, LEVELS
 
 NAME_MAX = 40
+# Control characters and line breaks have no place in a unit name (it appears in titles and file names).
+_BAD_NAME = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\ufffe\uffff]")
 
 _COLUMNS = "id, name, level, parent_id, path, sort_order, is_demo"
 
@@ -76,14 +79,25 @@ def get_unit(db: Database | Cursor, unit_id: int) -> Unit:
 
 
 def find_unit(db: Database, name: str, user: User | None = None) -> Unit:
-    """The unit called `name` (visible to `user` when given); NotFound when none or several match."""
-    matches = [u for u in all_units(db) if u.name == name.strip()]
+    """The unit called `name`, or "上级/名称" such as "燕山乡/示例一村" (visible to `user` when given);
+    NotFound when none or several match."""
+    everything = all_units(db)
+    by_id = {u.id: u for u in everything}
+    *above, last = [part.strip() for part in name.strip().split("/")]
+
+    def ancestors(unit: Unit) -> list[str]:
+        return [by_id[int(i)].name for i in unit.path.strip("/").split("/")[:-1] if int(i) in by_id]
+
+    matches = [
+        u for u in everything if u.name == last and (not above or ancestors(u)[-len(above) :] == above)
+    ]
     if user is not None:
         matches = [u for u in matches if u.path.startswith(user.unit_path)]
     if not matches:
-        raise NotFound(f"找不到名为“{name}”的单位。")
+        raise NotFound(f"找不到名为“{name.strip()}”的单位。")
     if len(matches) > 1:
-        raise NotFound(f"有多个名为“{name}”的单位，请在名称前加上级单位区分。")
+        example = "/".join([*ancestors(matches[0])[-1:], last])
+        raise NotFound(f"有多个名为“{name.strip()}”的单位，请写成“上级单位/单位名”，如“{example}”。")
     return matches[0]
 
 
@@ -103,16 +117,32 @@ def has_units(db: Database) -> bool:
     return bool(row and row[0])
 
 
+def name_problems(name: str) -> list[Problem]:
+    """What is wrong with a (stripped) unit name, in Chinese; empty when it is acceptable."""
+    if not name:
+        return [Problem("name", "请填写单位名称。")]
+    if len(name) > NAME_MAX:
+        return [Problem("name", f"单位名称不能超过{NAME_MAX}个字（现有{len(name)}个）。")]
+    if _BAD_NAME.search(name):
+        return [Problem("name", "单位名称中不能有换行或不可见的控制字符。")]
+    return []
+
+
+def _refuse_sibling_clash(cur: Cursor, name: str, parent_id: int | None, unit_id: int | None = None) -> None:
+    clash = cur.execute(
+        "SELECT count(*) FROM units WHERE name = ? AND parent_id IS NOT DISTINCT FROM ? AND id IS DISTINCT FROM ?",
+        [name, parent_id, unit_id],
+    ).fetchone()
+    if clash and clash[0]:
+        raise InvalidInput([Problem("name", f"已有同名单位“{name}”。")])
+
+
 def insert_unit(
     cur: Cursor, name: str, level: str, parent: Unit | None, *, sort_order: int = 0, is_demo: bool = False
 ) -> Unit:
     """Insert a unit inside the caller's transaction (no permission check: callers check)."""
     name = name.strip()
-    problems = []
-    if not name:
-        problems.append(Problem("name", "请填写单位名称。"))
-    elif len(name) > NAME_MAX:
-        problems.append(Problem("name", f"单位名称不能超过{NAME_MAX}个字。"))
+    problems = name_problems(name)
     if level not in LEVELS:
         problems.append(Problem("level", "单位级别应为区县、乡镇/街道或村/社区。"))
     elif parent is not None and CHILD_LEVEL.get(parent.level) != level:
@@ -121,11 +151,7 @@ def insert_unit(
     if problems:
         raise InvalidInput(problems)
     parent_id = parent.id if parent else None
-    clash = cur.execute(
-        "SELECT count(*) FROM units WHERE name = ? AND parent_id IS NOT DISTINCT FROM ?", [name, parent_id]
-    ).fetchone()
-    if clash and clash[0]:
-        raise InvalidInput([Problem("name", f"已有同名单位“{name}”。")])
+    _refuse_sibling_clash(cur, name, parent_id)
     unit_id = cur.execute("SELECT nextval('unit_id_seq')").fetchone()[0]
     path = f"{parent.path if parent else '/'}{unit_id}/"
     cur.execute(
@@ -144,9 +170,82 @@ def create_unit(db: Database, user: User, name: str, level: str, parent_id: int 
             raise PermissionDenied("最上级单位只能在初始化时或用命令行建立。")
         if parent is not None:
             require_admin(user, parent)
-        unit = insert_unit(cur, name, level, parent)
+        last = cur.execute(
+            "SELECT coalesce(max(sort_order), 0) FROM units WHERE parent_id IS NOT DISTINCT FROM ?",
+            [parent_id],
+        ).fetchone()[0]
+        unit = insert_unit(cur, name, level, parent, sort_order=int(last) + 1)
         audit.log(cur, user, "create", "unit", unit.id, unit.id, None, unit.__dict__)
     return unit
+
+
+def create_child_unit(db: Database, user: User, parent_id: int, name: str) -> Unit:
+    """Create a unit one level below `parent_id` (乡镇/街道 under a 区县, 村/社区 under a 乡镇); audited."""
+    parent = get_unit(db, parent_id)
+    require_admin(user, parent)
+    level = CHILD_LEVEL.get(parent.level)
+    if level is None:
+        raise InvalidInput([Problem("parent_id", f"“{parent.name}”是村/社区，其下不能再设单位。")])
+    return create_unit(db, user, name, level, parent_id)
+
+
+def rename_unit(db: Database, user: User, unit_id: int, name: str) -> Unit:
+    """Give a unit a new name (an administrator of it or of a unit above it); audited."""
+    name = name.strip()
+    problems = name_problems(name)
+    if problems:
+        raise InvalidInput(problems)
+    with db.transaction() as cur:
+        unit = get_unit(cur, unit_id)
+        require_admin(user, unit)
+        if unit.name == name:
+            return unit
+        _refuse_sibling_clash(cur, name, unit.parent_id, unit.id)
+        cur.execute("UPDATE units SET name = ? WHERE id = ?", [name, unit.id])
+        audit.log(cur, user, "update", "unit", unit.id, unit.id, {"name": unit.name}, {"name": name})
+    return replace(unit, name=name)
+
+
+def reorder_units(db: Database, user: User, parent_id: int, ordered_ids: list[int]) -> list[Unit]:
+    """Put the children of `parent_id` in the given order (an administrator of the parent); audited.
+
+    `ordered_ids` must list every child exactly once; returns the children in their new order.
+    """
+    with db.transaction() as cur:
+        parent = get_unit(cur, parent_id)
+        require_admin(user, parent)
+        rows = cur.execute(f"SELECT {_COLUMNS} FROM units WHERE parent_id = ?", [parent.id]).fetchall()
+        current = sorted((_unit(r) for r in rows), key=lambda u: (u.sort_order, u.name, u.id))
+        if sorted(ordered_ids) != sorted(u.id for u in current):
+            raise InvalidInput(
+                [Problem("order", f"排序须包含“{parent.name}”的全部下级单位，且每个只出现一次。")]
+            )
+        by_id = {u.id: u for u in current}
+        if [u.id for u in current] != list(ordered_ids):
+            for position, unit_id in enumerate(ordered_ids, 1):
+                cur.execute("UPDATE units SET sort_order = ? WHERE id = ?", [position, unit_id])
+            audit.log(
+                cur,
+                user,
+                "update",
+                "unit",
+                parent.id,
+                parent.id,
+                {"order": [u.name for u in current]},
+                {"order": [by_id[i].name for i in ordered_ids]},
+            )
+    return [replace(by_id[i], sort_order=n) for n, i in enumerate(ordered_ids, 1)]
+
+
+def move_unit(db: Database, user: User, unit_id: int, offset: int) -> list[Unit]:
+    """Move a unit `offset` places among its siblings (-1 up, +1 down; clamped at the ends); audited."""
+    unit = get_unit(db, unit_id)
+    if unit.parent_id is None:
+        raise InvalidInput([Problem("order", "最上级单位没有同级单位，无需排序。")])
+    order = [u.id for u in children(db, get_unit(db, unit.parent_id))]
+    position = order.index(unit.id)
+    order.insert(max(0, min(len(order) - 1, position + offset)), order.pop(position))
+    return reorder_units(db, user, unit.parent_id, order)
 
 
 def require_visible(db: Database, user: User, unit_id: int) -> Unit:

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from argon2 import PasswordHasher
 
 from fazhi import auth, db, sample
 from fazhi.catalog import Catalog, load_catalog
@@ -14,6 +15,24 @@ from fazhi.units import find_unit
 
 PASSWORD = "correct-horse-42"
 _names = itertools.count(1)
+
+
+PRODUCTION_HASHER = auth._hasher
+
+
+@pytest.fixture(autouse=True, scope="session")
+def quick_password_hashes() -> Iterator[None]:
+    """Cheaper argon2id parameters inside the test process (the app and the CLI subprocesses use the real ones;
+    tests/test_auth.py checks those): hashing dominated the suite's time."""
+    auth._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    yield
+    auth._hasher = PRODUCTION_HASHER
+
+
+@pytest.fixture(autouse=True)
+def no_automatic_backup(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The app's daily background backup would only race the tests; tests/test_pages_backup.py turns it on."""
+    monkeypatch.setenv("FAZHI_AUTO_BACKUP", "0")
 
 
 @pytest.fixture(scope="session")

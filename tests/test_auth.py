@@ -96,3 +96,19 @@ def test_only_admins_of_an_enclosing_unit_create_users(
         auth.create_user(demo, users["admin"], "cunmin", PASSWORD, "viewer", village.id)
     listed = {u["username"] for u in auth.list_users(demo, users["admin"])}
     assert "cunmin" in listed and users["county_admin"].username not in listed
+
+
+def test_the_app_hashes_with_argon2id_recommended_parameters() -> None:
+    """The suite swaps in cheaper parameters for speed (tests/conftest.py); the program keeps argon2's defaults."""
+    from argon2 import PasswordHasher, Type
+
+    from tests.conftest import PRODUCTION_HASHER
+
+    default = PasswordHasher()
+    assert PRODUCTION_HASHER.type is Type.ID
+    assert (PRODUCTION_HASHER.time_cost, PRODUCTION_HASHER.memory_cost, PRODUCTION_HASHER.parallelism) == (
+        default.time_cost,
+        default.memory_cost,
+        default.parallelism,
+    )
+    assert PRODUCTION_HASHER.memory_cost >= 19 * 1024  # OWASP's minimum for argon2id

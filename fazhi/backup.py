@@ -1,0 +1,526 @@
+"""备份与恢复: one zip holding a consistent snapshot of the database, the evidence files (佐证材料) and a
+manifest of row counts and sha256 checksums; a restore checks all of it in new files before swapping them in.
+
+Zip layout:
+    manifest.json                      format, schema version, row count per table, sha256 and size per member
+    fazhi.duckdb                       the database, copied under the write lock (COPY FROM DATABASE)
+    attachments/<sha256[:2]>/<sha256>  every evidence file, as stored beside the database
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import re
+import shutil
+import tempfile
+import uuid
+import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Any
+
+from fazhi import audit
+from fazhi.auth import User, require_admin, system_user
+from fazhi.db import applied_migrations, apply_migrations, connect, migrations, schema_version
+from fazhi.errors import DatabaseError, FazhiError, InvalidBackup, PermissionDenied
+from fazhi.settings import attachments_dir, backup_keep_days, backups_dir
+
+if TYPE_CHECKING:
+    from fazhi.db import Database
+
+log = logging.getLogger(__name__)
+
+FORMAT = "fazhi-backup"
+FORMAT_VERSION = 1
+MANIFEST = "manifest.json"
+DB_MEMBER = "fazhi.duckdb"
+_ATTACHMENT = re.compile(r"^attachments/([0-9a-f]{2})/([0-9a-f]{64})$")
+_FILE_NAME = re.compile(r"^fazhi-(auto|backup|before-restore)-(\d{8}-\d{6})\.zip$")
+KINDS = {"auto": "自动备份", "backup": "手动备份", "before-restore": "恢复前自动备份", "other": "其他"}
+_CHUNK = 1 << 20
+_MAX_MANIFEST = 50 << 20
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """What a backup holds: when and by whom, the schema version, rows per table, checksum per member."""
+
+    created_at: str
+    created_by: str
+    schema_version: str
+    tables: dict[str, int]
+    members: dict[str, dict[str, Any]]
+    missing_attachments: list[str] = field(default_factory=list)
+
+    @property
+    def attachments(self) -> int:
+        """How many evidence files the zip holds."""
+        return sum(1 for name in self.members if name.startswith("attachments/"))
+
+    @property
+    def records(self) -> int:
+        """How many records (deleted ones included) the snapshot holds."""
+        return self.tables.get("records", 0)
+
+    def as_json(self) -> dict[str, Any]:
+        """The manifest as written into the zip."""
+        return {
+            "format": FORMAT,
+            "format_version": FORMAT_VERSION,
+            "created_at": self.created_at,
+            "created_by": self.created_by,
+            "schema_version": self.schema_version,
+            "tables": self.tables,
+            "members": self.members,
+            "missing_attachments": self.missing_attachments,
+        }
+
+
+@dataclass(frozen=True)
+class BackupFile:
+    """A zip in the backups folder, for the list on the page."""
+
+    path: Path
+    kind: str
+    created_at: datetime
+    size: int
+
+    @property
+    def size_text(self) -> str:
+        """The size for people: '1.2 MB' or '20 KB'."""
+        return _size(self.size)
+
+    @property
+    def label(self) -> str:
+        """e.g. '2026-01-15 08:30 · 自动备份 · 1.2 MB · fazhi-auto-20260115-083000.zip'."""
+        return f"{self.created_at:%Y-%m-%d %H:%M} · {KINDS[self.kind]} · {self.size_text} · {self.path.name}"
+
+
+@dataclass(frozen=True)
+class Restored:
+    """The outcome of a restore: the backup's manifest and where the data from before it was saved."""
+
+    manifest: Manifest
+    saved_before: Path | None
+
+
+def _size(size: int) -> str:
+    if size >= 1 << 20:
+        return f"{size / (1 << 20):.1f} MB"
+    return f"{max(1, round(size / 1024))} KB"
+
+
+def may_back_up(user: User) -> bool:
+    """True for an administrator of a top unit (a backup holds every unit's data) and the command line."""
+    return user.is_admin and (user.is_system or user.unit_path.count("/") == 2)
+
+
+def require_backup_admin(user: User) -> None:
+    """Raise PermissionDenied unless the user may back up and restore the whole installation."""
+    require_admin(user)
+    if not may_back_up(user):
+        raise PermissionDenied("备份和恢复包含全部单位的数据，只有最上级单位的管理员可以进行。")
+
+
+def _quoted(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while chunk := handle.read(_CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _attachment_files(folder: Path) -> list[tuple[str, Path]]:
+    """(zip member name, file) for every evidence file stored under `folder`, by name."""
+    if not folder.is_dir():
+        return []
+    found = []
+    for path in sorted(folder.glob("*/*")):
+        member = f"attachments/{path.parent.name}/{path.name}"
+        if path.is_file() and _ATTACHMENT.match(member):
+            found.append((member, path))
+    return found
+
+
+def _snapshot(db: Database, target: Path) -> tuple[dict[str, int], list[tuple[str, Path]], list[str]]:
+    """Copy the database into `target` while no write can happen; (rows per table, evidence files, missing)."""
+    alias = f"snapshot_{uuid.uuid4().hex}"
+    with db.exclusive(), db.cursor() as cur:
+        source = cur.execute("SELECT current_database()").fetchone()[0]
+        cur.execute(f"ATTACH '{str(target).replace(chr(39), chr(39) * 2)}' AS {alias}")
+        try:
+            cur.execute(f"COPY FROM DATABASE {_quoted(source)} TO {alias}")
+            names = [
+                row[0]
+                for row in cur.execute(
+                    "SELECT table_name FROM duckdb_tables() WHERE database_name = ? ORDER BY table_name",
+                    [alias],
+                ).fetchall()
+            ]
+            tables = {
+                name: int(cur.execute(f"SELECT count(*) FROM {alias}.main.{_quoted(name)}").fetchone()[0])
+                for name in names
+            }
+            referenced = set()
+            if "attachments" in tables:
+                referenced = {
+                    r[0] for r in cur.execute(f"SELECT sha256 FROM {alias}.main.attachments").fetchall()
+                }
+        finally:
+            cur.execute(f"DETACH {alias}")
+        files = _attachment_files(attachments_dir(db.path))
+    missing = sorted(referenced - {path.name for _, path in files})
+    return tables, files, missing
+
+
+def _write_member(archive: zipfile.ZipFile, name: str, source: IO[bytes], compress: int) -> dict[str, Any]:
+    info = zipfile.ZipInfo(name, date_time=datetime.now().timetuple()[:6])
+    info.compress_type = compress
+    digest, size = hashlib.sha256(), 0
+    with archive.open(info, "w", force_zip64=True) as out:
+        while chunk := source.read(_CHUNK):
+            digest.update(chunk)
+            size += len(chunk)
+            out.write(chunk)
+    return {"sha256": digest.hexdigest(), "size": size}
+
+
+def create_backup(db: Database, user: User, out: Path, *, audited: bool = True) -> Manifest:
+    """Write a backup zip to `out` (replaced only once complete); audited unless it is an automatic one."""
+    require_backup_admin(user)
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    work = Path(_temporary_folder(out.parent))
+    partial = out.with_name(out.name + ".part")
+    try:
+        snapshot = work / DB_MEMBER
+        tables, files, missing = _snapshot(db, snapshot)
+        members: dict[str, dict[str, Any]] = {}
+        with zipfile.ZipFile(partial, "w", allowZip64=True) as archive:
+            with snapshot.open("rb") as handle:
+                members[DB_MEMBER] = _write_member(archive, DB_MEMBER, handle, zipfile.ZIP_DEFLATED)
+            for member, path in files:
+                try:
+                    with path.open("rb") as handle:  # photos and PDFs are compressed already
+                        members[member] = _write_member(archive, member, handle, zipfile.ZIP_STORED)
+                except FileNotFoundError:  # removed since the snapshot: not part of it
+                    continue
+            manifest = Manifest(
+                created_at=datetime.now().isoformat(timespec="seconds"),
+                created_by=user.username,
+                schema_version=schema_version(db),
+                tables=tables,
+                members=members,
+                missing_attachments=missing,
+            )
+            text = json.dumps(manifest.as_json(), ensure_ascii=False, indent=1, sort_keys=True)
+            archive.writestr(MANIFEST, text.encode("utf-8"), compress_type=zipfile.ZIP_DEFLATED)
+        os.replace(partial, out)
+    except OSError as error:
+        raise DatabaseError(f"无法写入备份文件 {out}：{error.strerror or error}") from error
+    finally:
+        partial.unlink(missing_ok=True)
+        shutil.rmtree(work, ignore_errors=True)
+    if audited:
+        with db.transaction() as cur:
+            audit.log(cur, user, "backup", "database", None, None, None, _summary(out, manifest))
+    return manifest
+
+
+def _summary(path: Path, manifest: Manifest) -> dict[str, Any]:
+    return {
+        "file": path.name,
+        "created_at": manifest.created_at,
+        "schema_version": manifest.schema_version,
+        "tables": manifest.tables,
+        "attachments": manifest.attachments,
+    }
+
+
+def _temporary_folder(near: Path) -> str:
+    """A new hidden folder beside `near`'s files (same disk, so moving out of it is instant)."""
+    path = near / f".fazhi-tmp-{datetime.now():%Y%m%d%H%M%S}-{uuid.uuid4().hex[:8]}"
+    path.mkdir(parents=True)
+    return str(path)
+
+
+# ───────────── reading and checking a zip ─────────────
+
+
+@contextmanager
+def _open_zip(source: Path | IO[bytes]) -> Iterator[zipfile.ZipFile]:
+    try:
+        with zipfile.ZipFile(source) as archive:
+            yield archive
+    except zipfile.BadZipFile as error:
+        raise InvalidBackup(f"这不是完整的备份文件（{error}），未作任何改动。") from error
+    except OSError as error:
+        raise InvalidBackup(f"无法读取备份文件：{error.strerror or error}，未作任何改动。") from error
+
+
+def read_manifest(archive: zipfile.ZipFile) -> Manifest:
+    """The manifest of an open zip, or InvalidBackup when it is not a backup of this program."""
+    try:
+        info = archive.getinfo(MANIFEST)
+    except KeyError:
+        raise InvalidBackup("这个压缩文件不是本程序的备份（缺少 manifest.json），未作任何改动。") from None
+    if info.file_size > _MAX_MANIFEST:
+        raise InvalidBackup("备份文件的清单异常（过大），未作任何改动。")
+    try:
+        data = json.loads(archive.read(info).decode("utf-8"))
+        if data.get("format") != FORMAT:
+            raise ValueError("format")
+        manifest = Manifest(
+            created_at=str(data["created_at"]),
+            created_by=str(data["created_by"]),
+            schema_version=str(data["schema_version"]),
+            tables={str(k): int(v) for k, v in data["tables"].items()},
+            members={
+                str(k): {"sha256": str(v["sha256"]), "size": int(v["size"])}
+                for k, v in data["members"].items()
+            },
+            missing_attachments=[str(s) for s in data.get("missing_attachments", [])],
+        )
+    except (ValueError, KeyError, TypeError, AttributeError, UnicodeDecodeError, zipfile.BadZipFile) as error:
+        raise InvalidBackup("这个压缩文件不是本程序的备份（清单无法识别），未作任何改动。") from error
+    if int(data.get("format_version", 0)) > FORMAT_VERSION:
+        raise InvalidBackup("这个备份由更新版本的程序生成，请先升级本程序再恢复。未作任何改动。")
+    known = [name for name, _ in migrations()]
+    if manifest.schema_version not in known:
+        raise InvalidBackup(
+            f"这个备份的数据库结构版本（{manifest.schema_version}）不是本程序认识的版本，"
+            "可能来自更新版本的程序，请先升级本程序再恢复。未作任何改动。"
+        )
+    if DB_MEMBER not in manifest.members:
+        raise InvalidBackup("备份中缺少数据库文件，未作任何改动。")
+    for name in manifest.members:
+        if name != DB_MEMBER and not _ATTACHMENT.match(name):
+            raise InvalidBackup(f"备份中有不认识的文件“{name}”，未作任何改动。")
+    return manifest
+
+
+def _extract(archive: zipfile.ZipFile, name: str, expected: dict[str, Any], target: Path) -> None:
+    """Copy one member to `target`, checking its size and sha256 on the way (never more bytes than declared)."""
+    try:
+        info = archive.getinfo(name)
+    except KeyError:
+        raise InvalidBackup(f"备份不完整：缺少“{name}”，未作任何改动。") from None
+    if info.file_size != expected["size"]:
+        raise InvalidBackup(f"备份已损坏：“{name}”的大小与清单不符，未作任何改动。")
+    digest, size = hashlib.sha256(), 0
+    target.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        with archive.open(info) as source, target.open("wb") as out:
+            while chunk := source.read(_CHUNK):
+                size += len(chunk)
+                if size > expected["size"]:
+                    break
+                digest.update(chunk)
+                out.write(chunk)
+    except (zipfile.BadZipFile, EOFError, OSError, ValueError) as error:  # CRC errors, truncation
+        raise InvalidBackup(f"备份已损坏：无法读出“{name}”（{error}），未作任何改动。") from error
+    if size != expected["size"] or digest.hexdigest() != expected["sha256"]:
+        raise InvalidBackup(f"备份已损坏：“{name}”的校验值与清单不符，未作任何改动。")
+
+
+def _unpack(source: Path | IO[bytes], work: Path) -> tuple[Manifest, dict[str, int]]:
+    """Check and extract a backup into `work` (database file and attachments/); InvalidBackup on any fault.
+
+    Returns the manifest and the row counts of the extracted database once brought up to date."""
+    with _open_zip(source) as archive:
+        manifest = read_manifest(archive)
+        for name, expected in manifest.members.items():
+            if name == DB_MEMBER:
+                _extract(archive, name, expected, work / DB_MEMBER)
+                continue
+            match = _ATTACHMENT.match(name)
+            assert match is not None  # read_manifest refused any other name
+            target = work / "attachments" / match[1] / match[2]
+            _extract(archive, name, expected, target)
+            if not match[2].startswith(match[1]) or _sha256(target) != match[2]:
+                raise InvalidBackup(f"备份已损坏：佐证材料“{name}”的内容与文件名不符，未作任何改动。")
+    return manifest, _check_database(work / DB_MEMBER, manifest)
+
+
+def _table_counts(db: Database) -> dict[str, int]:
+    names = [
+        r[0]
+        for r in db.rows("SELECT table_name FROM duckdb_tables() WHERE database_name = current_database()")
+    ]
+    return {name: int(db.one(f"SELECT count(*) FROM {_quoted(name)}")[0]) for name in names}
+
+
+def _check_database(path: Path, manifest: Manifest) -> dict[str, int]:
+    """Open the extracted database, compare schema version and row counts, then bring its schema up to date;
+    returns the row counts after that upgrade."""
+    try:
+        candidate = connect(path, migrate=False)
+    except FazhiError as error:
+        raise InvalidBackup(f"备份中的数据库无法打开，未作任何改动。（{error.message}）") from error
+    try:
+        applied = applied_migrations(candidate)
+        if not applied or applied[-1] != manifest.schema_version:
+            raise InvalidBackup("备份中的数据库与清单不符（结构版本不同），未作任何改动。")
+        counts = _table_counts(candidate)
+        wrong = [name for name, rows in manifest.tables.items() if counts.get(name) != rows]
+        if wrong:
+            raise InvalidBackup(f"备份中的数据库与清单不符（{'、'.join(wrong)} 的行数不同），未作任何改动。")
+        apply_migrations(candidate)
+        return _table_counts(candidate)
+    finally:
+        candidate.close()
+
+
+def verify(source: Path | IO[bytes]) -> Manifest:
+    """Check a backup completely (every checksum, the database opens with the counts listed) without using it."""
+    work = Path(tempfile.mkdtemp(prefix="fazhi-verify-"))
+    try:
+        return _unpack(source, work)[0]
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+# ───────────── restore ─────────────
+
+
+def _has_data(db: Database) -> bool:
+    row = db.one(
+        "SELECT (SELECT count(*) FROM users) + (SELECT count(*) FROM records) + (SELECT count(*) FROM units)"
+    )
+    return bool(row and row[0])
+
+
+def restore(db: Database, user: User, source: Path | IO[bytes], *, name: str = "") -> Restored:
+    """Replace the database and evidence files with a backup's, after checking everything in new files.
+
+    The current data is first saved as a backup in the backups folder (when there is any). Any fault in the
+    zip raises InvalidBackup and leaves everything as it was. The restore is audited in the restored data.
+    """
+    require_backup_admin(user)
+    work = Path(_temporary_folder(db.path.parent))
+    try:
+        manifest, expected = _unpack(source, work)
+        folder = attachments_dir(db.path)
+        new_files = work / "attachments"
+        new_files.mkdir(exist_ok=True)
+        old_files = work / "attachments.before"
+        saved = None
+        with db.exclusive():  # from here on nobody writes: the saved copy is exactly what gets replaced
+            if _has_data(db):
+                saved = new_backup_path(db.path, "before-restore")
+                create_backup(db, user, saved, audited=False)
+            _swap_folders(new_files, folder, old_files)
+            try:
+                db.replace_with(work / DB_MEMBER)
+            except BaseException:
+                shutil.rmtree(folder, ignore_errors=True)
+                if old_files.exists():
+                    os.replace(old_files, folder)
+                raise
+            counts = _table_counts(db)
+            wrong = [t for t, rows in expected.items() if counts.get(t) != rows]
+            if wrong:  # only if something outside this object still held the old file open
+                kept = f"恢复前的数据已保存在 {saved}，请用它再次恢复，并" if saved else "请"
+                raise DatabaseError(
+                    f"恢复后核对发现 {'、'.join(wrong)} 的行数与备份不符。{kept}联系技术人员。"
+                )
+            label = name or Path(str(getattr(source, "name", "") or "上传的文件")).name
+            with db.transaction() as cur:
+                audit.log(
+                    cur, user, "restore_backup", "database", None, None, None, _summary(Path(label), manifest)
+                )
+    except OSError as error:
+        raise DatabaseError(f"恢复时无法读写文件：{error.strerror or error}。未作任何改动。") from error
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return Restored(manifest, saved)
+
+
+def _swap_folders(new: Path, folder: Path, aside: Path) -> None:
+    """Move `folder` to `aside` and `new` into its place; on failure `folder` is as it was."""
+    moved = False
+    try:
+        if folder.exists():
+            os.replace(folder, aside)
+            moved = True
+        os.replace(new, folder)
+    except OSError:
+        if moved and not folder.exists():
+            os.replace(aside, folder)
+        raise
+
+
+def restore_file(source: Path, target: Path) -> Restored:
+    """The command line's restore: open `target` (DatabaseBusy while the app holds it) and restore into it."""
+    source = Path(source)
+    if not source.is_file():
+        raise InvalidBackup(f"找不到备份文件 {source}。")
+    with connect(target) as db:
+        return restore(db, system_user(), source, name=source.name)
+
+
+# ───────────── the backups folder and the daily backup ─────────────
+
+
+def list_backups(db_file: Path) -> list[BackupFile]:
+    """Every zip in the backups folder beside the database, newest first."""
+    folder = backups_dir(db_file)
+    if not folder.is_dir():
+        return []
+    found = []
+    for path in folder.glob("*.zip"):
+        stat = path.stat()
+        match = _FILE_NAME.match(path.name)
+        if match:
+            kind, created = match[1], datetime.strptime(match[2], "%Y%m%d-%H%M%S")
+        else:
+            kind, created = "other", datetime.fromtimestamp(stat.st_mtime)
+        found.append(BackupFile(path, kind, created, stat.st_size))
+    return sorted(found, key=lambda b: (b.created_at, b.path.name), reverse=True)
+
+
+def new_backup_path(db_file: Path, kind: str = "backup", now: datetime | None = None) -> Path:
+    """Where a new backup of this kind goes: data/backups/fazhi-<kind>-YYYYMMDD-HHMMSS.zip."""
+    return backups_dir(db_file) / f"fazhi-{kind}-{(now or datetime.now()):%Y%m%d-%H%M%S}.zip"
+
+
+def prune(db_file: Path, keep_days: int, now: datetime | None = None) -> list[Path]:
+    """Delete automatic backups older than `keep_days` (never the newest one); returns what was deleted."""
+    now = now or datetime.now()
+    automatic = [b for b in list_backups(db_file) if b.kind == "auto"]
+    old = [b.path for b in automatic[1:] if b.created_at < now - timedelta(days=keep_days)]
+    for path in old:
+        path.unlink(missing_ok=True)
+    return old
+
+
+def daily_backup(db: Database, now: datetime | None = None) -> Path | None:
+    """Today's automatic backup, when there is none yet and the database holds anything; prunes old ones."""
+    now = now or datetime.now()
+    if any(b.kind == "auto" and b.created_at.date() == now.date() for b in list_backups(db.path)):
+        return None
+    if not _has_data(db):
+        return None
+    path = new_backup_path(db.path, "auto", now)
+    create_backup(db, system_user("自动备份"), path, audited=False)
+    prune(db.path, backup_keep_days(), now)
+    return path
+
+
+def daily_backup_quietly(db: Database) -> Path | None:
+    """`daily_backup` for a background thread: a failure is logged as a warning, never raised."""
+    try:
+        return daily_backup(db)
+    except Exception as error:  # a backup problem must never stop anyone's work
+        log.warning("自动备份失败：%s", getattr(error, "message", error))
+        return None

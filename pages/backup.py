@@ -1,0 +1,87 @@
+"""备份与恢复: download a backup zip, restore one from the backups folder or an upload; daily backups listed."""
+
+import streamlit as st
+
+from fazhi import backup, ui
+from fazhi.settings import backup_keep_days, backups_dir, max_upload_mb
+
+db = ui.database()
+catalog = ui.catalog()
+user = ui.require_user()
+ui.require_admin(user)
+unit = ui.selected_unit(db, user)
+year = ui.selected_year()
+
+st.title("备份与恢复")
+ui.show_flash()
+if not backup.may_back_up(user):
+    st.info("备份和恢复包含全部单位的数据，只有最上级单位的管理员可以进行。", icon=":material/lock:")
+    st.stop()
+
+folder = backups_dir(db.path)
+st.write(
+    f"每天第一次有人打开程序时自动备份一次，存放在 `{folder}`，保留 {backup_keep_days()} 天。"
+    "备份文件包含全部记录、账号、审计日志和佐证材料。请定期把备份复制到另一台电脑或U盘上。"
+)
+
+st.subheader("立即备份")
+if st.button("生成备份", key="make_backup", type="primary", icon=":material/backup:"):
+    with ui.guard(), st.spinner("正在备份……"):
+        target = backup.new_backup_path(db.path)
+        made = backup.create_backup(db, user, target)
+        ui.flash(f"已备份：{made.records} 条记录，{made.attachments} 个佐证材料文件。可在下方列表中下载。")
+        st.rerun()
+
+saved = backup.list_backups(db.path)
+by_name = {b.path.name: b for b in saved}
+if saved:
+    st.dataframe(
+        [
+            {"时间": b.created_at, "类型": backup.KINDS[b.kind], "大小": b.size_text, "文件": b.path.name}
+            for b in saved
+        ],
+        hide_index=True,
+        key="backups_table",
+        column_config={"时间": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm")},
+    )
+    chosen = st.selectbox(
+        "下载备份", list(by_name), format_func=lambda n: by_name[n].label, key="backup_choice"
+    )
+    st.download_button(
+        "下载",
+        by_name[chosen].path.read_bytes,
+        file_name=chosen,
+        mime="application/zip",
+        key="download_backup",
+        icon=":material/download:",
+        on_click="ignore",
+    )
+else:
+    st.caption("还没有备份文件。")
+
+st.subheader("从备份恢复")
+st.warning(
+    "恢复会用备份中的数据替换现在的全部数据（记录、账号、佐证材料）。恢复前，程序会先把现在的数据另存为一个备份。"
+    "恢复后所有人需要重新登录。",
+    icon=":material/warning:",
+)
+sources = {"folder": "备份文件夹中的文件", "upload": f"上传备份文件（不超过 {max_upload_mb()} MB）"}
+way = st.radio("备份来源", list(sources), format_func=sources.get, key="restore_source", horizontal=True)
+source, name = None, ""
+if way == "folder" and by_name:
+    name = st.selectbox(
+        "备份文件", list(by_name), format_func=lambda n: by_name[n].label, key="restore_choice"
+    )
+    source = by_name[name].path
+elif way == "folder":
+    st.caption("备份文件夹中还没有文件。更大的备份文件可复制到上面的文件夹后在这里选择。")
+else:
+    upload = st.file_uploader("备份文件（.zip）", type=["zip"], key="restore_upload")
+    source, name = upload, upload.name if upload is not None else ""
+if source is not None:
+    sure = st.checkbox(f"我确认要用“{name}”替换现在的全部数据", key="restore_confirm")
+    if st.button("恢复", key="restore", icon=":material/settings_backup_restore:", disabled=not sure):
+        with ui.guard(), st.spinner("正在校验并恢复……"):
+            done = backup.restore(db, user, source, name=name)
+            ui.flash(f"已从“{name}”恢复：{done.manifest.records} 条记录。")
+            st.rerun()

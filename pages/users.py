@@ -1,0 +1,91 @@
+"""用户管理: administrators list, add, reset and disable the accounts of their own units."""
+
+import streamlit as st
+
+from fazhi import auth, ui, units
+from fazhi.labels import ROLES
+
+db = ui.database()
+catalog = ui.catalog()
+user = ui.require_user()
+ui.require_admin(user)
+unit = ui.selected_unit(db, user)
+year = ui.selected_year()
+
+st.title("用户管理")
+ui.show_flash()
+people = auth.list_users(db, user)
+st.dataframe(
+    people,
+    hide_index=True,
+    placeholder="",
+    key="users_table",
+    column_config={
+        "username": "用户名",
+        "display_name": "姓名",
+        "role": "角色",
+        "unit": "单位",
+        "is_active": st.column_config.CheckboxColumn("启用"),
+        "locked_until": st.column_config.DatetimeColumn("锁定至", format="YYYY-MM-DD HH:mm"),
+        "last_login_at": st.column_config.DatetimeColumn("最近登录", format="YYYY-MM-DD HH:mm"),
+    },
+)
+
+visible = units.visible_units(db, user)
+by_id = {u.id: u for u in visible}
+left, right = st.columns(2, border=True)
+with left, st.form("add_user", clear_on_submit=False, border=False):
+    st.subheader("添加用户")
+    username = st.text_input("用户名", key="new_username", help="登录时使用，2到32个字符，不含空格。")
+    display_name = st.text_input("姓名", key="new_display_name")
+    unit_id = st.selectbox(
+        "所属单位",
+        list(by_id),
+        index=list(by_id).index(unit.id) if unit.id in by_id else 0,
+        format_func=lambda i: ui.unit_label(by_id[i], visible[0]),
+        key="new_unit",
+        help="用户只能看到所属单位及其下级单位的数据。",
+    )
+    role = st.radio(
+        "角色",
+        list(ROLES),
+        index=1,
+        format_func=ROLES.get,
+        key="new_role",
+        horizontal=True,
+        help="管理员：全部功能；录入员：录入和修改记录；查看者：只能查看和下载。",
+    )
+    password = st.text_input("初始密码", type="password", key="new_password", help="至少8个字符。")
+    confirm = st.text_input("再次输入初始密码", type="password", key="new_confirm")
+    if st.form_submit_button("添加用户", type="primary"):
+        if password != confirm:
+            st.error("两次输入的密码不一致。")
+        else:
+            with ui.guard():
+                created = auth.create_user(db, user, username, password, role, unit_id, display_name)
+                ui.flash(f"已添加用户 {created.username}（{created.role_label}，{created.unit_name}）。")
+                st.rerun()
+
+with right:
+    st.subheader("重设密码、停用或启用")
+    names = [p["username"] for p in people]
+    chosen = st.selectbox("用户", names, key="manage_user", index=None, placeholder="选择用户")
+    if chosen:
+        person = next(p for p in people if p["username"] == chosen)
+        with st.form("reset_password", clear_on_submit=True, border=False):
+            new = st.text_input("新密码", type="password", key="reset_password_1")
+            again = st.text_input("再次输入新密码", type="password", key="reset_password_2")
+            if st.form_submit_button("重设密码"):
+                if new != again:
+                    st.error("两次输入的密码不一致。")
+                else:
+                    with ui.guard():
+                        auth.set_password(db, user, chosen, new)
+                        ui.flash(f"已重设 {chosen} 的密码，并解除了登录锁定。请把新密码当面告诉本人。")
+                        st.rerun()
+        label = "停用账号" if person["is_active"] else "启用账号"
+        if st.button(label, key="toggle_active", icon=":material/person_off:"):
+            with ui.guard():
+                auth.set_active(db, user, chosen, not person["is_active"])
+                ui.flash(f"已{label[:2]}用户 {chosen}。")
+                st.rerun()

@@ -1,0 +1,121 @@
+"""fazhi.locks: 封账 refuses every write path of the year, for the unit and the units below it."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from fazhi import auth, db, locks, records
+from fazhi.catalog import Catalog
+from fazhi.errors import InvalidInput, PermissionDenied, YearLocked
+from fazhi.records import RecordFilter, RecordInput
+from fazhi.units import find_unit
+
+
+def _item(unit_id: int, day: date = date(2020, 5, 1)) -> RecordInput:
+    return RecordInput(
+        "market_day", unit_id, "赶场日宣传", day, values={"consultations": 1, "materials": 2, "banners": 1}
+    )
+
+
+def _snapshot(database: db.Database) -> list[tuple]:
+    return database.rows(
+        "SELECT r.*, v.field_code, v.num_value, v.text_value FROM records r"
+        " LEFT JOIN record_values v ON v.record_id = r.id ORDER BY r.id, v.field_code"
+    )
+
+
+@pytest.fixture
+def locked(demo: db.Database, catalog: Catalog, users: dict[str, auth.User]) -> dict[str, int]:
+    """燕山乡 2020 locked after one 2020 record of 示例一村 was deleted; ids of records to try."""
+    village = find_unit(demo, "示例一村")
+    live = records.add_record(demo, users["admin"], catalog, _item(village.id)).id
+    gone = records.add_record(demo, users["admin"], catalog, _item(village.id)).id
+    records.delete_record(demo, users["admin"], catalog, gone)
+    spare = records.add_record(demo, users["admin"], catalog, _item(village.id, date(2021, 5, 1))).id
+    locks.lock_year(demo, users["admin"], find_unit(demo, "燕山乡"), 2020)
+    return {"live": live, "gone": gone, "spare": spare, "village": village.id}
+
+
+WRITES = {
+    "add": lambda d, c, u, ids: records.add_record(d, u, c, _item(ids["village"])),
+    "update": lambda d, c, u, ids: records.update_record(
+        d, u, c, ids["live"], _item(ids["village"], date(2020, 6, 1)), expected_version=1
+    ),
+    "move_out_of_the_year": lambda d, c, u, ids: records.update_record(
+        d, u, c, ids["live"], _item(ids["village"], date(2021, 6, 1)), expected_version=1
+    ),
+    "move_into_the_year": lambda d, c, u, ids: records.update_record(
+        d, u, c, ids["spare"], _item(ids["village"], date(2020, 6, 1)), expected_version=1
+    ),
+    "delete": lambda d, c, u, ids: records.delete_record(d, u, c, ids["live"]),
+    "restore": lambda d, c, u, ids: records.restore_record(d, u, c, ids["gone"]),
+    "import": lambda d, c, u, ids: records.import_records(
+        d, u, c, [_item(ids["village"], date(2021, 1, 5)), _item(ids["village"], date(2020, 1, 5))]
+    ),
+}
+
+
+@pytest.mark.parametrize("write", WRITES, ids=str)
+def test_every_write_path_is_refused_in_a_locked_year(
+    demo: db.Database, catalog: Catalog, users: dict[str, auth.User], locked: dict[str, int], write: str
+) -> None:
+    before, audit_rows = _snapshot(demo), demo.one("SELECT count(*) FROM audit_log")
+    for actor in (users["admin"], users["county_admin"], auth.system_user()):
+        with pytest.raises(YearLocked) as caught:
+            WRITES[write](demo, catalog, actor, locked)
+        assert "燕山乡2020年已封账" in str(caught.value)
+        assert "如确需修改，请联系管理员解除封账。" in str(caught.value)
+    assert _snapshot(demo) == before
+    assert demo.one("SELECT count(*) FROM audit_log") == audit_rows
+
+
+def test_unlocking_allows_writes_again_and_is_audited(
+    demo: db.Database, catalog: Catalog, users: dict[str, auth.User], locked: dict[str, int]
+) -> None:
+    township = find_unit(demo, "燕山乡")
+    with pytest.raises(PermissionDenied):
+        locks.unlock_year(demo, users["editor"], township, 2020)
+    locks.unlock_year(demo, users["admin"], township, 2020)
+    records.delete_record(demo, users["editor"], catalog, locked["live"])
+    actions = demo.rows(
+        "SELECT action, username, before_json->>'locked_by' FROM audit_log WHERE entity = 'year_lock' ORDER BY id"
+    )
+    name = users["admin"].username
+    assert actions == [("lock", name, None), ("unlock", name, name)]
+
+
+def test_the_lock_is_visible_and_listed(demo: db.Database, users: dict[str, auth.User]) -> None:
+    township, village, county = (find_unit(demo, n) for n in ("燕山乡", "示例一村", "万州区"))
+    assert locks.lock_state(demo, village, 2020) is None
+    locks.lock_year(demo, users["admin"], village, 2020)
+    locks.lock_year(demo, users["admin"], village, 2020)  # twice: still one lock
+    assert locks.lock_state(demo, village, 2020).startswith("示例一村2020年已封账（")
+    assert locks.lock_state(demo, township, 2020) is None  # the village's lock does not cover the township
+    assert locks.is_locked_here(demo, village, 2020)
+    assert locks.locked_by_ancestor(demo, village, 2020) is None
+    locks.lock_year(demo, users["county_admin"], county, 2020)
+    assert locks.locked_by_ancestor(demo, village, 2020) == "万州区"
+    assert locks.locked_by_ancestor(demo, county, 2020) is None
+    assert locks.lock_state(demo, township, 2020).startswith("万州区2020年已封账（")
+    listed = [(lock.unit_name, lock.year) for lock in locks.list_locks(demo, users["county_admin"])]
+    assert listed == [("万州区", 2020), ("示例一村", 2020)]
+    assert [lock.unit_name for lock in locks.list_locks(demo, users["admin"])] == ["示例一村"]
+    with pytest.raises(PermissionDenied):
+        locks.list_locks(demo, users["editor"])
+    with pytest.raises(PermissionDenied):
+        locks.list_locks(demo, users["admin"], county)
+
+
+@pytest.mark.parametrize("year", [1999, 2101])
+def test_lock_year_range(demo: db.Database, users: dict[str, auth.User], year: int) -> None:
+    with pytest.raises(InvalidInput, match="年度应在2000到2100年之间。"):
+        locks.lock_year(demo, users["admin"], find_unit(demo, "燕山乡"), year)
+
+
+def test_a_locked_year_still_reads(
+    demo: db.Database, catalog: Catalog, users: dict[str, auth.User], locked: dict[str, int]
+) -> None:
+    frame = records.list_records(demo, users["village_editor"], catalog, RecordFilter(year=2020))
+    assert len(frame) == 3  # the demo's two 示例一村 records and the live one

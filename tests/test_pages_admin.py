@@ -1,0 +1,227 @@
+"""AppTest of the 管理 pages: 用户管理, 单位管理, 封账, 审计日志 (and that nobody else can run them)."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from fazhi import auth, db, locks, navigation, ui, units
+from fazhi.settings import PROJECT_DIR
+from fazhi.units import find_unit
+from tests.conftest import PASSWORD
+from tests.test_pages import app_db, demo_app, navigation_v2, run_app, texts  # noqa: F401  (fixtures)
+
+ADMIN_PAGES = [spec for spec in navigation.PAGES if spec.section == "管理"]
+
+
+def table(at: AppTest, column: str):
+    """The one table on the page with this column header (st.dataframe without selection has no key)."""
+    (found,) = [d.value for d in at.dataframe if column in d.value.columns]
+    return found
+
+
+def test_admin_pages_are_listed_for_administrators_only() -> None:
+    assert [spec.url_path for spec in ADMIN_PAGES][:4] == ["users", "units", "locks", "audit"]
+    assert all(spec.roles == navigation.ADMINS for spec in ADMIN_PAGES)
+    assert not any(spec in navigation.pages_for("editor") for spec in ADMIN_PAGES)
+    assert not any(spec in navigation.pages_for("viewer") for spec in ADMIN_PAGES)
+
+
+@pytest.mark.parametrize("spec", ADMIN_PAGES, ids=lambda s: s.url_path)
+@pytest.mark.parametrize("role", ["editor", "viewer"])
+def test_a_page_run_directly_refuses_non_administrators(
+    demo_app: dict[str, auth.User], spec: navigation.PageSpec, role: str
+) -> None:
+    """Even a page script run on its own (no navigation) shows nothing to an editor or viewer."""
+    at = AppTest.from_file(str(PROJECT_DIR / spec.path), default_timeout=60)
+    at.session_state[ui.USER_KEY] = demo_app[role].id
+    at.session_state[ui.SEEN_KEY] = time.time()
+    at.run()
+    assert not at.exception
+    assert [e.value for e in at.error] == ["此页面只有管理员可以使用。"]
+    assert not at.dataframe and not at.button and not at.text_input
+
+
+def test_users_page_adds_resets_and_disables(app_db: db.Database, demo_app: dict[str, auth.User]) -> None:
+    admin = demo_app["admin"]
+    at = run_app(admin, "pages/users.py")
+    assert at.title[0].value == "用户管理"
+    listed = table(at, "username")
+    assert set(listed["username"]) == {u.username for u in demo_app.values()}
+
+    village = find_unit(app_db, "示例一村")
+    at.text_input(key="new_username").input("cunyuan")
+    at.text_input(key="new_display_name").input("李四")
+    at.selectbox(key="new_unit").select(village.id)
+    at.text_input(key="new_password").input(PASSWORD)
+    at.text_input(key="new_confirm").input(PASSWORD + "x")
+    at.button(key="FormSubmitter:add_user-添加用户").click().run()
+    assert [e.value for e in at.error] == ["两次输入的密码不一致。"]
+    at.text_input(key="new_confirm").input(PASSWORD)
+    at.button(key="FormSubmitter:add_user-添加用户").click().run()
+    assert not at.exception and not at.error
+    assert "已添加用户 cunyuan（录入员，示例一村）。" in texts(at)
+    assert auth.authenticate(app_db, "cunyuan", PASSWORD).unit_name == "示例一村"
+
+    at.selectbox(key="manage_user").select("cunyuan").run()
+    at.text_input(key="reset_password_1").input("new-password-9")
+    at.text_input(key="reset_password_2").input("new-password-9")
+    at.button(key="FormSubmitter:reset_password-重设密码").click().run()
+    assert "已重设 cunyuan 的密码，并解除了登录锁定。请把新密码当面告诉本人。" in texts(at)
+    assert auth.authenticate(app_db, "cunyuan", "new-password-9").username == "cunyuan"
+
+    at.selectbox(key="manage_user").select("cunyuan").run()
+    at.button(key="toggle_active").click().run()
+    assert "已停用用户 cunyuan。" in texts(at)
+    listed = table(at, "username").set_index("username")
+    assert not listed.loc["cunyuan", "is_active"]
+    at.selectbox(key="manage_user").select(admin.username).run()
+    at.button(key="toggle_active").click().run()
+    assert [e.value for e in at.error] == ["不能停用自己的账号。"]
+
+
+def test_users_page_reports_weak_passwords(app_db: db.Database, demo_app: dict[str, auth.User]) -> None:
+    at = run_app(demo_app["admin"], "pages/users.py")
+    at.text_input(key="new_username").input("weak")
+    at.text_input(key="new_password").input("1234567")
+    at.text_input(key="new_confirm").input("1234567")
+    at.button(key="FormSubmitter:add_user-添加用户").click().run()
+    assert [e.value for e in at.error] == ["密码至少需要8个字符。"]
+    assert auth.user_count(app_db) == 3
+
+
+def test_units_page_adds_renames_and_moves(app_db: db.Database, demo_app: dict[str, auth.User]) -> None:
+    at = run_app(demo_app["admin"], "pages/units.py")
+    assert at.title[0].value == "单位管理"
+    assert list(table(at, "级别")["单位"]) == [
+        "燕山乡",
+        "　示例一村",
+        "　示例二村",
+        "　示例三村",
+        "　示例社区",
+    ]
+    at.text_input(key="unit_new_name").input("红旗村")
+    at.button(key="FormSubmitter:add_unit-新增").click().run()
+    assert "已在“燕山乡”下新增村/社区“红旗村”。" in texts(at)
+    red = find_unit(app_db, "红旗村")
+    at.selectbox(key="rename_target").select(red.id)
+    at.text_input(key="rename_name").input("红旗社区")
+    at.button(key="FormSubmitter:rename_unit-改名").click().run()
+    assert "已将“红旗村”改名为“红旗社区”。" in texts(at)
+    at.selectbox(key="move_target").select(red.id).run()
+    at.button(key="move_up").click().run()
+    assert not at.exception and not at.error
+    township = find_unit(app_db, "燕山乡")
+    assert [u.name for u in units.children(app_db, township)] == [
+        "示例一村",
+        "示例二村",
+        "示例三村",
+        "红旗社区",
+        "示例社区",
+    ]
+    at.text_input(key="unit_new_name").input("示例二村")
+    at.button(key="FormSubmitter:add_unit-新增").click().run()
+    assert [e.value for e in at.error] == ["已有同名单位“示例二村”。"]
+
+
+def test_locks_page_locks_and_unlocks(app_db: db.Database, demo_app: dict[str, auth.User]) -> None:
+    at = run_app(demo_app["admin"])
+    at.sidebar.selectbox(key=ui.YEAR_WIDGET).select(2020).run()
+    at.switch_page("pages/locks.py").run()
+    assert at.title[0].value == "封账 · 燕山乡 · 2020年"
+    assert at.button(key="lock").disabled
+    at.checkbox(key="lock_confirm").check().run()
+    at.button(key="lock").click().run()
+    assert not at.exception
+    assert "已将燕山乡2020年封账。" in texts(at)
+    assert any(i.value.startswith("燕山乡2020年已封账（") for i in at.info)  # the banner on every page
+    assert list(table(at, "封账人")["年度"]) == ["2020年"]
+    at.switch_page("pages/ledger.py").run()
+    assert any(i.value.startswith("燕山乡2020年已封账（") for i in at.info)
+    at.switch_page("pages/locks.py").run()
+    at.checkbox(key="unlock_confirm").check().run()
+    at.button(key="unlock").click().run()
+    assert "已解除燕山乡2020年的封账。" in texts(at)
+    assert locks.lock_state(app_db, find_unit(app_db, "燕山乡"), 2020) is None
+
+
+def test_locks_page_points_to_the_unit_above(app_db: db.Database, demo_app: dict[str, auth.User]) -> None:
+    county_admin = auth.create_user(
+        app_db, auth.system_user(), "county", PASSWORD, "admin", find_unit(app_db, "万州区").id
+    )
+    locks.lock_year(app_db, county_admin, find_unit(app_db, "万州区"), 2020)
+    at = run_app(demo_app["admin"])
+    at.sidebar.selectbox(key=ui.YEAR_WIDGET).select(2020).run()
+    at.switch_page("pages/locks.py").run()
+    assert "2020年已由上级单位“万州区”封账，需由“万州区”的管理员解除。" in texts(at)
+    assert "unlock" not in [b.key for b in at.button]
+
+
+def test_audit_page_filters_and_shows_before_and_after(
+    app_db: db.Database, demo_app: dict[str, auth.User]
+) -> None:
+    admin = demo_app["admin"]
+    village = find_unit(app_db, "示例一村")
+    units.rename_unit(app_db, admin, village.id, "红旗村")
+    at = run_app(admin, "pages/audit.py")
+    assert at.title[0].value == "审计日志"
+    entries = table(at, "内容")
+    assert list(entries.columns) == ["序号", "时间", "用户", "操作", "对象", "对象编号", "单位", "内容"]
+    assert entries.iloc[0]["内容"] == "名称：示例一村 → 红旗村"
+    at.multiselect(key="audit_actions").select("lock").run()
+    assert "没有符合条件的日志。" in texts(at)
+    at.multiselect(key="audit_actions").unselect("lock").select("update").run()
+    entries = table(at, "内容")
+    assert list(entries["操作"]) == ["修改"]
+    at.selectbox(key="audit_entry").select(int(entries.iloc[0]["序号"])).run()
+    detail = table(at, "修改前")
+    assert detail.values.tolist() == [["名称", "示例一村", "红旗村"]]
+    assert {b.key for b in at.get("download_button")} == {"audit_xlsx", "audit_csv"}
+
+
+@pytest.mark.parametrize("spec", navigation.PAGES, ids=lambda s: s.url_path)
+def test_the_lock_shows_on_every_page_of_that_year(
+    app_db: db.Database, demo_app: dict[str, auth.User], spec: navigation.PageSpec
+) -> None:
+    locks.lock_year(app_db, demo_app["admin"], find_unit(app_db, "燕山乡"), 2020)
+    at = run_app(demo_app["admin"])
+    at.sidebar.selectbox(key=ui.YEAR_WIDGET).select(2020).run()
+    at.switch_page(spec.path).run()
+    assert not at.exception
+    assert [i.value for i in at.info if "已封账" in i.value][0].startswith("燕山乡2020年已封账（")
+    at.sidebar.selectbox(key=ui.YEAR_WIDGET).select(2019).run()
+    assert not [i.value for i in at.info if "已封账" in i.value]
+
+
+def test_five_wrong_passwords_lock_the_login_for_fifteen_minutes(
+    app_db: db.Database, demo_app: dict[str, auth.User]
+) -> None:
+    editor = demo_app["editor"]
+    at = run_app()
+    for left in (4, 3, 2, 1):
+        at.text_input(key="login_username").input(editor.username)
+        at.text_input(key="login_password").input("wrong-password")
+        at.button[0].click().run()
+        assert [e.value for e in at.error] == [f"用户名或密码错误（再错{left}次将锁定账号）。"]
+    at.text_input(key="login_password").input("wrong-password")
+    at.button[0].click().run()
+    assert [e.value for e in at.error] == ["密码连续输错5次，账号已锁定15分钟。"]
+    at.text_input(key="login_password").input(PASSWORD)
+    at.button[0].click().run()
+    assert at.error[0].value.startswith("密码连续输错5次，账号已锁定，请于 ")
+    assert ui.USER_KEY not in at.session_state
+
+
+@pytest.mark.parametrize(("idle_minutes", "logged_out"), [(2, True), (0.5, False)])
+def test_the_idle_timeout_is_configurable(
+    demo_app: dict[str, auth.User], monkeypatch: pytest.MonkeyPatch, idle_minutes: float, logged_out: bool
+) -> None:
+    monkeypatch.setenv("FAZHI_IDLE_MINUTES", "1")
+    at = AppTest.from_file(str(PROJECT_DIR / "app.py"), default_timeout=60)
+    at.session_state[ui.USER_KEY] = demo_app["viewer"].id
+    at.session_state[ui.SEEN_KEY] = time.time() - idle_minutes * 60
+    at.run()
+    assert (ui.USER_KEY not in at.session_state) is logged_out
+    assert ("长时间未操作，已自动退出，请重新登录。" in texts(at)) is logged_out

@@ -1,0 +1,135 @@
+"""AppTest of 备份与恢复 and the daily backup the app starts; a restore logs every session out."""
+
+from __future__ import annotations
+
+import time
+import zipfile
+from datetime import date
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from fazhi import auth, backup, db, records, ui
+from fazhi.records import RecordInput
+from fazhi.settings import backups_dir
+from fazhi.units import find_unit
+from tests.conftest import PASSWORD
+from tests.test_pages import APP, app_db, demo_app, navigation_v2, run_app, texts  # noqa: F401  (fixtures)
+
+
+@pytest.fixture
+def top_admin(app_db: db.Database, demo_app: dict[str, auth.User]) -> auth.User:
+    return auth.create_user(
+        app_db, auth.system_user(), "top", PASSWORD, "admin", find_unit(app_db, "万州区").id
+    )
+
+
+def session(user: auth.User, generation: int = 0) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.session_state[ui.USER_KEY] = user.id
+    at.session_state[ui.SEEN_KEY] = time.time()
+    at.session_state[ui.GENERATION_KEY] = generation
+    return at.run()
+
+
+def test_a_township_administrator_is_told_who_may_back_up(demo_app: dict[str, auth.User]) -> None:
+    at = run_app(demo_app["admin"], "pages/backup.py")
+    assert not at.exception
+    assert "备份和恢复包含全部单位的数据，只有最上级单位的管理员可以进行。" in texts(at)
+    assert [b.key for b in at.button] == ["logout"] and not at.radio
+
+
+def test_back_up_then_restore_from_the_list(app_db: db.Database, top_admin: auth.User, catalog) -> None:
+    at = session(top_admin)  # logged in as log_in() does it, with the database's generation
+    at.switch_page("pages/backup.py").run()
+    assert at.title[0].value == "备份与恢复"
+    at.button(key="make_backup").click().run()
+    assert not at.exception
+    assert "已备份：89 条记录，0 个佐证材料文件。可在下方列表中下载。" in texts(at)
+    made = backup.list_backups(app_db.path)
+    assert [b.kind for b in made] == ["backup"]
+    assert at.get("download_button")[0].key == "download_backup"
+
+    records.add_record(
+        app_db,
+        top_admin,
+        catalog,
+        RecordInput("market_day", find_unit(app_db, "燕山乡").id, "备份后", date(2021, 1, 4)),
+    )
+    assert records.record_count(app_db) == 90
+    app_db.close()  # the test's own connection would keep the old file open beside the app's
+    viewer = session(auth.load_user(ui._open(str(app_db.path)), _viewer_id(app_db)))
+
+    at.selectbox(key="restore_choice").select(made[0].path.name).run()
+    assert at.button(key="restore").disabled
+    at.checkbox(key="restore_confirm").check().run()
+    at.button(key="restore").click().run()
+    assert not at.exception, at.exception
+    assert "数据已从备份恢复，请重新登录。" in texts(at)  # the one restoring logs in again too
+    assert at.subheader[0].value == "登录"
+    live = ui._open(str(app_db.path))
+    assert records.record_count(live) == 89
+    assert [b.kind for b in backup.list_backups(live.path)] == ["before-restore", "backup"]
+
+    viewer.run()  # another browser, logged in before the restore
+    assert ui.USER_KEY not in viewer.session_state
+    assert "数据已从备份恢复，请重新登录。" in texts(viewer)
+
+
+def _viewer_id(closed: db.Database) -> int:
+    row = ui._open(str(closed.path)).one("SELECT id FROM users WHERE role = 'viewer'")
+    return int(row[0])
+
+
+def test_a_broken_upload_is_refused(app_db: db.Database, top_admin: auth.User) -> None:
+    at = run_app(top_admin, "pages/backup.py")
+    at.radio(key="restore_source").set_value("upload").run()
+    at.get("file_uploader")[0].set_value(("别的.zip", b"PK\x03\x04 not a real zip", "application/zip")).run()
+    at.checkbox(key="restore_confirm").check().run()
+    at.button(key="restore").click().run()
+    assert not at.exception
+    assert [e.value for e in at.error][0].startswith("这不是完整的备份文件")
+    assert records.record_count(app_db) == 89
+    assert ui.USER_KEY in at.session_state  # still logged in: nothing happened
+
+
+def test_restore_from_an_upload(app_db: db.Database, top_admin: auth.User, tmp_path) -> None:
+    out = tmp_path / "upload.zip"
+    backup.create_backup(app_db, top_admin, out)
+    with app_db.transaction() as cur:
+        cur.execute("UPDATE records SET title = '改过' WHERE id = 1")
+    app_db.close()
+    at = run_app(top_admin, "pages/backup.py")
+    at.radio(key="restore_source").set_value("upload").run()
+    at.get("file_uploader")[0].set_value(("燕山乡备份.zip", out.read_bytes(), "application/zip")).run()
+    at.checkbox(key="restore_confirm").check().run()
+    at.button(key="restore").click().run()
+    assert not at.exception
+    live = ui._open(str(app_db.path))
+    assert live.one("SELECT title FROM records WHERE id = 1") != ("改过",)
+    assert live.one("SELECT after_json->>'file' FROM audit_log ORDER BY id DESC LIMIT 1") == (
+        "燕山乡备份.zip",
+    )
+
+
+def test_the_app_makes_the_daily_backup_in_the_background(
+    app_db: db.Database, demo_app: dict[str, auth.User], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("FAZHI_AUTO_BACKUP", "1")
+    at = run_app()  # even the login page of the day's first visitor starts it
+    assert not at.exception
+    started = ui.daily_backup(ui._open(str(app_db.path)))
+    assert started is not None
+    started.join(timeout=60)
+    (made,) = backup.list_backups(app_db.path)
+    assert made.kind == "auto" and made.created_at.date() == date.today()
+    with zipfile.ZipFile(made.path) as archive:
+        assert "manifest.json" in archive.namelist()
+    run_app()  # the same day again: no second backup
+    assert len(list(backups_dir(app_db.path).glob("*.zip"))) == 1
+
+
+def test_no_daily_backup_when_switched_off(app_db: db.Database, demo_app: dict[str, auth.User]) -> None:
+    run_app()
+    assert ui.daily_backup(app_db) is None
+    assert not backups_dir(app_db.path).exists()
