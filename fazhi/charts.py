@@ -70,8 +70,32 @@ def plain(text: object) -> str:
     return html.escape(str(text), quote=False)
 
 
-def _layout(
-    figure: go.Figure,
+def _axis(title: str, font_size: int, **extra: object) -> dict:
+    return {
+        "title": {"text": title, "font": {"size": font_size}},
+        "gridcolor": GRID_COLOR,
+        "linecolor": GRID_COLOR,
+        "zerolinecolor": GRID_COLOR,
+        "automargin": True,
+        **extra,
+    }
+
+
+def _empty_note(font_size: int) -> dict:
+    return {
+        "text": EMPTY_TEXT,
+        "x": 0.5,
+        "y": 0.5,
+        "xref": "paper",
+        "yref": "paper",
+        "showarrow": False,
+        "font": {"size": round(font_size * 1.4), "color": STATUS_COLORS[STATUS_NO_DATA]},
+    }
+
+
+def _figure(
+    traces: list[dict],
+    layout: dict,
     title: str,
     *,
     width: int | None,
@@ -79,9 +103,11 @@ def _layout(
     default_height: int,
     font_size: int,
 ) -> go.Figure:
-    figure.update_layout(
-        template="plotly_white",
-        title={
+    """One Figure from plain dicts, validated once (plotly's named templates alone cost ~20 ms a figure,
+    so the few settings we need are written out instead)."""
+    base = {
+        "template": "none",
+        "title": {
             "text": plain(title),
             "x": 0,
             "xref": "paper",
@@ -92,120 +118,143 @@ def _layout(
             "pad": {"t": round(font_size * 0.8)},
             "font": {"size": round(font_size * 1.3)},
         },
-        font={"family": FONT_FAMILY, "size": font_size, "color": TEXT_COLOR},
-        hoverlabel={"font": {"family": FONT_FAMILY, "size": font_size}},
-        legend={"font": {"family": FONT_FAMILY, "size": font_size}},
-        margin={"l": 10, "r": 20, "t": round(font_size * 4.2), "b": 10},
-        height=height or default_height,
-        width=width,
-        autosize=width is None,
-        paper_bgcolor="white",
-        plot_bgcolor="white",
-        separators=".,",
-    )
-    figure.update_xaxes(gridcolor=GRID_COLOR, automargin=True, title_font={"size": font_size})
-    figure.update_yaxes(gridcolor=GRID_COLOR, automargin=True, title_font={"size": font_size})
-    return figure
-
-
-def _empty(figure: go.Figure, font_size: int) -> None:
-    figure.add_annotation(
-        text=EMPTY_TEXT,
-        x=0.5,
-        y=0.5,
-        xref="paper",
-        yref="paper",
-        showarrow=False,
-        font={"size": round(font_size * 1.4), "color": STATUS_COLORS[STATUS_NO_DATA]},
-    )
+        "font": {"family": FONT_FAMILY, "size": font_size, "color": TEXT_COLOR},
+        "hoverlabel": {"font": {"family": FONT_FAMILY, "size": font_size}},
+        "legend": {"font": {"family": FONT_FAMILY, "size": font_size}},
+        "margin": {"l": 10, "r": 20, "t": round(font_size * 4.2), "b": 10},
+        "height": height or default_height,
+        "width": width,
+        "autosize": width is None,
+        "paper_bgcolor": "white",
+        "plot_bgcolor": "white",
+        "separators": ".,",
+    }
+    for key, value in layout.items():
+        base[key] = {**base[key], **value} if isinstance(base.get(key), dict) else value
+    return go.Figure(data=traces, layout=base)
 
 
 def monthly_activity(
     frame: pd.DataFrame, *, width: int | None = None, height: int | None = None, font_size: int = 16
 ) -> go.Figure:
     """Stacked bars of records per month, one colour per area (areas without records left out)."""
-    figure = go.Figure()
+    traces = []
     totals = frame.groupby("area_code", sort=False)["records"].sum() if not frame.empty else pd.Series()
     for area_code, part in frame.sort_values(["area_order", "month"]).groupby("area_code", sort=False):
         if not totals.get(area_code, 0):
             continue
-        part = part.sort_values("month")
         name = plain(part["area"].iloc[0])
-        figure.add_bar(
-            x=part["month"].tolist(),
-            y=part["records"].tolist(),
-            name=name,
-            marker_color=area_color(str(area_code)),
-            customdata=[[area_code, int(m)] for m in part["month"]],
-            hovertemplate=f"{name}<br>%{{x}}月：%{{y}}条<extra></extra>",
+        traces.append(
+            {
+                "type": "bar",
+                "x": part["month"].tolist(),
+                "y": part["records"].tolist(),
+                "name": name,
+                "marker": {"color": area_color(str(area_code))},
+                "customdata": [[area_code, int(m)] for m in part["month"]],
+                "hovertemplate": f"{name}<br>%{{x}}月：%{{y}}条<extra></extra>",
+            }
         )
-    if not len(figure.data):
-        _empty(figure, font_size)
-    figure.update_layout(
-        barmode="stack",
-        legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "x": 0, "xanchor": "left"},
+    layout = {
+        "barmode": "stack",
+        "legend": {"orientation": "h", "yanchor": "bottom", "y": 1.0, "x": 0, "xanchor": "left"},
+        # room above the plot for the title and a legend of up to two rows
+        "margin": {"t": round(font_size * 5.5)},
+        "xaxis": _axis(
+            "月份",
+            font_size,
+            tickmode="array",
+            tickvals=list(range(1, 13)),
+            ticktext=[str(m) for m in range(1, 13)],
+            range=[0.5, 12.5],
+            tickangle=0,
+        ),
+        "yaxis": _axis("记录数（条）", font_size, rangemode="tozero"),
+        "annotations": [] if traces else [_empty_note(font_size)],
+    }
+    return _figure(
+        traces,
+        layout,
+        "各月工作记录（按领域）",
+        width=width,
+        height=height,
+        default_height=480,
+        font_size=font_size,
     )
-    figure.update_xaxes(
-        title_text="月份",
-        tickmode="array",
-        tickvals=list(range(1, 13)),
-        ticktext=[str(m) for m in range(1, 13)],
-        range=[0.5, 12.5],
-        tickangle=0,
-    )
-    figure.update_yaxes(title_text="记录数（条）", rangemode="tozero")
-    figure = _layout(
-        figure, "各月工作记录（按领域）", width=width, height=height, default_height=480, font_size=font_size
-    )
-    # room above the plot for the title and a legend of up to two rows
-    figure.update_layout(margin={"t": round(font_size * 5.5)})
-    return figure
 
 
 def completion_by_area(
     frame: pd.DataFrame, *, width: int | None = None, height: int | None = None, font_size: int = 16
 ) -> go.Figure:
     """Horizontal bars of average completion per area, coloured by status, with the year's time marker."""
-    figure = go.Figure()
     rows = frame.sort_values("area_order", ascending=False)
+    traces, shapes, notes = [], [], []
     if not rows.empty:
-        hover = [
-            f"{plain(r.area_name)}<br>平均完成率 {r.completion:.0f}%<br>"
-            f"达标{r.done}项 · 进度正常{r.on_track}项 · 落后{r.behind}项 · 未达标{r.missed}项 · 无记录{r.no_data}项"
-            for r in rows.itertuples()
-        ]
-        figure.add_bar(
-            y=[plain(a) for a in rows["area"]],
-            x=rows["completion"].tolist(),
-            orientation="h",
-            marker_color=[STATUS_COLORS.get(s, STATUS_COLORS[STATUS_INFO]) for s in rows["status"]],
-            text=[f"{c:.0f}%" for c in rows["completion"]],
-            textposition="auto",
-            insidetextanchor="end",
-            cliponaxis=False,
-            customdata=[[code] for code in rows["area_code"]],
-            hovertext=hover,
-            hovertemplate="%{hovertext}<extra></extra>",
-            showlegend=False,
+        traces.append(
+            {
+                "type": "bar",
+                "orientation": "h",
+                "y": [plain(a) for a in rows["area"]],
+                "x": rows["completion"].tolist(),
+                "marker": {
+                    "color": [STATUS_COLORS.get(s, STATUS_COLORS[STATUS_INFO]) for s in rows["status"]]
+                },
+                "text": [f"{c:.0f}%" for c in rows["completion"]],
+                "textposition": "auto",
+                "insidetextanchor": "end",
+                "cliponaxis": False,
+                "customdata": [[code] for code in rows["area_code"]],
+                "hovertext": [
+                    f"{plain(r.area_name)}<br>平均完成率 {r.completion:.0f}%<br>"
+                    f"达标{r.done}项 · 进度正常{r.on_track}项 · 落后{r.behind}项 · 未达标{r.missed}项 · "
+                    f"无记录{r.no_data}项"
+                    for r in rows.itertuples()
+                ],
+                "hovertemplate": "%{hovertext}<extra></extra>",
+                "showlegend": False,
+            }
         )
         share = float(frame["share"].iloc[0])
-        figure.add_vline(x=share, line={"color": TEXT_COLOR, "width": 2, "dash": "dash"})
-        figure.add_annotation(
-            x=share,
-            y=1.0,
-            yref="paper",
-            yanchor="bottom",
-            text=f"时间进度 {share:.0f}%",
-            showarrow=False,
-            font={"size": font_size, "color": TEXT_COLOR},
+        shapes.append(
+            {
+                "type": "line",
+                "x0": share,
+                "x1": share,
+                "xref": "x",
+                "y0": 0,
+                "y1": 1,
+                "yref": "paper",
+                "line": {"color": TEXT_COLOR, "width": 2, "dash": "dash"},
+            }
+        )
+        notes.append(
+            {
+                "x": share,
+                "y": 1.0,
+                "xref": "x",
+                "yref": "paper",
+                "yanchor": "bottom",
+                "text": f"时间进度 {share:.0f}%",
+                "showarrow": False,
+                "font": {"size": font_size, "color": TEXT_COLOR},
+            }
         )
     else:
-        _empty(figure, font_size)
-    figure.update_xaxes(title_text="平均完成率（%，各指标封顶100%）", range=[0, 115], ticksuffix="%")
-    figure.update_yaxes(title_text="领域")
-    default = 120 + 46 * max(len(rows), 3)
-    return _layout(
-        figure, "各领域目标完成情况", width=width, height=height, default_height=default, font_size=font_size
+        notes.append(_empty_note(font_size))
+    layout = {
+        "xaxis": _axis("平均完成率（%，各指标封顶100%）", font_size, range=[0, 115], ticksuffix="%"),
+        "yaxis": _axis("领域", font_size),
+        "shapes": shapes,
+        "annotations": notes,
+    }
+    return _figure(
+        traces,
+        layout,
+        "各领域目标完成情况",
+        width=width,
+        height=height,
+        default_height=120 + 46 * max(len(rows), 3),
+        font_size=font_size,
     )
 
 
@@ -213,30 +262,35 @@ def by_unit(
     frame: pd.DataFrame, *, width: int | None = None, height: int | None = None, font_size: int = 16
 ) -> go.Figure:
     """Bars of one indicator per child unit (村/社区 or 乡镇), the unit's own records first."""
-    figure = go.Figure()
     name = str(frame["indicator_name"].iloc[0]) if not frame.empty else "指标"
     unit = str(frame["indicator_unit"].iloc[0]) if not frame.empty else ""
     level = str(frame["child_level"].iloc[0]) if not frame.empty else "下级单位"
+    traces = []
     if not frame.empty:
-        figure.add_bar(
-            x=[plain(n) for n in frame["unit_name"]],
-            y=[0 if pd.isna(v) else float(v) for v in frame["value"]],
-            text=[plain(t) for t in frame["value_text"]],
-            textposition="outside",
-            cliponaxis=False,
-            marker_color=["#90a4ae" if own else "#1565c0" for own in frame["own"]],
-            customdata=[[int(u), c] for u, c in zip(frame["unit_id"], frame["code"], strict=True)],
-            hovertemplate="%{x}：%{text}<extra></extra>",
-            showlegend=False,
+        traces.append(
+            {
+                "type": "bar",
+                "x": [plain(n) for n in frame["unit_name"]],
+                "y": [0 if pd.isna(v) else float(v) for v in frame["value"]],
+                "text": [plain(t) for t in frame["value_text"]],
+                "textposition": "outside",
+                "cliponaxis": False,
+                "marker": {"color": ["#90a4ae" if own else "#1565c0" for own in frame["own"]]},
+                "customdata": [[int(u), c] for u, c in zip(frame["unit_id"], frame["code"], strict=True)],
+                "hovertemplate": "%{x}：%{text}<extra></extra>",
+                "showlegend": False,
+            }
         )
-    else:
-        _empty(figure, font_size)
-    figure.update_xaxes(title_text=level)
-    figure.update_yaxes(
-        title_text=f"{plain(name)}（{plain(unit)}）" if unit else plain(name), rangemode="tozero"
-    )
-    return _layout(
-        figure,
+    layout = {
+        "xaxis": _axis(level, font_size),
+        "yaxis": _axis(
+            f"{plain(name)}（{plain(unit)}）" if unit else plain(name), font_size, rangemode="tozero"
+        ),
+        "annotations": [] if traces else [_empty_note(font_size)],
+    }
+    return _figure(
+        traces,
+        layout,
         f"{name} · 按{level}",
         width=width,
         height=height,
@@ -249,15 +303,11 @@ def records_by_type(
     frame: pd.DataFrame, *, width: int | None = None, height: int | None = None, font_size: int = 16
 ) -> go.Figure:
     """A treemap of the year's records: areas, then record types; node ids 'area:…' and 'type:…'."""
-    figure = go.Figure()
+    traces = []
     if not frame.empty:
-        total = int(frame["records"].sum())
         areas = frame.groupby(["area_order", "area_code", "area"], sort=True)["records"].sum().reset_index()
-        ids = ["all"]
-        labels = ["全部记录"]
-        parents = [""]
-        values = [total]
-        colors = ["#eceff1"]
+        ids, labels, parents = ["all"], ["全部记录"], [""]
+        values, colors = [int(frame["records"].sum())], ["#eceff1"]
         for row in areas.itertuples():
             ids.append(f"area:{row.area_code}")
             labels.append(plain(row.area))
@@ -270,26 +320,36 @@ def records_by_type(
             parents.append(f"area:{row.area_code}")
             values.append(int(row.records))
             colors.append(area_color(row.area_code))
-        figure.add_treemap(
-            ids=ids,
-            labels=labels,
-            parents=parents,
-            values=values,
-            branchvalues="total",
-            marker={"colors": colors, "line": {"color": "white", "width": 2}},
-            texttemplate="%{label}<br>%{value}条",
-            hovertemplate="%{label}：%{value}条（占%{percentRoot:.0%}）<extra></extra>",
-            maxdepth=3,
-            root={"color": "#eceff1"},
-            pathbar={"visible": False},
+        traces.append(
+            {
+                "type": "treemap",
+                "ids": ids,
+                "labels": labels,
+                "parents": parents,
+                "values": values,
+                "branchvalues": "total",
+                "marker": {"colors": colors, "line": {"color": "white", "width": 2}},
+                "texttemplate": "%{label}<br>%{value}条",
+                "hovertemplate": "%{label}：%{value}条（占%{percentRoot:.0%}）<extra></extra>",
+                "maxdepth": 3,
+                "root": {"color": "#eceff1"},
+                "pathbar": {"visible": False},
+            }
         )
-    else:
-        _empty(figure, font_size)
-    figure.update_layout(
-        margin={"l": 0, "r": 0}, uniformtext={"minsize": max(9, font_size - 6), "mode": "hide"}
-    )
-    return _layout(
-        figure, "各类工作记录数", width=width, height=height, default_height=460, font_size=font_size
+    layout = {
+        "uniformtext": {"minsize": max(9, font_size - 6), "mode": "hide"},
+        "annotations": [] if traces else [_empty_note(font_size)],
+        "xaxis": {"visible": False},
+        "yaxis": {"visible": False},
+    }
+    return _figure(
+        traces,
+        layout,
+        "各类工作记录数",
+        width=width,
+        height=height,
+        default_height=460,
+        font_size=font_size,
     )
 
 
@@ -297,42 +357,67 @@ def year_over_year(
     frame: pd.DataFrame, *, width: int | None = None, height: int | None = None, font_size: int = 16
 ) -> go.Figure:
     """Horizontal bars of each indicator's change against last year in %, green when better, red when worse."""
-    figure = go.Figure()
     year = int(frame["year"].iloc[0]) if not frame.empty else None
     previous = int(frame["previous_year"].iloc[0]) if not frame.empty else None
     rows = frame.iloc[::-1]
+    traces, shapes = [], []
     if not rows.empty:
-        figure.add_bar(
-            y=[plain(n) for n in rows["name"]],
-            x=rows["change_pct"].tolist(),
-            orientation="h",
-            marker_color=[VERDICT_COLORS[v] for v in rows["verdict"]],
-            text=[f"{c:+.0f}%" for c in rows["change_pct"]],
-            textposition="outside",
-            cliponaxis=False,
-            customdata=[[c] for c in rows["code"]],
-            hovertext=[
-                f"{plain(r.name)}：{plain(r.value_text)}，上年{plain(r.previous_text)}，"
-                f"{r.change_pct:+.1f}%（{VERDICT_LABELS[r.verdict]}）"
-                for r in rows.itertuples()
-            ],
-            hovertemplate="%{hovertext}<extra></extra>",
-            showlegend=False,
+        traces.append(
+            {
+                "type": "bar",
+                "orientation": "h",
+                "y": [plain(n) for n in rows["name"]],
+                "x": rows["change_pct"].tolist(),
+                "marker": {"color": [VERDICT_COLORS[v] for v in rows["verdict"]]},
+                "text": [f"{c:+.0f}%" for c in rows["change_pct"]],
+                "textposition": "outside",
+                "cliponaxis": False,
+                "customdata": [[c] for c in rows["code"]],
+                "hovertext": [
+                    f"{plain(r.name)}：{plain(r.value_text)}，上年{plain(r.previous_text)}，"
+                    f"{r.change_pct:+.1f}%（{VERDICT_LABELS[r.verdict]}）"
+                    for r in rows.itertuples()
+                ],
+                "hovertemplate": "%{hovertext}<extra></extra>",
+                "showlegend": False,
+            }
         )
-        figure.add_vline(x=0, line={"color": TEXT_COLOR, "width": 1})
-    else:
-        _empty(figure, font_size)
-    label = f"较{previous}年增减（%）" if previous else "较上年增减（%）"
+        shapes.append(
+            {
+                "type": "line",
+                "x0": 0,
+                "x1": 0,
+                "xref": "x",
+                "y0": 0,
+                "y1": 1,
+                "yref": "paper",
+                "line": {"color": TEXT_COLOR, "width": 1},
+            }
+        )
     low = min(0.0, float(frame["change_pct"].min())) if not frame.empty else 0.0
     high = max(0.0, float(frame["change_pct"].max())) if not frame.empty else 0.0
     pad = max(10.0, (high - low) * 0.15)  # room for the '+41%' labels outside the bars
-    figure.update_xaxes(
-        title_text=label, ticksuffix="%", zeroline=True, range=[low - (pad if low < 0 else 0), high + pad]
+    layout = {
+        "xaxis": _axis(
+            f"较{previous}年增减（%）" if previous else "较上年增减（%）",
+            font_size,
+            ticksuffix="%",
+            zeroline=True,
+            range=[low - (pad if low < 0 else 0), high + pad],
+        ),
+        "yaxis": _axis("指标", font_size),
+        "shapes": shapes,
+        "annotations": [] if traces else [_empty_note(font_size)],
+    }
+    return _figure(
+        traces,
+        layout,
+        f"{year}年与{previous}年比较" if year else "与上年比较",
+        width=width,
+        height=height,
+        default_height=120 + 34 * max(len(rows), 4),
+        font_size=font_size,
     )
-    figure.update_yaxes(title_text="指标")
-    title = f"{year}年与{previous}年比较" if year else "与上年比较"
-    default = 120 + 34 * max(len(rows), 4)
-    return _layout(figure, title, width=width, height=height, default_height=default, font_size=font_size)
 
 
 Builder = Callable[..., go.Figure]

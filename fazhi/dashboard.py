@@ -125,53 +125,51 @@ def _area_status(completion: float, share: float) -> str:
 
 
 def _completion_from(catalog: Catalog, table: pd.DataFrame, year: int, share: float) -> pd.DataFrame:
-    outline = catalog.outline_for(year)
+    columns = [
+        "area_code",
+        "area",
+        "area_name",
+        "area_order",
+        "indicators",
+        "done",
+        "on_track",
+        "behind",
+        "missed",
+        "no_data",
+        "completion",
+        "status",
+        "share",
+    ]
     targeted = table[table["target"].notna() & (table["direction"] != "neutral")]
+    # A ratio whose denominator is 0 cannot be assessed, so it does not pull its area down.
+    assessable = ~((targeted["kind"] == "ratio") & targeted["value"].isna())
+    capped = targeted["completion"].astype("float64").clip(upper=100.0).fillna(0.0).where(assessable)
+    completion = capped.groupby(targeted["area_code"]).mean()
+    counts = pd.crosstab(targeted["area_code"], targeted["status"])
     rows = []
-    for area in outline.areas:
-        part = targeted[targeted["area_code"] == area.code]
-        # A ratio whose denominator is 0 cannot be assessed, so it does not pull its area down.
-        assessable = part[~((part["kind"] == "ratio") & part["value"].isna())]
-        if assessable.empty:
+    for area in catalog.outline_for(year).areas:
+        average = completion.get(area.code)
+        if average is None or pd.isna(average):
             continue
-        capped = [min(float(c), 100.0) if pd.notna(c) else 0.0 for c in assessable["completion"]]
-        completion = sum(capped) / len(capped)
-        statuses = part["status"].value_counts()
+        count = counts.loc[area.code] if area.code in counts.index else pd.Series(dtype="int64")
         rows.append(
-            {
-                "area_code": area.code,
-                "area": area.short,
-                "area_name": area.name,
-                "area_order": area.order,
-                "indicators": len(part),
-                "done": int(statuses.get(STATUS_DONE, 0)),
-                "on_track": int(statuses.get(STATUS_ON_TRACK, 0)),
-                "behind": int(statuses.get(STATUS_BEHIND, 0)),
-                "missed": int(statuses.get(STATUS_MISSED, 0)),
-                "no_data": int(statuses.get(STATUS_NO_DATA, 0)),
-                "completion": round(completion, 1),
-                "status": _area_status(completion, share),
-                "share": round(share * 100, 1),
-            }
+            (
+                area.code,
+                area.short,
+                area.name,
+                area.order,
+                int(count.sum()),
+                int(count.get(STATUS_DONE, 0)),
+                int(count.get(STATUS_ON_TRACK, 0)),
+                int(count.get(STATUS_BEHIND, 0)),
+                int(count.get(STATUS_MISSED, 0)),
+                int(count.get(STATUS_NO_DATA, 0)),
+                round(float(average), 1),
+                _area_status(float(average), share),
+                round(share * 100, 1),
+            )
         )
-    return pd.DataFrame(
-        rows,
-        columns=[
-            "area_code",
-            "area",
-            "area_name",
-            "area_order",
-            "indicators",
-            "done",
-            "on_track",
-            "behind",
-            "missed",
-            "no_data",
-            "completion",
-            "status",
-            "share",
-        ],
-    )
+    return pd.DataFrame(rows, columns=columns)
 
 
 def completion_by_area(
@@ -245,34 +243,33 @@ def _children_from(
     catalog: Catalog, values: pd.DataFrame, unit: Unit, below: list[Unit], year: int
 ) -> pd.DataFrame:
     """Every indicator for the unit's own records and for each child unit (missing ones filled)."""
-    present = values[values["year"] == year].set_index(["bucket", "code"])
-    rows = []
-    buckets = [(unit, True)] + [(child, False) for child in below]
-    for bucket, own in buckets:
-        for order, indicator in enumerate(catalog.indicators):
-            key = (bucket.id, indicator.code)
-            if key in present.index:
-                value, records = present.at[key, "value"], int(present.at[key, "records"])
-                value = None if value is None or (isinstance(value, float) and math.isnan(value)) else value
-            else:
-                value = 0.0 if indicator.kind not in ("ratio", "latest", "yesno") else None
-                records = 0
-            rows.append(
-                (
-                    indicator.code,
-                    order,
-                    bucket.id,
-                    f"{bucket.name}（本级）" if own else bucket.name,
-                    own,
-                    value,
-                    format_value(indicator, value),
-                    records,
-                )
-            )
-    return pd.DataFrame(
-        rows,
-        columns=["code", "order", "unit_id", "unit_name", "own", "value", "value_text", "records"],
+    buckets = pd.DataFrame(
+        {
+            "unit_id": [unit.id] + [child.id for child in below],
+            "unit_name": [f"{unit.name}（本级）"] + [child.name for child in below],
+            "own": [True] + [False] * len(below),
+        }
     )
+    listed = pd.DataFrame(
+        {
+            "code": [i.code for i in catalog.indicators],
+            "order": range(len(catalog.indicators)),
+            "countable": [i.kind not in ("ratio", "latest", "yesno") for i in catalog.indicators],
+        }
+    )
+    present = values.loc[values["year"] == year, ["bucket", "code", "value", "records"]].rename(
+        columns={"bucket": "unit_id"}
+    )
+    present = present.astype({"unit_id": "int64", "value": "float64", "records": "float64"})
+    grid = buckets.merge(listed, how="cross").merge(present, on=["unit_id", "code"], how="left")
+    missing = grid["records"].isna()
+    grid.loc[missing & grid["countable"], "value"] = 0.0  # no record: a count or sum is 0, a ratio is None
+    grid["records"] = grid["records"].fillna(0).astype("int64")
+    value = grid["value"].astype("object").where(grid["value"].notna(), None)
+    indicators = {i.code: i for i in catalog.indicators}
+    grid["value"] = value
+    grid["value_text"] = [format_value(indicators[c], v) for c, v in zip(grid["code"], value, strict=True)]
+    return grid[["code", "order", "unit_id", "unit_name", "own", "value", "value_text", "records"]]
 
 
 def _by_unit_from(catalog: Catalog, children_frame: pd.DataFrame, unit: Unit, code: str) -> pd.DataFrame:

@@ -19,13 +19,15 @@ if not user.is_admin:
 locked = locks.lock_state(db, unit, year)
 frame = targets.target_table(db, user, catalog, unit, year)
 st.caption(
-    "在“本年目标”一列中修改，再点“保存”。清空某格或填入与默认相同的数，即恢复为默认目标。"
+    f"在“{year}年目标”一列中修改，再点“保存”。清空某格或填入与默认相同的数，即恢复为默认目标。"
     "区县的累计类默认目标按所辖乡镇数放大；比率的目标不超过100%；是/否类指标的目标为1（是）。"
 )
 edited = st.data_editor(
     frame,
     key="targets_editor",
     hide_index=True,
+    height=640,
+    placeholder="—",
     disabled=True if locked else ["area", "name", "unit", "default", "previous", "definition"],
     column_order=["area", "name", "unit", "default", "target", "previous", "definition"],
     column_config={
