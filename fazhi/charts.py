@@ -77,6 +77,8 @@ def _axis(title: str, font_size: int, **extra: object) -> dict:
         "linecolor": GRID_COLOR,
         "zerolinecolor": GRID_COLOR,
         "automargin": True,
+        "exponentformat": "none",  # 12000, not plotly's English "12k"
+        "separatethousands": False,
         **extra,
     }
 

@@ -14,7 +14,7 @@ from streamlit.testing.v1.element_tree import Widget
 from fazhi import auth, db, locks, navigation, records, targets, ui
 from fazhi.catalog import Catalog
 from fazhi.settings import PROJECT_DIR
-from fazhi.units import find_unit
+from fazhi.units import find_unit, insert_unit
 from tests import test_pages
 from tests.test_pages import run_app, texts
 
@@ -166,6 +166,20 @@ def test_selecting_a_treemap_node_or_an_area_bar(demo_app: dict[str, auth.User])
     at.sidebar.selectbox(key=ui.YEAR_WIDGET).select(2019).run()
     assert at.title[0].value == "台账 · 燕山乡 · 2019年"
     assert "只显示" not in texts(at)
+
+
+def test_typed_text_is_never_markdown(demo_app: dict[str, auth.User], app_db: db.Database) -> None:
+    assert ui.md("**粗** :red[红] $x$ <b>&") == "\\*\\*粗\\*\\* \\:red\\[红\\] \\$x\\$ \\<b\\>&"
+    township = find_unit(app_db, "燕山乡")
+    with app_db.transaction() as cur:
+        odd = insert_unit(cur, "**粗** :red[红]", "village", township)
+    at = run_app(demo_app["viewer"])
+    at.sidebar.selectbox(key=ui.UNIT_WIDGET).select(odd.id).run()
+    at.switch_page("pages/dashboard.py").run()
+    assert not at.exception, at.exception
+    assert (
+        at.title[0].value == "看板 · \\*\\*粗\\*\\* \\:red\\[红\\] · " + f"{at.session_state[ui.YEAR_KEY]}年"
+    )
 
 
 def test_open_ledger_refuses_unknown_filters() -> None:
