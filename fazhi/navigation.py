@@ -27,7 +27,10 @@ class PageSpec:
 
 PAGES: tuple[PageSpec, ...] = (
     PageSpec("pages/home.py", "首页", "home", ":material/home:", EVERYONE, "工作台"),
+    PageSpec("pages/dashboard.py", "看板", "dashboard", ":material/dashboard:", EVERYONE, "工作台"),
     PageSpec("pages/ledger.py", "台账", "ledger", ":material/table_view:", EVERYONE, "工作台"),
+    PageSpec("pages/meeting.py", "会议模式", "meeting", ":material/co_present:", EVERYONE, "指标"),
+    PageSpec("pages/targets.py", "目标", "targets", ":material/flag:", ADMINS, "指标"),
     PageSpec("pages/users.py", "用户管理", "users", ":material/group:", ADMINS, "管理"),
     PageSpec("pages/units.py", "单位管理", "units", ":material/account_tree:", ADMINS, "管理"),
     PageSpec("pages/locks.py", "封账", "locks", ":material/lock:", ADMINS, "管理"),

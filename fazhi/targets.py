@@ -5,6 +5,8 @@ from __future__ import annotations
 import math
 from datetime import datetime
 
+import pandas as pd
+
 from fazhi import audit
 from fazhi.auth import User, require_admin, require_view
 from fazhi.catalog import Catalog, Indicator
@@ -123,3 +125,67 @@ def copy_previous_year(db: Database, user: User, catalog: Catalog, unit: Unit, y
     if not previous:
         return 0
     return set_targets(db, user, catalog, unit, year, dict(previous))
+
+
+def target_table(db: Database, user: User, catalog: Catalog, unit: Unit, year: int) -> pd.DataFrame:
+    """Every indicator's targets for the 目标 page, in catalog order.
+
+    Columns: code, area (short name in that year's 纲要), name, unit, default (the catalog default for this
+    unit), target (this year's: stored, else default), previous (last year's, the same way), stored (True when
+    this year's target was set), definition (口径说明). Targets are None where there is none.
+    """
+    require_view(user, unit)
+    townships = township_count(db, unit)
+    this_year = targets_for(db, catalog, unit, year)
+    last_year = targets_for(db, catalog, unit, year - 1)
+    stored = stored_targets(db, unit, year)
+    rows = [
+        {
+            "code": i.code,
+            "area": catalog.indicator_area(i, year).short,
+            "name": i.name,
+            "unit": i.unit,
+            "default": default_target(i, unit, townships),
+            "target": this_year[i.code],
+            "previous": last_year[i.code],
+            "stored": i.code in stored,
+            "definition": i.definition,
+        }
+        for i in catalog.indicators
+    ]
+    frame = pd.DataFrame(rows)
+    for column in ("default", "target", "previous"):
+        frame[column] = frame[column].astype("float64")
+    return frame
+
+
+def _blank(value: object) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA
+
+
+def changed_targets(before: pd.DataFrame, after: pd.DataFrame) -> dict[str, float | None]:
+    """What `set_targets` must store after the 目标 table was edited: changed rows only; a cleared cell or a
+    value equal to the default means "use the default" (None)."""
+    old = before.set_index("code")
+    changes: dict[str, float | None] = {}
+    for code, value in zip(after["code"], after["target"], strict=True):
+        previous = old.at[code, "target"]
+        if (_blank(value) and _blank(previous)) or (
+            not _blank(value) and not _blank(previous) and float(value) == float(previous)
+        ):
+            continue
+        default = old.at[code, "default"]
+        if _blank(value) or (not _blank(default) and float(value) == float(default)):
+            changes[code] = None
+        else:
+            changes[code] = value  # type: ignore[assignment]  # set_targets checks it is a number
+    return changes
+
+
+def restore_defaults(db: Database, user: User, catalog: Catalog, unit: Unit, year: int) -> int:
+    """Drop every target set for this unit and year (administrators; audited); returns how many were dropped."""
+    require_admin(user, unit)
+    stored = stored_targets(db, unit, year)
+    if not stored:
+        return 0
+    return set_targets(db, user, catalog, unit, year, dict.fromkeys(stored))

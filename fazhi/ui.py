@@ -1,18 +1,29 @@
 """Streamlit glue, the one module of fazhi/ that imports streamlit: the cached connection, the login
-gate, the shared year/unit picker and the way errors are shown.
+gate, the shared year/unit picker, the way errors are shown, the cached dashboard data, charts and KPI
+cards, and the way a page asks 台账 to show some records.
+
+Contract with 台账 (`open_ledger` → pages/ledger.py): a page that wants to show "the records behind this
+figure" calls `open_ledger(year=2020, unit_id=5, type_codes=[...], area="publicity", date_from=date(...),
+date_to=date(...), keyword="...")` with any of the keys of `records.RecordFilter` (no others). It stores
+them as a plain dict in `st.session_state["fazhi_ledger_request"]` (LEDGER_REQUEST) and switches to
+pages/ledger.py. The 台账 page takes the request exactly once with `take_ledger_request()` (which removes
+it), applies it as `records.RecordFilter(**request)` on top of its defaults, says in words what is shown
+(`dashboard.describe_filter`) and offers a way back to the full list.
 """
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
+from typing import Any, NoReturn
 
 import streamlit as st
 
-from fazhi import auth, backup, locks, navigation, records, units
+from fazhi import auth, backup, charts, dashboard, locks, navigation, records, units
 from fazhi.catalog import Catalog, load_catalog
 from fazhi.db import Database, connect
 from fazhi.errors import FazhiError, InvalidInput
@@ -27,6 +38,9 @@ GENERATION_KEY = "fazhi_generation"
 PENDING_KEY = "fazhi_pending_choice"
 UNIT_WIDGET = "unit_picker"
 YEAR_WIDGET = "year_picker"
+LEDGER_REQUEST = "fazhi_ledger_request"
+KPI_KEY = "fazhi_kpis"
+KPI_WIDGET = "kpi_picker"
 
 
 @st.cache_resource(show_spinner=False)
@@ -267,3 +281,173 @@ def unit_label(unit: units.Unit, top: units.Unit | None = None) -> str:
     """The unit's name indented by its depth below `top`, for pickers showing the tree."""
     depth = unit.path.count("/") - (top.path.count("/") if top else 2)
     return "　" * max(0, depth) + unit.name
+
+
+# ───────────── plain text in Markdown-rendering widgets ─────────────
+
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~<>$:])")
+
+
+def md(text: object) -> str:
+    """Text escaped for st.title/st.markdown/captions, so typed text (a unit name) is never Markdown."""
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", str(text))
+
+
+# ───────────── 台账 requests from other pages ─────────────
+
+
+def open_ledger(**filters: Any) -> NoReturn:
+    """Switch to 台账 showing the records that match `filters` (keys of records.RecordFilter; see the module
+    docstring for the contract)."""
+    unknown = set(filters) - set(dashboard.LEDGER_FILTER_KEYS)
+    if unknown:
+        raise TypeError(f"open_ledger: unknown filter keys {sorted(unknown)}")
+    st.session_state[LEDGER_REQUEST] = dict(filters)
+    st.switch_page("pages/ledger.py")
+    raise AssertionError("unreachable: st.switch_page raises")
+
+
+def take_ledger_request() -> dict[str, Any] | None:
+    """The filters another page asked 台账 to show, once (removed as it is read); None when there is none."""
+    return st.session_state.pop(LEDGER_REQUEST, None)
+
+
+# ───────────── dashboard data, cached but never stale ─────────────
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _dashboard_data(
+    path: str,
+    version: int,
+    unit_id: int,
+    year: int,
+    user_path: str,
+    today: date,
+    catalog_id: int,
+    _db: Database,
+    _user: auth.User,
+    _catalog: Catalog,
+    _unit: units.Unit,
+) -> dashboard.DashboardData:
+    return dashboard.dashboard_data(_db, _user, _catalog, _unit, year, today=today)
+
+
+def dashboard_data(
+    db: Database, user: auth.User, catalog: Catalog, unit: units.Unit, year: int, today: date | None = None
+) -> dashboard.DashboardData:
+    """`dashboard.dashboard_data`, cached by (file, data version, unit, year, the user's unit path, today).
+
+    `db.version` grows with every committed write of this process (the only process that may write the
+    file), so a saved record, target or lock shows at the next rerun; `today` moves the time marker daily.
+    """
+    today = today or date.today()
+    return _dashboard_data(
+        str(db.path), db.version, unit.id, year, user.unit_path, today, id(catalog), db, user, catalog, unit
+    )
+
+
+# ───────────── charts and KPI cards ─────────────
+
+_CHART_CONFIG = {"displayModeBar": False, "displaylogo": False, "scrollZoom": False}
+_STATUS_MARKDOWN = {
+    "达标": "green",
+    "进度正常": "blue",
+    "落后": "orange",
+    "未达标": "red",
+    "无记录": "gray",
+    "仅统计": "gray",
+}
+
+
+def chart(
+    kind: str,
+    data: dashboard.DashboardData,
+    catalog: Catalog,
+    *,
+    key: str,
+    code: str | None = None,
+    selectable: bool = True,
+    font_size: int = 16,
+    height: int | None = None,
+) -> None:
+    """Draw a registered chart of the dashboard data; selecting a bar or node opens the matching 台账 records."""
+    figure = charts.build(kind, data.frame(kind, catalog, code), height=height, font_size=font_size)
+    if not (selectable and charts.CHARTS[kind].selectable):
+        st.plotly_chart(figure, key=key, theme=None, config=_CHART_CONFIG)
+        return
+    event = st.plotly_chart(
+        figure, key=key, theme=None, config=_CHART_CONFIG, on_select="rerun", selection_mode="points"
+    )
+    points = event.selection.points if event else []
+    if points:
+        filters = dashboard.ledger_filter(catalog, kind, dict(points[0]), data.unit, data.year)
+        if filters is not None:
+            open_ledger(**filters)
+
+
+def kpi_cards(cards: list[dashboard.Kpi], per_row: int = 4) -> None:
+    """KPI cards in rows: value, change against last year (coloured by direction), target, completion, status."""
+    for start in range(0, len(cards), per_row):
+        columns = st.columns(per_row)
+        for column, card in zip(columns, cards[start : start + per_row], strict=False):
+            with column.container(border=True):
+                st.metric(
+                    md(card.label),
+                    card.value,
+                    card.delta,
+                    delta_color=card.delta_color,  # type: ignore[arg-type]
+                    delta_arrow="off" if card.delta in (None, "持平") else "auto",
+                    help=md(card.help),
+                )
+                color = _STATUS_MARKDOWN.get(card.status, "gray")
+                st.caption(
+                    f"{md(card.previous)} · 目标 {md(card.target)} · 完成 {md(card.completion)} · "
+                    f":{color}[{md(card.status)}]"
+                )
+
+
+def chosen_kpis(catalog: Catalog) -> list[str]:
+    """The indicator codes of the KPI cards this session chose on 看板 (the default set until then)."""
+    known = {i.code for i in catalog.indicators}
+    chosen = st.session_state.get(KPI_KEY) or list(dashboard.KEY_INDICATORS)
+    return [code for code in chosen if code in known]
+
+
+def kpi_picker(catalog: Catalog) -> list[str]:
+    """A multiselect of the KPI cards to show (kept for the session, also used by 会议模式); the chosen codes."""
+    names = {i.code: i.name for i in catalog.indicators}
+    st.session_state[KPI_WIDGET] = chosen_kpis(catalog)
+    st.multiselect(
+        "关键指标卡片",
+        list(names),
+        format_func=names.get,
+        key=KPI_WIDGET,
+        on_change=_keep,
+        args=(KPI_WIDGET, KPI_KEY),
+        placeholder="选择要显示的指标",
+        help="选择看板和会议模式顶部显示哪些指标；清空后恢复默认。",
+    )
+    return chosen_kpis(catalog)
+
+
+def plain_list(lines: list[str]) -> None:
+    """A bulleted list of plain sentences (escaped, never Markdown)."""
+    st.markdown("\n".join(f"- {md(line)}" for line in lines))
+
+
+# Static styling only: no data ever goes into this HTML.
+_MEETING_CSS = """<style>
+[data-testid="stMainBlockContainer"] { padding-top: 2.5rem; }
+[data-testid="stMainBlockContainer"] h1 { font-size: 3rem; }
+[data-testid="stMainBlockContainer"] h2 { font-size: 2.2rem; }
+[data-testid="stMetricValue"] { font-size: 4.2rem; line-height: 1.15; }
+[data-testid="stMetricLabel"] p { font-size: 1.7rem; }
+[data-testid="stMetricDelta"] div, [data-testid="stMetricDeltaDescription"] { font-size: 1.35rem; }
+[data-testid="stMainBlockContainer"] [data-testid="stCaptionContainer"] p { font-size: 1.3rem; }
+[data-testid="stMainBlockContainer"] [data-testid="stMarkdownContainer"] li { font-size: 1.55rem; }
+</style>"""
+
+
+def meeting_style() -> None:
+    """Projector-sized fonts for 会议模式 (static CSS, applied only while that page is shown)."""
+    st.markdown(_MEETING_CSS, unsafe_allow_html=True)

@@ -1,0 +1,455 @@
+"""Charts as data: pure functions DataFrame → plotly Figure, and one registry of chart kinds (`CHARTS`).
+
+Each builder takes the frame of the matching `fazhi.dashboard` function and nothing else (no database),
+so the dashboard, the meeting view and the report's PNG export (kaleido) draw the same figure from the
+same numbers. Labels are Chinese, fonts a CJK stack, colours follow status and direction, and every
+label that may come from typed text is escaped so plotly shows it as plain text.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from fazhi.indicators import (
+    STATUS_BEHIND,
+    STATUS_DONE,
+    STATUS_INFO,
+    STATUS_MISSED,
+    STATUS_NO_DATA,
+    STATUS_ON_TRACK,
+)
+
+FONT_FAMILY = "Microsoft YaHei, PingFang SC, Noto Sans CJK SC, Source Han Sans SC, sans-serif"
+TEXT_COLOR = "#1f2933"
+GRID_COLOR = "#d9dee3"
+
+STATUS_COLORS = {
+    STATUS_DONE: "#2e7d32",
+    STATUS_ON_TRACK: "#1565c0",
+    STATUS_BEHIND: "#ef6c00",
+    STATUS_MISSED: "#c62828",
+    STATUS_NO_DATA: "#9e9e9e",
+    STATUS_INFO: "#607d8b",
+}
+VERDICT_COLORS = {"better": "#2e7d32", "worse": "#c62828", "same": "#9e9e9e", "info": "#607d8b"}
+VERDICT_LABELS = {"better": "向好", "worse": "变差", "same": "持平", "info": "仅统计"}
+
+# One colour per area code, shared by both 纲要 versions (same code, same kind of work, same colour);
+# colour-blind-safe hues first.
+AREA_COLORS = {
+    "leadership": "#4e79a7",
+    "thought": "#4e79a7",
+    "functions": "#59a14f",
+    "rules": "#9c755f",
+    "decisions": "#b07aa1",
+    "enforcement": "#e15759",
+    "oversight": "#76b7b2",
+    "disputes": "#f28e2b",
+    "capacity": "#edc948",
+    "publicity": "#ff9da7",
+    "emergency": "#8c564b",
+    "digital": "#17becf",
+}
+_FALLBACK_COLORS = ("#bab0ac", "#7f7f7f", "#bcbd22", "#1f77b4")
+
+EMPTY_TEXT = "暂无数据"
+
+
+def area_color(code: str) -> str:
+    """The colour of an area (a stable grey-ish fallback for an unknown code)."""
+    return AREA_COLORS.get(code, _FALLBACK_COLORS[sum(map(ord, code)) % len(_FALLBACK_COLORS)])
+
+
+def plain(text: object) -> str:
+    """Text as plotly should show it: its HTML-like tags and entities escaped, so nothing typed is markup."""
+    return html.escape(str(text), quote=False)
+
+
+def _axis(title: str, font_size: int, **extra: object) -> dict:
+    return {
+        "title": {"text": title, "font": {"size": font_size}},
+        "gridcolor": GRID_COLOR,
+        "linecolor": GRID_COLOR,
+        "zerolinecolor": GRID_COLOR,
+        "automargin": True,
+        "exponentformat": "none",  # 12000, not plotly's English "12k"
+        "separatethousands": False,
+        **extra,
+    }
+
+
+def _empty_note(font_size: int) -> dict:
+    return {
+        "text": EMPTY_TEXT,
+        "x": 0.5,
+        "y": 0.5,
+        "xref": "paper",
+        "yref": "paper",
+        "showarrow": False,
+        "font": {"size": round(font_size * 1.4), "color": STATUS_COLORS[STATUS_NO_DATA]},
+    }
+
+
+def _figure(
+    traces: list[dict],
+    layout: dict,
+    title: str,
+    *,
+    width: int | None,
+    height: int | None,
+    default_height: int,
+    font_size: int,
+) -> go.Figure:
+    """One Figure from plain dicts, validated once (plotly's named templates alone cost ~20 ms a figure,
+    so the few settings we need are written out instead)."""
+    base = {
+        "template": "none",
+        "title": {
+            "text": plain(title),
+            "x": 0,
+            "xref": "paper",
+            "xanchor": "left",
+            "y": 1,
+            "yref": "container",
+            "yanchor": "top",
+            "pad": {"t": round(font_size * 0.8)},
+            "font": {"size": round(font_size * 1.3)},
+        },
+        "font": {"family": FONT_FAMILY, "size": font_size, "color": TEXT_COLOR},
+        "hoverlabel": {"font": {"family": FONT_FAMILY, "size": font_size}},
+        "legend": {"font": {"family": FONT_FAMILY, "size": font_size}},
+        "margin": {"l": 10, "r": 20, "t": round(font_size * 4.2), "b": 10},
+        "height": height or default_height,
+        "width": width,
+        "autosize": width is None,
+        "paper_bgcolor": "white",
+        "plot_bgcolor": "white",
+        "separators": ".,",
+    }
+    for key, value in layout.items():
+        base[key] = {**base[key], **value} if isinstance(base.get(key), dict) else value
+    return go.Figure(data=traces, layout=base)
+
+
+def monthly_activity(
+    frame: pd.DataFrame, *, width: int | None = None, height: int | None = None, font_size: int = 16
+) -> go.Figure:
+    """Stacked bars of records per month, one colour per area (areas without records left out)."""
+    traces = []
+    totals = frame.groupby("area_code", sort=False)["records"].sum() if not frame.empty else pd.Series()
+    for area_code, part in frame.sort_values(["area_order", "month"]).groupby("area_code", sort=False):
+        if not totals.get(area_code, 0):
+            continue
+        name = plain(part["area"].iloc[0])
+        traces.append(
+            {
+                "type": "bar",
+                "x": part["month"].tolist(),
+                "y": part["records"].tolist(),
+                "name": name,
+                "marker": {"color": area_color(str(area_code))},
+                "customdata": [[area_code, int(m)] for m in part["month"]],
+                "hovertemplate": f"{name}<br>%{{x}}月：%{{y}}条<extra></extra>",
+            }
+        )
+    layout = {
+        "barmode": "stack",
+        "legend": {"orientation": "h", "yanchor": "bottom", "y": 1.0, "x": 0, "xanchor": "left"},
+        # room above the plot for the title and a legend of up to two rows
+        "margin": {"t": round(font_size * 5.5)},
+        "xaxis": _axis(
+            "月份",
+            font_size,
+            tickmode="array",
+            tickvals=list(range(1, 13)),
+            ticktext=[str(m) for m in range(1, 13)],
+            range=[0.5, 12.5],
+            tickangle=0,
+        ),
+        "yaxis": _axis("记录数（条）", font_size, rangemode="tozero"),
+        "annotations": [] if traces else [_empty_note(font_size)],
+    }
+    return _figure(
+        traces,
+        layout,
+        "各月工作记录（按领域）",
+        width=width,
+        height=height,
+        default_height=480,
+        font_size=font_size,
+    )
+
+
+def completion_by_area(
+    frame: pd.DataFrame, *, width: int | None = None, height: int | None = None, font_size: int = 16
+) -> go.Figure:
+    """Horizontal bars of average completion per area, coloured by status, with the year's time marker."""
+    rows = frame.sort_values("area_order", ascending=False)
+    traces, shapes, notes = [], [], []
+    if not rows.empty:
+        traces.append(
+            {
+                "type": "bar",
+                "orientation": "h",
+                "y": [plain(a) for a in rows["area"]],
+                "x": rows["completion"].tolist(),
+                "marker": {
+                    "color": [STATUS_COLORS.get(s, STATUS_COLORS[STATUS_INFO]) for s in rows["status"]]
+                },
+                "text": [f"{c:.0f}%" for c in rows["completion"]],
+                "textposition": "auto",
+                "insidetextanchor": "end",
+                "cliponaxis": False,
+                "customdata": [[code] for code in rows["area_code"]],
+                "hovertext": [
+                    f"{plain(r.area_name)}<br>平均完成率 {r.completion:.0f}%<br>"
+                    f"达标{r.done}项 · 进度正常{r.on_track}项 · 落后{r.behind}项 · 未达标{r.missed}项 · "
+                    f"无记录{r.no_data}项"
+                    for r in rows.itertuples()
+                ],
+                "hovertemplate": "%{hovertext}<extra></extra>",
+                "showlegend": False,
+            }
+        )
+        share = float(frame["share"].iloc[0])
+        shapes.append(
+            {
+                "type": "line",
+                "x0": share,
+                "x1": share,
+                "xref": "x",
+                "y0": 0,
+                "y1": 1,
+                "yref": "paper",
+                "line": {"color": TEXT_COLOR, "width": 2, "dash": "dash"},
+            }
+        )
+        notes.append(
+            {
+                "x": share,
+                "y": 1.0,
+                "xref": "x",
+                "yref": "paper",
+                "yanchor": "bottom",
+                "text": f"时间进度 {share:.0f}%",
+                "showarrow": False,
+                "font": {"size": font_size, "color": TEXT_COLOR},
+            }
+        )
+    else:
+        notes.append(_empty_note(font_size))
+    layout = {
+        "xaxis": _axis("平均完成率（%，各指标封顶100%）", font_size, range=[0, 115], ticksuffix="%"),
+        "yaxis": _axis("领域", font_size),
+        "shapes": shapes,
+        "annotations": notes,
+    }
+    return _figure(
+        traces,
+        layout,
+        "各领域目标完成情况",
+        width=width,
+        height=height,
+        default_height=120 + 46 * max(len(rows), 3),
+        font_size=font_size,
+    )
+
+
+def by_unit(
+    frame: pd.DataFrame, *, width: int | None = None, height: int | None = None, font_size: int = 16
+) -> go.Figure:
+    """Bars of one indicator per child unit (村/社区 or 乡镇), the unit's own records first."""
+    name = str(frame["indicator_name"].iloc[0]) if not frame.empty else "指标"
+    unit = str(frame["indicator_unit"].iloc[0]) if not frame.empty else ""
+    level = str(frame["child_level"].iloc[0]) if not frame.empty else "下级单位"
+    traces = []
+    if not frame.empty:
+        traces.append(
+            {
+                "type": "bar",
+                "x": [plain(n) for n in frame["unit_name"]],
+                "y": [0 if pd.isna(v) else float(v) for v in frame["value"]],
+                "text": [plain(t) for t in frame["value_text"]],
+                "textposition": "outside",
+                "cliponaxis": False,
+                "marker": {"color": ["#90a4ae" if own else "#1565c0" for own in frame["own"]]},
+                "customdata": [[int(u), c] for u, c in zip(frame["unit_id"], frame["code"], strict=True)],
+                "hovertemplate": "%{x}：%{text}<extra></extra>",
+                "showlegend": False,
+            }
+        )
+    layout = {
+        "xaxis": _axis(level, font_size),
+        "yaxis": _axis(
+            f"{plain(name)}（{plain(unit)}）" if unit else plain(name), font_size, rangemode="tozero"
+        ),
+        "annotations": [] if traces else [_empty_note(font_size)],
+    }
+    return _figure(
+        traces,
+        layout,
+        f"{name} · 按{level}",
+        width=width,
+        height=height,
+        default_height=420,
+        font_size=font_size,
+    )
+
+
+def records_by_type(
+    frame: pd.DataFrame, *, width: int | None = None, height: int | None = None, font_size: int = 16
+) -> go.Figure:
+    """A treemap of the year's records: areas, then record types; node ids 'area:…' and 'type:…'."""
+    traces = []
+    if not frame.empty:
+        areas = frame.groupby(["area_order", "area_code", "area"], sort=True)["records"].sum().reset_index()
+        ids, labels, parents = ["all"], ["全部记录"], [""]
+        values, colors = [int(frame["records"].sum())], ["#eceff1"]
+        for row in areas.itertuples():
+            ids.append(f"area:{row.area_code}")
+            labels.append(plain(row.area))
+            parents.append("all")
+            values.append(int(row.records))
+            colors.append(area_color(row.area_code))
+        for row in frame.itertuples():
+            ids.append(f"type:{row.type_code}")
+            labels.append(plain(row.type_name))
+            parents.append(f"area:{row.area_code}")
+            values.append(int(row.records))
+            colors.append(area_color(row.area_code))
+        traces.append(
+            {
+                "type": "treemap",
+                "ids": ids,
+                "labels": labels,
+                "parents": parents,
+                "values": values,
+                "branchvalues": "total",
+                "marker": {"colors": colors, "line": {"color": "white", "width": 2}},
+                "texttemplate": "%{label}<br>%{value}条",
+                "hovertemplate": "%{label}：%{value}条（占%{percentRoot:.0%}）<extra></extra>",
+                "maxdepth": 3,
+                "root": {"color": "#eceff1"},
+                "pathbar": {"visible": False},
+            }
+        )
+    layout = {
+        "uniformtext": {"minsize": max(9, font_size - 6), "mode": "hide"},
+        "annotations": [] if traces else [_empty_note(font_size)],
+        "xaxis": {"visible": False},
+        "yaxis": {"visible": False},
+    }
+    return _figure(
+        traces,
+        layout,
+        "各类工作记录数",
+        width=width,
+        height=height,
+        default_height=460,
+        font_size=font_size,
+    )
+
+
+def year_over_year(
+    frame: pd.DataFrame, *, width: int | None = None, height: int | None = None, font_size: int = 16
+) -> go.Figure:
+    """Horizontal bars of each indicator's change against last year in %, green when better, red when worse."""
+    year = int(frame["year"].iloc[0]) if not frame.empty else None
+    previous = int(frame["previous_year"].iloc[0]) if not frame.empty else None
+    rows = frame.iloc[::-1]
+    traces, shapes = [], []
+    if not rows.empty:
+        traces.append(
+            {
+                "type": "bar",
+                "orientation": "h",
+                "y": [plain(n) for n in rows["name"]],
+                "x": rows["change_pct"].tolist(),
+                "marker": {"color": [VERDICT_COLORS[v] for v in rows["verdict"]]},
+                "text": [f"{c:+.0f}%" for c in rows["change_pct"]],
+                "textposition": "outside",
+                "cliponaxis": False,
+                "customdata": [[c] for c in rows["code"]],
+                "hovertext": [
+                    f"{plain(r.name)}：{plain(r.value_text)}，上年{plain(r.previous_text)}，"
+                    f"{r.change_pct:+.1f}%（{VERDICT_LABELS[r.verdict]}）"
+                    for r in rows.itertuples()
+                ],
+                "hovertemplate": "%{hovertext}<extra></extra>",
+                "showlegend": False,
+            }
+        )
+        shapes.append(
+            {
+                "type": "line",
+                "x0": 0,
+                "x1": 0,
+                "xref": "x",
+                "y0": 0,
+                "y1": 1,
+                "yref": "paper",
+                "line": {"color": TEXT_COLOR, "width": 1},
+            }
+        )
+    low = min(0.0, float(frame["change_pct"].min())) if not frame.empty else 0.0
+    high = max(0.0, float(frame["change_pct"].max())) if not frame.empty else 0.0
+    pad = max(10.0, (high - low) * 0.15)  # room for the '+41%' labels outside the bars
+    layout = {
+        "xaxis": _axis(
+            f"较{previous}年增减（%）" if previous else "较上年增减（%）",
+            font_size,
+            ticksuffix="%",
+            zeroline=True,
+            range=[low - (pad if low < 0 else 0), high + pad],
+        ),
+        "yaxis": _axis("指标", font_size),
+        "shapes": shapes,
+        "annotations": [] if traces else [_empty_note(font_size)],
+    }
+    return _figure(
+        traces,
+        layout,
+        f"{year}年与{previous}年比较" if year else "与上年比较",
+        width=width,
+        height=height,
+        default_height=120 + 34 * max(len(rows), 4),
+        font_size=font_size,
+    )
+
+
+Builder = Callable[..., go.Figure]
+
+
+@dataclass(frozen=True)
+class ChartKind:
+    """A registered chart: its Chinese name, its builder, and whether selecting a point leads to 台账."""
+
+    title: str
+    build: Builder
+    selectable: bool = True
+
+
+CHARTS: dict[str, ChartKind] = {
+    "monthly_activity": ChartKind("各月工作记录（按领域）", monthly_activity),
+    "completion_by_area": ChartKind("各领域目标完成情况", completion_by_area),
+    "by_unit": ChartKind("按下级单位分布", by_unit),
+    "records_by_type": ChartKind("各类工作记录数", records_by_type),
+    "year_over_year": ChartKind("与上年比较", year_over_year),
+}
+
+
+def build(
+    kind: str,
+    frame: pd.DataFrame,
+    *,
+    width: int | None = None,
+    height: int | None = None,
+    font_size: int = 16,
+) -> go.Figure:
+    """The figure of a registered chart kind for its frame (sizes in pixels; font_size in px)."""
+    return CHARTS[kind].build(frame, width=width, height=height, font_size=font_size)

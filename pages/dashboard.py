@@ -1,0 +1,62 @@
+"""看板: are we on track, where are we behind, how does this year compare with last year."""
+
+import streamlit as st
+
+from fazhi import dashboard, ui
+
+db = ui.database()
+catalog = ui.catalog()
+user = ui.require_user()
+unit = ui.selected_unit(db, user)
+year = ui.selected_year()
+
+st.title(f"看板 · {ui.md(unit.name)} · {year}年")
+data = ui.dashboard_data(db, user, catalog, unit, year)
+st.caption(dashboard.progress_text(data) + "点击图中的柱形或方块可查看对应的台账记录。")
+
+with st.expander("选择关键指标卡片", icon=":material/tune:"):
+    codes = ui.kpi_picker(catalog)
+ui.kpi_cards(dashboard.kpi_cards(catalog, data.table, codes, year))
+
+st.subheader("短板提示")
+lines = dashboard.shortfall_lines(data.table, data.share)
+if lines:
+    ui.plain_list(lines)
+else:
+    st.success("有目标的指标均已达标或进度正常。", icon=":material/check_circle:")
+
+left, right = st.columns(2)
+with left:
+    ui.chart("completion_by_area", data, catalog, key="chart_completion")
+with right:
+    ui.chart("monthly_activity", data, catalog, key="chart_monthly")
+
+left, right = st.columns(2) if data.child_units else (None, st.container())
+if left is not None:
+    with left:
+        names = {i.code: i.name for i in catalog.indicators}
+        code = st.selectbox(
+            "按下级单位查看的指标",
+            list(names),
+            index=list(names).index(dashboard.default_breakdown(catalog, data.children)),
+            format_func=names.get,
+            key="breakdown_indicator",
+        )
+        ui.chart("by_unit", data, catalog, key="chart_by_unit", code=code)
+with right:
+    ui.chart("records_by_type", data, catalog, key="chart_by_type")
+ui.chart("year_over_year", data, catalog, key="chart_year_over_year")
+
+st.subheader("全部指标")
+st.dataframe(
+    dashboard.indicator_display(data.table),
+    hide_index=True,
+    placeholder="—",
+    height=600,
+    key="dashboard_indicators",
+    column_config={
+        "完成率": st.column_config.NumberColumn(format="%.0f%%", help="数值 ÷ 目标；无目标的指标不计算"),
+        "较上年": st.column_config.NumberColumn(format="%+.1f%%", help="较上年数值增减的百分比"),
+        "口径说明": st.column_config.TextColumn(width="large"),
+    },
+)
