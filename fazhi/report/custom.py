@@ -73,7 +73,7 @@ def check_template(data: bytes, context: dict[str, Any] | None = None) -> None:
         raise ReportTemplateError(f"模板文件超过{limit} MB，请压缩图片后再上传。")
     if not zipfile.is_zipfile(io.BytesIO(data)):
         raise ReportTemplateError(
-            "这不是 Word（.docx）文件。请在 Word 中“另存为” .docx 格式后再上传（.doc、.wps 不能使用）。"
+            "这不是 Word（.docx）文件。请在 Word 中“另存为” .docx 格式后再使用（.doc、.wps 文件不能直接使用）。"
         )
     try:
         parts = _parts(data)
