@@ -28,6 +28,8 @@ class PageSpec:
 PAGES: tuple[PageSpec, ...] = (
     PageSpec("pages/home.py", "首页", "home", ":material/home:", EVERYONE, "工作台"),
     PageSpec("pages/ledger.py", "台账", "ledger", ":material/table_view:", EVERYONE, "工作台"),
+    PageSpec("pages/report.py", "年度报告", "report", ":material/description:", EVERYONE, "工作台"),
+    PageSpec("pages/report_settings.py", "报告设置", "report_settings", ":material/tune:", ADMINS, "管理"),
 )
 
 SETUP = PageSpec("pages/setup.py", "初始化", "setup", ":material/rocket_launch:", frozenset(), "")

@@ -101,6 +101,7 @@ def section_specs(catalog: Catalog, year: int) -> list[SectionSpec]:
         SectionSpec("shortcomings", heads["shortcomings"], heads["shortcomings"], True),
         SectionSpec("plan", heads["plan"], heads["plan"], True),
         SectionSpec("other", heads["other"], heads["other"], False),
+        SectionSpec(DATE_SECTION, "成文日期", "", True),
     ]
     return specs
 
@@ -121,6 +122,13 @@ def parse_date(text: str) -> date:
     except ValueError:
         pass
     raise InvalidInput([Problem("date", "成文日期请写成“2021年1月15日”的格式。")])
+
+
+def _signing_date(text: str) -> date | None:
+    try:
+        return parse_date(text)
+    except InvalidInput:
+        return None
 
 
 def title_lines(title: str, prefix: str) -> list[str]:
@@ -207,6 +215,7 @@ def build_context(
     written["shortcomings"] = drafts.shortcomings(facts, voice)
     written["plan"] = drafts.plan(facts, voice)
     written["other"] = []
+    written[DATE_SECTION] = [numbers.chinese_date(default_date(year, today))]
     sections = [
         _section(spec, written[spec.key], saved.get(spec.key)) for spec in section_specs(catalog, year)
     ]
@@ -220,7 +229,7 @@ def build_context(
 
     title = f"{options.title_prefix}关于{year}年法治政府建设情况的报告"
     signed = saved.get(DATE_SECTION)
-    signed_on = parse_date(signed.body) if signed else default_date(year, today)
+    signed_on = _signing_date(signed.body) if signed else default_date(year, today)
     rows = indicator_rows(table, facts.has_records)
     images, problem = _charts(db, user, catalog, unit, year, table) if charts else ([], "")
     attachments = [TABLE_TITLE] if rows else []
@@ -244,7 +253,7 @@ def build_context(
         "other": text["other"],
         "attachments": [f"{n}．{name}" for n, name in enumerate(attachments, 1)] if numbered else attachments,
         "issuer": options.issuer,
-        "date": numbers.chinese_date(signed_on),
+        "date": numbers.chinese_date(signed_on or default_date(year, today)),
         "table_label": "附件1" if numbered else "附件",
         "table_title": TABLE_TITLE,
         "table_note": TABLE_NOTE,
@@ -308,9 +317,31 @@ def preview_text(context: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def saved_at(context: dict[str, Any], key: str) -> datetime | None:
-    """When the section `key` was last saved (the version a save must name), or None for a draft."""
-    for section in context["sections"]:
-        if section["key"] == key:
-            return section["saved_at"]
-    return None
+def save_section(
+    db: Database,
+    user: User,
+    catalog: Catalog,
+    unit: Unit,
+    year: int,
+    key: str,
+    text: str,
+    *,
+    expected: datetime | None,
+) -> narratives.SavedText:
+    """Save the text of one section of the year's report (see narratives.save_text); the 成文日期 must be a
+    date and is stored as '2021年1月15日'; sections the report must have may not be empty."""
+    specs = {spec.key: spec for spec in section_specs(catalog, year)}
+    if key not in specs:
+        raise InvalidInput([Problem("section", f"{year}年的报告中没有“{key}”这一节。")])
+    if key == DATE_SECTION:
+        text = numbers.chinese_date(parse_date(text))
+    return narratives.save_text(
+        db, user, unit, year, key, text, expected=expected, required=specs[key].required
+    )
+
+
+def reset_section(db: Database, user: User, catalog: Catalog, unit: Unit, year: int, key: str) -> bool:
+    """Drop the saved text of a section so the automatic draft is used again; False when none was saved."""
+    if key not in {spec.key for spec in section_specs(catalog, year)}:
+        raise InvalidInput([Problem("section", f"{year}年的报告中没有“{key}”这一节。")])
+    return narratives.reset_text(db, user, unit, year, key)
