@@ -58,7 +58,8 @@ with edit:
         st.caption("只能查看：查看者账号或已封账的年度不能修改报告文字。")
     for section in context["sections"]:
         key = f"{unit.id}_{year}_{section['key']}"
-        label = f"{section['title']}{'（已修改）' if section['saved'] else ''}"
+        state = "（已修改）" if section["saved"] else "" if section["draft"] else "（本年无数据）"
+        label = section["title"] + state
         with st.expander(label, expanded=section["key"] == "opening"):
             left, right = st.columns(2)
             left.caption("自动草稿（由台账数据生成）")

@@ -95,7 +95,7 @@ def section_specs(catalog: Catalog, year: int) -> list[SectionSpec]:
     heads = headings(year)
     specs = [SectionSpec("opening", "开头段", "", True)]
     for part in drafts.parts_for(catalog, year):
-        specs.append(SectionSpec(f"measures.{part.code}", f"一、{part.heading}", part.heading, False))
+        specs.append(SectionSpec(f"measures.{part.code}", f"一 · {part.heading}", part.heading, False))
     specs += [
         SectionSpec("duty", heads["duty"], heads["duty"], True),
         SectionSpec("shortcomings", heads["shortcomings"], heads["shortcomings"], True),
