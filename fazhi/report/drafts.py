@@ -31,6 +31,7 @@ _LAW = re.compile(r"《[^《》]{1,40}》")
 _SUBHEADING = re.compile(r"^（[一二三四五六七八九十]+）")
 _END = "。；;，,、.！!？? \t"
 SUMMARY_LIMIT = 4
+DETAIL_FIELDS = ("in_assessment", "level")  # record fields read for wording (never for figures)
 
 
 # ───────────── the structure of "一" (data/report.toml) ─────────────
@@ -115,7 +116,9 @@ class Facts:
         self.catalog = catalog
         self.year = year
         self.table = table.set_index("code") if "code" in table.columns else table
-        self.frame = records
+        wording = ["id", "type_code", "title", "summary", "place", "start_on", "end_on", *DETAIL_FIELDS]
+        self.frame = records[[c for c in wording if c in records.columns]]
+        self._by_type = {code: rows for code, rows in self.frame.groupby("type_code", sort=False)}
         self.exact = exact
 
     # indicator values
@@ -167,10 +170,11 @@ class Facts:
 
     # record details (wording only, never figures)
     def records(self, *types: str) -> pd.DataFrame:
-        """This year's records of these types, by date."""
-        if self.frame.empty:
-            return self.frame
-        return self.frame[self.frame["type_code"].isin(types)]
+        """This year's records of these types, by date (only the columns wording needs)."""
+        found = [self._by_type[t] for t in types if t in self._by_type]
+        if not found:
+            return self.frame.iloc[0:0]
+        return found[0] if len(found) == 1 else pd.concat(found).sort_values(["start_on", "id"])
 
     def summaries(self, *types: str, limit: int = SUMMARY_LIMIT) -> list[str]:
         """What staff wrote in 情况说明, one clause each, without repeats."""

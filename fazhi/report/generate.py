@@ -61,3 +61,39 @@ def generate(
 def generate_pdf(report: Report) -> bytes:
     """The report converted to PDF (PdfUnavailable with the reason when LibreOffice cannot do it)."""
     return pdf.to_pdf(report.docx)
+
+
+def timings(
+    db: Database, user: User, catalog: Catalog, unit: Unit, year: int, *, repeat: int = 3
+) -> dict[str, float]:
+    """Warm timings in seconds (best of `repeat`, after one untimed warm-up) of each piece, for the
+    benchmark: build_context without charts, render from that precomputed context, the chart figures and
+    their PNG images, and the whole report with and without charts. Raises ChartsUnavailable without a browser."""
+    import time
+
+    from fazhi.indicators import indicator_table
+    from fazhi.report import figures, images
+
+    def best(action: Any) -> float:
+        action()
+        runs = []
+        for _ in range(repeat):
+            started = time.perf_counter()
+            action()
+            runs.append(time.perf_counter() - started)
+        return min(runs)
+
+    context = build_context(db, user, catalog, unit, year)
+    table = indicator_table(db, user, catalog, unit, year)
+    made = figures.report_figures(db, user, catalog, unit, year, table)
+    result = {
+        "build_context": best(lambda: build_context(db, user, catalog, unit, year)),
+        "render": best(lambda: render(context)),
+        "figures": best(lambda: figures.report_figures(db, user, catalog, unit, year, table)),
+        "images": best(lambda: images.to_png([figure for _, figure in made])),
+        "report_without_charts": best(lambda: generate(db, user, catalog, unit, year, charts=False)),
+        "report_with_charts": best(lambda: generate(db, user, catalog, unit, year, charts=True)),
+    }
+    result["images_per_chart"] = result["images"] / max(1, len(made))
+    result["context_to_render_ratio"] = result["build_context"] / result["render"]
+    return result
