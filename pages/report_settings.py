@@ -3,6 +3,7 @@
 import streamlit as st
 
 from fazhi import ui
+from fazhi.errors import ReportTemplateError
 from fazhi.report import context as report
 from fazhi.report import custom, options
 from fazhi.report.template import default_template_bytes
@@ -49,7 +50,9 @@ if st.button("恢复默认设置", key="report_options_reset"):
 
 st.subheader("报告模板")
 info = custom.template_info(db, user, unit)
-st.caption(f"正在使用本单位上传的模板：{info}" if info else "正在使用默认模板（GB/T 9704 公文格式）。")
+st.caption("正在使用本单位上传的模板：" if info else "正在使用默认模板（GB/T 9704 公文格式）。")
+if info:
+    st.text(info)  # the file name as uploaded: plain text
 st.download_button(
     "下载默认模板（可在 Word 中修改后上传）",
     data=default_template_bytes(),
@@ -67,9 +70,14 @@ if (
     and st.button("检查并使用此模板", key="report_template_use", type="primary")
 ):
     with ui.guard():
-        saved = custom.save_template(db, user, unit, upload.getvalue(), upload.name, context)
-        ui.flash(f"模板检查通过，已启用：{saved}")
-        st.rerun()
+        try:
+            custom.save_template(db, user, unit, upload.getvalue(), upload.name, context)
+        except ReportTemplateError as error:  # the message quotes the template's own text: plain text
+            st.error("模板没有通过检查，未启用：", icon=":material/error:")
+            st.text(error.message)
+        else:
+            ui.flash("模板检查通过，已启用。")
+            st.rerun()
 if info and st.button("恢复默认模板", key="report_template_reset"):
     with ui.guard():
         custom.reset_template(db, user, unit)

@@ -97,7 +97,7 @@ def test_no_browser_means_a_report_without_charts(
     assert context["charts"] == []
     assert (
         context["charts_problem"]
-        == "本机没有找到 Chromium 或 Chrome 浏览器，无法生成图表图片，报告将不含图表。"
+        == "本机没有找到 Chrome、Edge 或 Chromium 浏览器，无法生成图表图片，报告将不含图表。"
     )
     assert context["attachments"] == ["主要指标完成情况"] and context["table_label"] == "附件"
     document = Document(io.BytesIO(render(context)))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from fazhi import auth, db, narratives, ui
-from fazhi.report import options
+from fazhi.report import custom, options
 from fazhi.units import find_unit
 from tests import test_pages
 from tests.test_pages import run_app, texts
@@ -139,3 +139,40 @@ def test_admin_changes_report_settings(app_db: db.Database, demo_app: dict[str, 
     at.switch_page("pages/report_settings.py").run()
     at.button(key="report_options_reset").click().run()
     assert options.load_options(app_db, demo_app["admin"], unit) == options.default_options(app_db, unit)
+
+
+def _template(*lines: str) -> bytes:
+    import io
+
+    from docx import Document
+
+    document = Document()
+    for line in lines:
+        document.add_paragraph(line)
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return buffer.getvalue()
+
+
+def test_admin_uploads_checks_and_resets_a_template(
+    app_db: db.Database, demo_app: dict[str, auth.User]
+) -> None:
+    docx = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+    at = open_report(demo_app["admin"], "pages/report_settings.py")
+    assert "正在使用默认模板（GB/T 9704 公文格式）。" in texts(at)
+    at.file_uploader(key="report_template_upload").upload(
+        "**坏**模板.docx", _template("{% for p in duty %}"), docx
+    ).run()
+    at.button(key="report_template_use").click().run()
+    assert [e.value for e in at.error] == ["模板没有通过检查，未启用："]
+    assert any("{% for %} 标记缺少对应的 {% endfor %}" in t.value for t in at.text)
+    unit = find_unit(app_db, "燕山乡")
+    assert custom.stored_template(app_db, unit) is None
+    good = _template("{{ title }}", "{{ issuer }}")
+    at.file_uploader(key="report_template_upload").upload("**我们的**模板.docx", good, docx).run()
+    at.button(key="report_template_use").click().run()
+    assert "模板检查通过，已启用。" in texts(at)
+    assert custom.stored_template(app_db, unit) == good
+    assert any(t.value.startswith("**我们的**模板.docx（") for t in at.text)  # the name as typed, plain text
+    at.button(key="report_template_reset").click().run()
+    assert "已恢复为默认模板。" in texts(at) and custom.stored_template(app_db, unit) is None

@@ -23,13 +23,20 @@ TIMEOUT_S = 45.0  # per call, including the browser start on first use
 RETRY_AFTER_S = 300.0
 SCALE = 2  # 900 × 420 px at scale 2 prints sharply at 150 mm
 _CANDIDATES = ("chromium", "chromium-browser", "google-chrome", "chrome", "msedge")
+_WINDOWS = (
+    r"C:\Program Files\Google\Chrome\Application\chrome.exe",
+    r"C:\Program Files (x86)\Google\Chrome\Application\chrome.exe",
+    r"C:\Program Files (x86)\Microsoft\Edge\Application\msedge.exe",
+    r"C:\Program Files\Microsoft\Edge\Application\msedge.exe",
+)
 _lock = threading.Lock()
 _state: dict[str, Any] = {"started": False, "problem": "", "failed_at": 0.0}
 _pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="fazhi-kaleido")
 
 
 def browser_path() -> str | None:
-    """The Chromium kaleido will use: $BROWSER_PATH, $FAZHI_CHROMIUM, /usr/bin/chromium or one on PATH."""
+    """The browser kaleido will use: $BROWSER_PATH, $FAZHI_CHROMIUM, /usr/bin/chromium, one on PATH, or
+    Chrome/Edge in their usual Windows folders."""
     for name in ("BROWSER_PATH", "FAZHI_CHROMIUM"):
         value = os.environ.get(name, "").strip()
         if value and Path(value).exists():
@@ -40,7 +47,7 @@ def browser_path() -> str | None:
         found = shutil.which(candidate)
         if found:
             return found
-    return None
+    return next((path for path in _WINDOWS if Path(path).exists()), None)
 
 
 def problem() -> str:
@@ -50,7 +57,7 @@ def problem() -> str:
     except ImportError:
         return "图表组件 kaleido 没有安装（pip install -r requirements.txt），报告将不含图表。"
     if browser_path() is None:
-        return "本机没有找到 Chromium 或 Chrome 浏览器，无法生成图表图片，报告将不含图表。"
+        return "本机没有找到 Chrome、Edge 或 Chromium 浏览器，无法生成图表图片，报告将不含图表。"
     if _state["problem"] and time.monotonic() - _state["failed_at"] < RETRY_AFTER_S:
         return _state["problem"]
     return ""
