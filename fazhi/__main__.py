@@ -47,14 +47,35 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    """Validate the catalog (and, when present, the report template)."""
+    """Validate the catalog, the report structure and the default report template."""
     catalog = load_catalog()
     fields = sum(len(t.fields) for t in catalog.record_types.values())
     print(
         f"目录检查通过：{len(catalog.outlines)} 版纲要，{len(catalog.record_types)} 种记录类型，"
         f"{fields} 个字段，{len(catalog.indicators)} 项指标。"
     )
+    _check_report(catalog)
     return 0
+
+
+def _check_report(catalog) -> None:
+    """The report's structure file and default template: usable, and the template is what the code builds."""
+    from fazhi.errors import ReportTemplateError
+    from fazhi.report import custom, drafts, template
+
+    parts = drafts.load_parts(catalog)
+    print(f"报告结构检查通过：{len(catalog.outlines)} 版纲要共 {len(parts)} 个小节（data/report.toml）。")
+    try:
+        data = template.default_template_bytes()
+    except OSError as error:
+        raise ReportTemplateError(f"找不到默认报告模板 {template.DEFAULT_TEMPLATE}：{error}") from error
+    custom.check_template(data)
+    if template.parts(data) != template.parts(template.build_template()):
+        raise ReportTemplateError(
+            f"默认报告模板 {template.DEFAULT_TEMPLATE.name} 与程序生成的版式不一致，"
+            '请运行 python -c "from fazhi.report.template import write_default; write_default()" 重新生成。'
+        )
+    print(f"默认报告模板检查通过：{template.DEFAULT_TEMPLATE.name}（GB/T 9704 版式，标记和变量均正确）。")
 
 
 # ───────────── accounts: user add|passwd|disable|enable|list ─────────────
@@ -283,11 +304,69 @@ def cmd_bench(args: argparse.Namespace) -> int:
     return 0
 
 
+# ───────────── the annual report ─────────────
+
+
+def _report_arguments(parser: argparse.ArgumentParser) -> None:
+    _unit_and_year(parser)
+    parser.add_argument(
+        "--out", type=Path, default=None, help="输出的 Word 文件（默认：单位+年度+法治政府建设情况报告.docx）"
+    )
+    parser.add_argument(
+        "--template", type=Path, default=None, help="使用这个 .docx 模板（默认用本单位上传的模板或默认模板）"
+    )
+    parser.add_argument("--pdf", action="store_true", help="同时用 LibreOffice 生成同名 PDF")
+    parser.add_argument("--no-charts", action="store_true", help="不生成图表")
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    """Write the annual report of a unit and year as .docx (and PDF)."""
+    from fazhi.auth import system_user
+    from fazhi.errors import FazhiError
+    from fazhi.report.custom import check_template
+    from fazhi.report.generate import generate, generate_pdf
+    from fazhi.units import find_unit
+
+    catalog = load_catalog()
+    template = None
+    if args.template is not None:
+        try:
+            template = args.template.read_bytes()
+        except OSError as error:
+            raise FazhiError(f"无法读取模板文件 {args.template}：{error.strerror or error}") from error
+        check_template(template)
+    with _open(args) as database:
+        unit = find_unit(database, args.unit)
+        report = generate(
+            database, system_user(), catalog, unit, args.year, charts=not args.no_charts, template=template
+        )
+    out = args.out or Path(report.filename)
+    try:
+        out.write_bytes(report.docx)
+    except OSError as error:
+        raise FazhiError(
+            f"无法写入 {out}：{error.strerror or error}（文件是否正在 Word 中打开？）"
+        ) from error
+    context = report.context
+    print(
+        f"已生成{unit.name}{args.year}年法治政府建设情况报告：{out}"
+        f"（{len(context['measures'])} 个小节，{len(context['indicator_rows'])} 项指标，{len(context['charts'])} 张图表）。"
+    )
+    for note in report.notes:
+        print(f"提示：{note}")
+    if args.pdf:
+        target = out.with_suffix(".pdf")
+        target.write_bytes(generate_pdf(report))
+        print(f"已生成 PDF：{target}")
+    return 0
+
+
 COMMANDS: dict[str, tuple[str, Callable[[argparse.Namespace], int]]] = {
     "init": ("建立或升级数据库", cmd_init),
     "demo": ("加载燕山乡示例数据（只能加载到空数据库）", cmd_demo),
     "check": ("检查目录文件（记录类型、领域、指标）是否正确", cmd_check),
     "indicators": ("列出某单位某年度全部指标的数值、目标、完成率和上年数", cmd_indicators),
+    "report": ("生成某单位某年度的《关于20XX年法治政府建设情况的报告》（Word，可选 PDF）", cmd_report),
     "bench": ("性能基准：在临时文件夹中生成合成数据并测量速度和内存（不会改动 --db）", cmd_bench),
     "user": ("管理账号：user add|passwd|disable|enable|list（密码在提示时输入）", cmd_user),
     "backup": ("备份数据库和佐证材料到一个 zip 文件（程序运行时请在网页“备份与恢复”中操作）", cmd_backup),
@@ -298,6 +377,7 @@ COMMANDS: dict[str, tuple[str, Callable[[argparse.Namespace], int]]] = {
 # Extra arguments of a command, beyond --db.
 OPTIONS: dict[str, Callable[[argparse.ArgumentParser], None]] = {
     "indicators": _indicator_arguments,
+    "report": _report_arguments,
     "bench": _bench_arguments,
     "user": _user_options,
     "backup": _backup_options,

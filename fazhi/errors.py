@@ -76,3 +76,24 @@ class RecordConflict(FazhiError):
 
 class InvalidBackup(FazhiError):
     """A backup zip is broken, incomplete, altered or not ours; nothing was changed."""
+
+
+class NarrativeConflict(FazhiError):
+    """Someone else saved this section of the report after it was opened; `current` is their text."""
+
+    def __init__(self, current: Any) -> None:
+        who = f"（{current.updated_by}于{current.updated_at:%m月%d日 %H:%M}）" if current is not None else ""
+        super().__init__(f"这一节已被他人修改{who}，您的修改未保存。请对照对方保存的文字，重新修改后再保存。")
+        self.current = current
+
+
+class ReportTemplateError(FazhiError):
+    """A report template cannot be used: not a .docx, a Jinja syntax error, or unknown variables."""
+
+
+class ChartsUnavailable(FazhiError):
+    """Chart images cannot be made (no Chromium, kaleido error, timeout); the report goes without charts."""
+
+
+class PdfUnavailable(FazhiError):
+    """The report cannot be converted to PDF (no LibreOffice, conversion failed or timed out)."""

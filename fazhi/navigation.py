@@ -29,6 +29,7 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("pages/home.py", "首页", "home", ":material/home:", EVERYONE, "工作台"),
     PageSpec("pages/dashboard.py", "看板", "dashboard", ":material/dashboard:", EVERYONE, "工作台"),
     PageSpec("pages/ledger.py", "台账", "ledger", ":material/table_view:", EVERYONE, "工作台"),
+    PageSpec("pages/report.py", "年度报告", "report", ":material/description:", EVERYONE, "工作台"),
     PageSpec("pages/meeting.py", "会议模式", "meeting", ":material/co_present:", EVERYONE, "指标"),
     PageSpec("pages/targets.py", "目标", "targets", ":material/flag:", ADMINS, "指标"),
     PageSpec("pages/users.py", "用户管理", "users", ":material/group:", ADMINS, "管理"),
@@ -36,6 +37,7 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("pages/locks.py", "封账", "locks", ":material/lock:", ADMINS, "管理"),
     PageSpec("pages/audit.py", "审计日志", "audit", ":material/history:", ADMINS, "管理"),
     PageSpec("pages/backup.py", "备份与恢复", "backup", ":material/backup:", ADMINS, "管理"),
+    PageSpec("pages/report_settings.py", "报告设置", "report_settings", ":material/tune:", ADMINS, "管理"),
 )
 
 SETUP = PageSpec("pages/setup.py", "初始化", "setup", ":material/rocket_launch:", frozenset(), "")

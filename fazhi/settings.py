@@ -26,6 +26,11 @@ def backups_dir(database: Path | None = None) -> Path:
     return (database or db_path()).parent / "backups"
 
 
+def templates_dir(database: Path | None = None) -> Path:
+    """Custom report templates uploaded per unit, beside the database (data/templates/)."""
+    return (database or db_path()).parent / "templates"
+
+
 def _env_number(name: str, default: float) -> float:
     raw = os.environ.get(name, "").strip()
     try:

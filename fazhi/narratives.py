@@ -1,0 +1,142 @@
+"""Report text written by staff, per year, unit and section; a saved text replaces the automatic draft.
+
+Editors of the unit and administrators may save and reset; every change is audited and refused in a
+locked year. A save names the version it started from, so two people editing the same section never
+overwrite each other silently (NarrativeConflict).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+
+from fazhi import audit
+from fazhi.auth import User, require_edit, require_view
+from fazhi.db import Cursor, Database
+from fazhi.errors import InvalidInput, NarrativeConflict, Problem
+from fazhi.locks import ensure_unlocked
+from fazhi.records import clean_text
+from fazhi.units import Unit
+
+BODY_MAX = 20_000
+_SECTION = re.compile(r"^[a-z][a-z0-9_.]{0,60}$")
+
+
+@dataclass(frozen=True)
+class Narrative:
+    """One saved section: its text, who saved it and when (the version a later save must name)."""
+
+    section: str
+    body: str
+    updated_by: str
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
+class SavedText:
+    """What a save stored and any notices (e.g. removed control characters)."""
+
+    narrative: Narrative
+    notices: tuple[str, ...] = ()
+
+
+def _check_section(section: str) -> None:
+    if not _SECTION.match(section or ""):
+        raise InvalidInput([Problem("section", f"报告中没有“{section}”这一节。")])
+
+
+def _row(cur: Cursor, unit: Unit, year: int, section: str) -> Narrative | None:
+    row = cur.execute(
+        "SELECT section, body, updated_by, updated_at FROM narratives WHERE year = ? AND unit_id = ? AND section = ?",
+        [year, unit.id, section],
+    ).fetchone()
+    return Narrative(*row) if row else None
+
+
+def saved_texts(db: Database, user: User, unit: Unit, year: int) -> dict[str, Narrative]:
+    """The sections saved for this unit and year, by section key."""
+    require_view(user, unit)
+    rows = db.rows(
+        "SELECT section, body, updated_by, updated_at FROM narratives WHERE year = ? AND unit_id = ?"
+        " ORDER BY section",
+        [year, unit.id],
+    )
+    return {row[0]: Narrative(*row) for row in rows}
+
+
+def save_text(
+    db: Database,
+    user: User,
+    unit: Unit,
+    year: int,
+    section: str,
+    body: str,
+    *,
+    expected: datetime | None,
+    required: bool = False,
+) -> SavedText:
+    """Save a section's text, started from the version saved at `expected` (None: from the draft).
+
+    Control characters are removed (tab and newline kept), otherwise the text is kept exactly as typed.
+    Raises NarrativeConflict when someone saved the section since, YearLocked in a locked year.
+    """
+    require_edit(user, unit)
+    _check_section(section)
+    text, removed = clean_text(body)
+    notices = (f"文字中有{removed}个不可见的控制字符，已删除。",) if removed else ()
+    if required and not text.strip():
+        raise InvalidInput(
+            [Problem("body", "这一节是报告的必备内容，不能为空；如要改回自动草稿，请点“恢复为自动草稿”。")]
+        )
+    if len(text) > BODY_MAX:
+        raise InvalidInput([Problem("body", f"这一节不能超过{BODY_MAX}个字（现有{len(text)}个）。")])
+    with db.transaction() as cur:
+        ensure_unlocked(cur, unit, year)
+        current = _row(cur, unit, year, section)
+        if (current.updated_at if current else None) != expected:
+            raise NarrativeConflict(current)
+        if current is not None and current.body == text:
+            return SavedText(current, notices)
+        now = datetime.now()
+        cur.execute(
+            "INSERT OR REPLACE INTO narratives (year, unit_id, section, body, updated_by, updated_at)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
+            [year, unit.id, section, text, user.username, now],
+        )
+        audit.log(
+            cur,
+            user,
+            "update" if current else "create",
+            "narrative",
+            f"{unit.id}:{year}:{section}",
+            unit.id,
+            {"section": section, "body": current.body} if current else None,
+            {"section": section, "body": text},
+        )
+    return SavedText(Narrative(section, text, user.username, now), notices)
+
+
+def reset_text(db: Database, user: User, unit: Unit, year: int, section: str) -> bool:
+    """Delete a saved section so the automatic draft is used again; False when nothing was saved."""
+    require_edit(user, unit)
+    _check_section(section)
+    with db.transaction() as cur:
+        ensure_unlocked(cur, unit, year)
+        current = _row(cur, unit, year, section)
+        if current is None:
+            return False
+        cur.execute(
+            "DELETE FROM narratives WHERE year = ? AND unit_id = ? AND section = ?", [year, unit.id, section]
+        )
+        audit.log(
+            cur,
+            user,
+            "delete",
+            "narrative",
+            f"{unit.id}:{year}:{section}",
+            unit.id,
+            {"section": section, "body": current.body},
+            None,
+        )
+    return True

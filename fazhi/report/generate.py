@@ -1,0 +1,99 @@
+"""One call from recorded data to the finished report: context (with charts), the unit's template (or the
+default), the .docx bytes — and the PDF through LibreOffice. What the page, the CLI and the benchmark use.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from fazhi.auth import User
+from fazhi.catalog import Catalog
+from fazhi.db import Database
+from fazhi.errors import ReportTemplateError
+from fazhi.report import custom, pdf
+from fazhi.report.context import build_context
+from fazhi.report.render import render
+from fazhi.units import Unit
+
+
+@dataclass
+class Report:
+    """A produced report: the .docx bytes and anything the user should be told about how it was made."""
+
+    docx: bytes
+    context: dict[str, Any]
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def filename(self) -> str:
+        """'燕山乡2020年法治政府建设情况报告.docx'."""
+        return f"{self.context['unit_name']}{self.context['year']}年法治政府建设情况报告.docx"
+
+
+def generate(
+    db: Database,
+    user: User,
+    catalog: Catalog,
+    unit: Unit,
+    year: int,
+    *,
+    charts: bool = True,
+    template: bytes | None = None,
+    today: date | None = None,
+) -> Report:
+    """The report as .docx. `template` (e.g. from the command line) must fit; otherwise the unit's own
+    template is used, falling back to the default (with a note) if it no longer fits the data."""
+    context = build_context(db, user, catalog, unit, year, today=today, charts=charts)
+    notes = [context["charts_problem"]] if context["charts_problem"] else []
+    if template is not None:
+        return Report(render(context, template), context, notes)
+    own = custom.stored_template(db, unit)
+    if own is not None:
+        try:
+            return Report(render(context, own), context, notes)
+        except ReportTemplateError as error:
+            notes.append(f"本单位上传的模板无法使用（{error.message}），已改用默认模板。")
+    return Report(render(context), context, notes)
+
+
+def generate_pdf(report: Report) -> bytes:
+    """The report converted to PDF (PdfUnavailable with the reason when LibreOffice cannot do it)."""
+    return pdf.to_pdf(report.docx)
+
+
+def timings(
+    db: Database, user: User, catalog: Catalog, unit: Unit, year: int, *, repeat: int = 3
+) -> dict[str, float]:
+    """Warm timings in seconds (best of `repeat`, after one untimed warm-up) of each piece, for the
+    benchmark: build_context without charts, render from that precomputed context, the chart figures and
+    their PNG images, and the whole report with and without charts. Raises ChartsUnavailable without a browser."""
+    import time
+
+    from fazhi.indicators import indicator_table
+    from fazhi.report import figures, images
+
+    def best(action: Any) -> float:
+        action()
+        runs = []
+        for _ in range(repeat):
+            started = time.perf_counter()
+            action()
+            runs.append(time.perf_counter() - started)
+        return min(runs)
+
+    context = build_context(db, user, catalog, unit, year)
+    table = indicator_table(db, user, catalog, unit, year)
+    made = figures.report_figures(db, user, catalog, unit, year, table)
+    result = {
+        "build_context": best(lambda: build_context(db, user, catalog, unit, year)),
+        "render": best(lambda: render(context)),
+        "figures": best(lambda: figures.report_figures(db, user, catalog, unit, year, table)),
+        "images": best(lambda: images.to_png([figure for _, figure in made])),
+        "report_without_charts": best(lambda: generate(db, user, catalog, unit, year, charts=False)),
+        "report_with_charts": best(lambda: generate(db, user, catalog, unit, year, charts=True)),
+    }
+    result["images_per_chart"] = result["images"] / max(1, len(made))
+    result["context_to_render_ratio"] = result["build_context"] / result["render"]
+    return result

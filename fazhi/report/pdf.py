@@ -1,0 +1,135 @@
+"""The report as PDF through LibreOffice (`soffice --headless --convert-to pdf`), in a temporary folder
+with its own LibreOffice profile (so conversions never collide) and a time limit.
+
+Linux has none of the Windows fonts a 公文 names (仿宋_GB2312, 黑体, 楷体_GB2312, 方正小标宋简体); a small
+fontconfig file maps them to installed Noto CJK faces so the PDF keeps serif body text and sans headings.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import signal
+import subprocess
+import tempfile
+from pathlib import Path
+
+from fazhi.errors import PdfUnavailable
+from fazhi.report import template
+
+TIMEOUT_S = 120.0
+_WINDOWS = (
+    r"C:\Program Files\LibreOffice\program\soffice.exe",
+    r"C:\Program Files (x86)\LibreOffice\program\soffice.exe",
+)
+# Windows font → installed look-alikes, most similar first.
+FONT_SUBSTITUTES = {
+    template.BODY_FONT: ("FangSong", "Noto Serif CJK SC"),
+    template.H2_FONT: ("KaiTi", "AR PL UKai CN", "Noto Serif CJK SC"),
+    template.H1_FONT: ("SimHei", "Noto Sans CJK SC"),
+    template.TITLE_FONT: ("FZXiaoBiaoSong-B05S", "Noto Serif CJK SC"),
+    template.PAGE_NUMBER_FONT: ("SimSun", "Noto Serif CJK SC"),
+}
+
+
+def soffice_path() -> str | None:
+    """LibreOffice's soffice: $FAZHI_SOFFICE, on PATH, or in the usual Windows folders."""
+    configured = os.environ.get("FAZHI_SOFFICE", "").strip()
+    if configured:
+        return configured if Path(configured).exists() else None
+    for name in ("soffice", "libreoffice"):
+        found = shutil.which(name)
+        if found:
+            return found
+    return next((p for p in _WINDOWS if Path(p).exists()), None)
+
+
+def problem() -> str:
+    """Why a PDF cannot be made here ('' when LibreOffice is installed)."""
+    if soffice_path() is None:
+        return "本机没有安装 LibreOffice（soffice），无法生成 PDF；可下载 Word 文件后在 Word 中另存为 PDF。"
+    return ""
+
+
+def _fonts_conf(folder: Path) -> Path | None:
+    system = Path("/etc/fonts/fonts.conf")
+    if not system.exists():
+        return None
+    aliases = "".join(
+        f'<alias binding="strong"><family>{name}</family><prefer>'
+        + "".join(f"<family>{face}</family>" for face in faces)
+        + "</prefer></alias>"
+        for name, faces in FONT_SUBSTITUTES.items()
+    )
+    path = folder / "fonts.conf"
+    path.write_text(
+        '<?xml version="1.0"?><!DOCTYPE fontconfig SYSTEM "fonts.dtd"><fontconfig>'
+        f'<include ignore_missing="yes">{system}</include>{aliases}</fontconfig>',
+        encoding="utf-8",
+    )
+    return path
+
+
+def _run(command: list[str], env: dict[str, str], cwd: Path, timeout: float) -> tuple[int, bytes]:
+    """Run soffice in a process group of its own, so a timeout stops soffice.bin too, not only the launcher."""
+    process = subprocess.Popen(
+        command,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        env=env,
+        cwd=cwd,
+        start_new_session=os.name != "nt",
+        creationflags=getattr(subprocess, "CREATE_NEW_PROCESS_GROUP", 0),
+    )
+    try:
+        output, _ = process.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        if os.name != "nt":
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)
+        process.kill()
+        process.communicate()
+        raise
+    return process.returncode, output
+
+
+def to_pdf(docx: bytes, *, timeout: float = TIMEOUT_S) -> bytes:
+    """The .docx converted to PDF bytes; PdfUnavailable (Chinese reason) without LibreOffice, on failure
+    or after `timeout` seconds."""
+    soffice = soffice_path()
+    if soffice is None:
+        raise PdfUnavailable(problem())
+    with tempfile.TemporaryDirectory(prefix="fazhi-pdf-") as folder:
+        work = Path(folder)
+        source = work / "report.docx"
+        source.write_bytes(docx)
+        env = dict(os.environ)
+        fonts = _fonts_conf(work)
+        if fonts is not None:
+            env["FONTCONFIG_FILE"] = str(fonts)
+        command = [
+            soffice,
+            f"-env:UserInstallation={(work / 'profile').as_uri()}",
+            "--headless",
+            "--norestore",
+            "--nolockcheck",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+            str(work),
+            str(source),
+        ]
+        try:
+            returncode, output = _run(command, env, work, timeout)
+        except subprocess.TimeoutExpired:
+            raise PdfUnavailable(
+                f"LibreOffice 转换 PDF 超过{timeout:g}秒仍未完成，已停止；请稍后重试或下载 Word 文件。"
+            ) from None
+        except OSError as error:
+            raise PdfUnavailable(f"无法启动 LibreOffice（{error}）。") from error
+        target = work / "report.pdf"
+        if returncode != 0 or not target.exists():
+            detail = output.decode(errors="replace").strip()[-300:]
+            raise PdfUnavailable(f"LibreOffice 没能把报告转换为 PDF。{detail}")
+        return target.read_bytes()

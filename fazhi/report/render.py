@@ -1,0 +1,124 @@
+"""Fill a report template with a context: docxtpl with autoescape and a strict undefined.
+
+Every text of the context goes in verbatim: `& < > " '` are escaped by Jinja, braces are written as
+character references so docxtpl's own `{_{`/`}_}` clean-up can never touch typed text, and the
+characters XML forbids (control characters, lone surrogates) are dropped before they reach the file.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from typing import Any
+
+import jinja2
+from docx.shared import Mm
+from docxtpl import DocxTemplate, InlineImage
+from markupsafe import Markup, escape
+
+from fazhi.errors import ReportTemplateError
+from fazhi.report.template import default_template_bytes
+
+# XML 1.0 forbids C0 controls except tab/newline, lone surrogates and U+FFFE/U+FFFF; C1 controls and
+# carriage returns are dropped too, as the records layer does.
+_FORBIDDEN = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ufffe\uffff\ud800-\udfff]")
+_TAGS = re.compile(r"<[^>]+>")
+
+
+def jinja_env() -> jinja2.Environment:
+    """The Jinja environment every report render uses: autoescape on, unknown variables are errors."""
+    return jinja2.Environment(undefined=jinja2.StrictUndefined, autoescape=True)
+
+
+def xml_text(value: str) -> Markup:
+    """Text made safe for the document XML, shown exactly as typed (less the characters XML forbids)."""
+    text = _FORBIDDEN.sub("", value)
+    return Markup(str(escape(text)).replace("{", "&#123;").replace("}", "&#125;"))
+
+
+def safe_context(value: Any) -> Any:
+    """The context with every string made XML-safe (dicts and lists walked; other values as they are)."""
+    if isinstance(value, Markup):
+        return value
+    if isinstance(value, str):
+        return xml_text(value)
+    if isinstance(value, dict):
+        return {key: safe_context(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [safe_context(item) for item in value]
+    return value
+
+
+def _with_images(template: DocxTemplate, context: dict[str, Any]) -> dict[str, Any]:
+    """Charts come as PNG bytes in the context; docxtpl needs InlineImage objects tied to the template."""
+    charts = []
+    for chart in context.get("charts", []):
+        image = InlineImage(template, io.BytesIO(chart["png"]), width=Mm(chart.get("width_mm", 150)))
+        charts.append({**chart, "image": image})
+    return {**context, "charts": charts}
+
+
+def paragraph_lines(xml: str) -> list[str]:
+    """The template XML split the way docxtpl splits it before Jinja sees it (one paragraph a line)."""
+    return re.sub(r"<w:p([ >])", r"\n<w:p\1", xml).splitlines()
+
+
+def describe(error: jinja2.TemplateError, lines: list[str] | None = None) -> str:
+    """A Chinese message naming what is wrong in a template and, when known, the paragraph holding it."""
+    if isinstance(error, jinja2.UndefinedError):
+        message = str(error.message or error)
+        name = re.search(r"'([^']+)' is undefined", message)
+        attribute = re.search(r"has no attribute '([^']+)'", message)
+        if name:
+            return f"模板中使用了不存在的变量“{name[1]}”。请对照“模板变量说明”修改模板。"
+        if attribute:
+            return f"模板中使用了不存在的变量属性“{attribute[1]}”。请对照“模板变量说明”修改模板。"
+        return f"模板中使用了不存在的变量（{message}）。"
+    where = ""
+    lineno = getattr(error, "lineno", None)
+    if lines and lineno:
+        text = _TAGS.sub("", lines[lineno - 1] if lineno <= len(lines) else "").strip()
+        if text:
+            where = f"问题在这一段：“{text[:80]}”。"
+    detail = (getattr(error, "message", None) or str(error)).strip().rstrip(".")
+    return (
+        f"模板中的标记有语法错误：{_in_chinese(detail)}（{detail}）。{where}"
+        "请检查 {{ }} 和 {% %} 标记是否成对、拼写是否正确。"
+    )
+
+
+def _in_chinese(detail: str) -> str:
+    """The usual Jinja syntax errors said in Chinese."""
+    block = re.search(r"innermost block that needs to be closed is '(\w+)'", detail)
+    if block:
+        return f"{{% {block[1]} %}} 标记缺少对应的 {{% end{block[1]} %}}"
+    tag = re.search(r"[Ee]ncountered unknown tag '(\w+)'", detail)
+    if tag:
+        return f"不认识或多余的标记 {{% {tag[1]} %}}"
+    if "end of print statement" in detail or re.search(r"unexpected '[/<]'", detail):
+        return "{{ }} 标记没有正确闭合"
+    if "unexpected" in detail.lower():
+        return "标记中有多余或不成对的符号"
+    return "标记写法有误"
+
+
+def render(context: dict[str, Any], template: bytes | None = None) -> bytes:
+    """The filled .docx as bytes; `template` defaults to data/report_template.docx. ReportTemplateError
+    names the problem when the template does not fit the context."""
+    source = template if template is not None else default_template_bytes()
+    try:
+        document = DocxTemplate(io.BytesIO(source))
+        document.init_docx()
+    except Exception as error:  # python-docx raises several kinds for a file that is not a .docx
+        raise ReportTemplateError(f"模板文件无法打开，可能不是 Word（.docx）文件：{error}") from error
+    data = _with_images(document, safe_context(context))
+    try:
+        document.render(data, jinja_env=jinja_env(), autoescape=True)
+    except jinja2.TemplateError as error:
+        raise ReportTemplateError(describe(error)) from error
+    properties = document.docx.core_properties
+    properties.title = _FORBIDDEN.sub("", str(context.get("title", "")))[:250]
+    properties.author = _FORBIDDEN.sub("", str(context.get("issuer", "")))[:250]
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return buffer.getvalue()

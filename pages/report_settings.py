@@ -1,0 +1,89 @@
+"""报告设置 (administrators): 主送机关, 落款单位, exact numbers, the unit's own Word template and its variables."""
+
+import streamlit as st
+
+from fazhi import ui
+from fazhi.errors import ReportTemplateError
+from fazhi.report import context as report
+from fazhi.report import custom, options
+from fazhi.report.template import default_template_bytes
+
+db = ui.database()
+catalog = ui.catalog()
+user = ui.require_user()
+ui.require_admin(user)
+unit = ui.selected_unit(db, user)
+year = ui.selected_year()
+
+st.title(f"报告设置 · {unit.name}")
+ui.show_flash()
+current = options.load_options(db, user, unit)
+with st.form("report_options"):
+    recipient = st.text_input(
+        "主送机关", value=current.recipient, key="report_recipient", help="如：区委、区政府："
+    )
+    issuer = st.text_input("落款单位", value=current.issuer, key="report_issuer")
+    prefix = st.text_input(
+        "标题前的单位名称",
+        value=current.title_prefix,
+        key="report_title_prefix",
+        help="标题为“（此处）关于2020年法治政府建设情况的报告”；留空则标题不带单位名称。",
+    )
+    exact = st.checkbox(
+        "数字写确数（如“2536份”，不写“2500余份”“150人次以上”）",
+        value=current.exact_numbers,
+        key="report_exact",
+    )
+    if st.form_submit_button("保存设置", type="primary"):
+        with ui.guard():
+            options.save_options(
+                db, user, unit, recipient=recipient, issuer=issuer, title_prefix=prefix, exact_numbers=exact
+            )
+            ui.flash("报告设置已保存。")
+            st.rerun()
+if st.button("恢复默认设置", key="report_options_reset"):
+    with ui.guard():
+        options.save_options(
+            db, user, unit, recipient=None, issuer=None, title_prefix=None, exact_numbers=None
+        )
+        ui.flash("报告设置已恢复为默认。")
+        st.rerun()
+
+st.subheader("报告模板")
+info = custom.template_info(db, user, unit)
+st.caption("正在使用本单位上传的模板：" if info else "正在使用默认模板（GB/T 9704 公文格式）。")
+if info:
+    st.text(info)  # the file name as uploaded: plain text
+st.download_button(
+    "下载默认模板（可在 Word 中修改后上传）",
+    data=default_template_bytes(),
+    file_name="法治政府建设情况报告模板.docx",
+    key="report_template_default",
+    icon=":material/download:",
+)
+context = None
+with ui.guard():
+    context = report.build_context(db, user, catalog, unit, year)
+upload = st.file_uploader("上传本单位的模板（.docx）", type=["docx"], key="report_template_upload")
+if (
+    upload is not None
+    and context is not None
+    and st.button("检查并使用此模板", key="report_template_use", type="primary")
+):
+    with ui.guard():
+        try:
+            custom.save_template(db, user, unit, upload.getvalue(), upload.name, context)
+        except ReportTemplateError as error:  # the message quotes the template's own text: plain text
+            st.error("模板没有通过检查，未启用：", icon=":material/error:")
+            st.text(error.message)
+        else:
+            ui.flash("模板检查通过，已启用。")
+            st.rerun()
+if info and st.button("恢复默认模板", key="report_template_reset"):
+    with ui.guard():
+        custom.reset_template(db, user, unit)
+        ui.flash("已恢复为默认模板。")
+        st.rerun()
+if context is not None:
+    with st.expander("模板变量说明（示例为当前单位和年度的数据）"):
+        st.dataframe(custom.variable_reference(context), hide_index=True, key="report_variables")

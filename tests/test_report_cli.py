@@ -1,0 +1,79 @@
+"""python -m fazhi report and the report part of python -m fazhi check."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+from docx import Document
+
+from fazhi.__main__ import main
+from fazhi.report import pdf
+
+
+@pytest.fixture
+def demo_file(tmp_path: Path, capsys) -> Path:
+    path = tmp_path / "cli.duckdb"
+    assert main(["demo", "--db", str(path)]) == 0
+    capsys.readouterr()
+    return path
+
+
+def test_report_to_word(demo_file: Path, tmp_path: Path, capsys) -> None:
+    out = tmp_path / "报告.docx"
+    args = [
+        "report",
+        "--db",
+        str(demo_file),
+        "--unit",
+        "燕山乡",
+        "--year",
+        "2020",
+        "--out",
+        str(out),
+        "--no-charts",
+    ]
+    assert main(args) == 0
+    assert capsys.readouterr().out == (
+        f"已生成燕山乡2020年法治政府建设情况报告：{out}（7 个小节，45 项指标，0 张图表）。\n"
+    )
+    paragraphs = [p.text for p in Document(io.BytesIO(out.read_bytes())).paragraphs]
+    assert paragraphs[0] == "燕山乡关于2020年法治政府建设情况的报告"
+    assert any("发放宣传资料2500余份" in p for p in paragraphs)
+
+
+def test_default_file_name_and_pdf(
+    demo_file: Path, tmp_path: Path, capsys, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if pdf.soffice_path() is None:
+        pytest.skip("没有安装 LibreOffice")
+    monkeypatch.chdir(tmp_path)
+    args = ["report", "--db", str(demo_file), "--unit", "燕山乡", "--year", "2020", "--pdf", "--no-charts"]
+    assert main(args) == 0
+    out = capsys.readouterr().out
+    assert "已生成 PDF：燕山乡2020年法治政府建设情况报告.pdf" in out
+    assert (tmp_path / "燕山乡2020年法治政府建设情况报告.pdf").read_bytes().startswith(b"%PDF")
+
+
+def test_a_bad_template_or_unit_exits_with_the_reason(demo_file: Path, tmp_path: Path, capsys) -> None:
+    broken = tmp_path / "坏模板.docx"
+    document = Document()
+    document.add_paragraph("{% for p in duty %}")
+    document.save(broken)
+    base = ["report", "--db", str(demo_file), "--year", "2020", "--no-charts"]
+    assert main([*base, "--unit", "燕山乡", "--template", str(broken)]) == 2
+    assert "{% for %} 标记缺少对应的 {% endfor %}" in capsys.readouterr().err
+    assert main([*base, "--unit", "燕山乡", "--template", str(tmp_path / "无.docx")]) == 2
+    assert capsys.readouterr().err.startswith("错误：无法读取模板文件")
+    assert main([*base, "--unit", "无此乡"]) == 2
+    assert capsys.readouterr().err == "错误：找不到名为“无此乡”的单位。\n"
+
+
+def test_check_validates_the_report_template(capsys) -> None:
+    assert main(["check"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[1:] == [
+        "报告结构检查通过：2 版纲要共 17 个小节（data/report.toml）。",
+        "默认报告模板检查通过：report_template.docx（GB/T 9704 版式，标记和变量均正确）。",
+    ]

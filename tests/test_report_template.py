@@ -1,0 +1,158 @@
+"""The default report template: the committed file is what the code builds, and the GB/T 9704 layout
+(page, margins, fonts including eastAsia, sizes, indents, line spacing, page numbers) reads back from a
+rendered report."""
+
+from __future__ import annotations
+
+import io
+from datetime import date
+
+import pytest
+from docx import Document
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
+from docx.oxml.ns import qn
+
+from fazhi import auth, db
+from fazhi.catalog import Catalog
+from fazhi.report import template
+from fazhi.report.context import build_context
+from fazhi.report.render import render
+from fazhi.units import find_unit
+
+W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+
+
+def test_committed_template_is_what_the_code_builds() -> None:
+    built, committed = (
+        template.parts(template.build_template()),
+        template.parts(template.default_template_bytes()),
+    )
+    assert sorted(built) == sorted(committed)
+    assert [name for name in built if built[name] != committed[name]] == []
+    assert "docProps/thumbnail.jpeg" not in committed
+
+
+@pytest.fixture(scope="module")
+def report() -> Document:
+    """The demo's 2020 report as users download it (built once for the module)."""
+    import tempfile
+    from pathlib import Path
+
+    from fazhi import sample
+    from fazhi.catalog import load_catalog
+
+    with tempfile.TemporaryDirectory() as folder:
+        database = db.connect(Path(folder) / "layout.duckdb")
+        catalog: Catalog = load_catalog()
+        sample.load_demo(database, catalog)
+        context = build_context(
+            database,
+            auth.system_user(),
+            catalog,
+            find_unit(database, "燕山乡"),
+            2020,
+            today=date(2021, 1, 15),
+        )
+        database.close()
+    return Document(io.BytesIO(render(context)))
+
+
+def fonts(style) -> dict[str, str]:
+    element = style.element.rPr.find(qn("w:rFonts"))
+    return {name: element.get(qn(f"w:{name}")) for name in ("ascii", "hAnsi", "eastAsia", "cs")}
+
+
+def test_page_and_margins(report: Document) -> None:
+    section = report.sections[0]
+    assert (round(section.page_width.mm), round(section.page_height.mm)) == (210, 297)
+    assert [
+        round(m.mm)
+        for m in (section.top_margin, section.bottom_margin, section.left_margin, section.right_margin)
+    ] == [
+        37,
+        35,
+        28,
+        26,
+    ]
+    body_height = section.page_height.mm - section.top_margin.mm - section.bottom_margin.mm
+    assert body_height == pytest.approx(225, abs=0.2)
+    assert int(body_height / 25.4 * 72 // template.LINE_PT) == 22  # 22 lines a page
+    grid = section._sectPr.find(qn("w:docGrid"))
+    assert (grid.get(qn("w:type")), grid.get(qn("w:linePitch"))) == ("lines", "578")
+
+
+@pytest.mark.parametrize(
+    ("style", "font", "size", "align", "first_line_chars"),
+    [
+        ("公文标题", "方正小标宋简体", 22, WD_ALIGN_PARAGRAPH.CENTER, None),
+        ("主送机关", "仿宋_GB2312", 16, WD_ALIGN_PARAGRAPH.JUSTIFY, None),
+        ("公文正文", "仿宋_GB2312", 16, WD_ALIGN_PARAGRAPH.JUSTIFY, "200"),
+        ("一级标题", "黑体", 16, WD_ALIGN_PARAGRAPH.JUSTIFY, "200"),
+        ("二级标题", "楷体_GB2312", 16, WD_ALIGN_PARAGRAPH.JUSTIFY, "200"),
+        ("落款", "仿宋_GB2312", 16, WD_ALIGN_PARAGRAPH.RIGHT, None),
+        ("成文日期", "仿宋_GB2312", 16, WD_ALIGN_PARAGRAPH.RIGHT, None),
+        ("页码", "宋体", 14, WD_ALIGN_PARAGRAPH.RIGHT, None),
+    ],
+)
+def test_styles(
+    report: Document, style: str, font: str, size: int, align, first_line_chars: str | None
+) -> None:
+    found = report.styles[style]
+    assert fonts(found) == {"ascii": font, "hAnsi": font, "eastAsia": font, "cs": font}
+    assert found.font.size.pt == size
+    fmt = found.paragraph_format
+    assert fmt.alignment == align
+    assert fmt.line_spacing_rule == WD_LINE_SPACING.EXACTLY
+    assert fmt.line_spacing.pt == pytest.approx(28.9, abs=0.05)
+    indent = found.element.pPr.find(qn("w:ind"))
+    assert (indent.get(qn("w:firstLineChars")) if indent is not None else None) == first_line_chars
+    if first_line_chars:
+        assert fmt.first_line_indent.pt == 2 * size  # two characters
+    if style in ("落款", "成文日期"):
+        assert indent.get(qn("w:rightChars")) == "400" and fmt.right_indent.pt == 64  # four characters in
+
+
+def test_document_defaults_use_chinese_fonts(report: Document) -> None:
+    defaults = report.styles.element.find(qn("w:docDefaults")).find(qn("w:rPrDefault")).find(qn("w:rPr"))
+    rfonts = defaults.find(qn("w:rFonts"))
+    assert rfonts.get(qn("w:eastAsia")) == "仿宋_GB2312" and rfonts.get(qn("w:asciiTheme")) is None
+    assert defaults.find(qn("w:lang")).get(qn("w:eastAsia")) == "zh-CN"
+
+
+def test_paragraphs_use_the_layout_styles(report: Document) -> None:
+    paragraphs = [p for p in report.paragraphs if p.text.strip()]
+    assert (paragraphs[0].text, paragraphs[0].style.name) == (
+        "燕山乡关于2020年法治政府建设情况的报告",
+        "公文标题",
+    )
+    assert (paragraphs[1].text, paragraphs[1].style.name) == ("区委、区政府：", "主送机关")
+    styles = {p.text: p.style.name for p in paragraphs}
+    assert styles["一、2020年推进法治政府建设的主要举措和成效"] == "一级标题"
+    assert styles["（一）加强组织领导，强化法治建设保障"] == "二级标题"
+    assert styles["燕山乡人民政府"] == "落款" and styles["2021年1月15日"] == "成文日期"
+    body = [p for p in paragraphs if p.text.startswith("一是强化组织领导")]
+    assert body and body[0].style.name == "公文正文"
+
+
+def test_page_numbers_odd_right_even_left(report: Document) -> None:
+    assert report.settings.odd_and_even_pages_header_footer is True
+    assert report.element.find(qn("w:body")) is not None
+    section = report.sections[0]
+    for footer, align, indent in (
+        (section.footer, WD_ALIGN_PARAGRAPH.RIGHT, "w:right"),
+        (section.even_page_footer, WD_ALIGN_PARAGRAPH.LEFT, "w:left"),
+    ):
+        (paragraph,) = footer.paragraphs
+        assert paragraph.text == "— 1 —"
+        assert paragraph.style.name == "页码" and paragraph.alignment == align
+        assert paragraph._p.pPr.find(qn("w:ind")).get(qn(indent)) == "280"  # one 14 pt character in
+        xml = paragraph._p.xml
+        assert xml.count('w:fldCharType="begin"') == 1 and " PAGE " in xml and 'w:fldCharType="end"' in xml
+
+
+def test_indicator_table_is_full_width(report: Document) -> None:
+    (table,) = report.tables
+    assert [c.text for c in table.rows[0].cells] == list(template.TABLE_HEADERS)
+    grid = [int(col.get(qn("w:w"))) for col in table._tbl.tblGrid.findall(qn("w:gridCol"))]
+    assert round(sum(grid) / 1440 * 25.4) == 156
+    assert table.rows[1].cells[1].text == "专题研究法治建设会议"
