@@ -463,6 +463,21 @@ def update_record(
     return Saved(record_id, version, tuple(notices))
 
 
+def describe(record: Record, catalog: Catalog) -> str:
+    """One line naming a record for people: '燕山乡 · 赶场日集中宣传 · “标题” · 2020年3月15日'."""
+    day = f"{record.start_on.year}年{record.start_on.month}月{record.start_on.day}日"
+    if record.end_on != record.start_on:
+        day += f"至{record.end_on.month}月{record.end_on.day}日"
+    return f"{record.unit_name} · {_type_name(catalog, record.type_code)} · “{record.title}” · {day}"
+
+
+def saved_message(db: Database, user: User, catalog: Catalog, saved: Saved) -> str:
+    """The confirmation after a save, naming the record, with any notices (e.g. removed characters)."""
+    record = get_record(db, user, catalog, saved.id)
+    lines = [f"已保存：{describe(record, catalog)}（编号 {record.id}）。"]
+    return "\n\n".join(lines + list(saved.notices))
+
+
 def delete_record(
     db: Database, user: User, catalog: Catalog, record_id: int, expected_version: int | None = None
 ) -> None:
@@ -602,6 +617,27 @@ class RecordFilter:
     date_to: date | None = None
     include_deleted: bool = False
     deleted_only: bool = False
+    ids: Sequence[int] | None = None
+    order_by: str = "start_on"
+    descending: bool = False
+
+
+SORT_COLUMNS = {
+    "start_on": "开始日期",
+    "updated_at": "最后修改时间",
+    "unit_name": "单位",
+    "type_code": "类型",
+    "title": "标题",
+    "id": "编号",
+}
+_SORT_SQL = {
+    "start_on": "r.start_on",
+    "updated_at": "r.updated_at",
+    "unit_name": "u.path",
+    "type_code": "r.type_code",
+    "title": "r.title",
+    "id": "r.id",
+}
 
 
 def _like(text: str) -> str:
@@ -655,12 +691,19 @@ def list_records(
     if filters.date_to:
         where.append("r.start_on <= ?")
         params.append(filters.date_to)
+    if filters.ids is not None:
+        where.append("list_contains(?, r.id)")
+        params.append([int(i) for i in filters.ids])
+    order = _SORT_SQL.get(filters.order_by, "r.start_on") + (" DESC" if filters.descending else "")
+    if filters.order_by == "type_code":  # catalog order, as the entry form lists the types
+        order = "list_position(?, r.type_code)" + (" DESC" if filters.descending else "")
+        params.append(list(catalog.record_types))
     sql = (
         "SELECT r.id, r.unit_id, u.name AS unit_name, r.type_code, r.title, r.start_on, r.end_on, r.place,"
         " r.summary, r.version, r.updated_by, r.updated_at, r.is_deleted"
         " FROM records r JOIN units u ON u.id = r.unit_id WHERE "
         + " AND ".join(where)
-        + " ORDER BY r.start_on, r.id"
+        + f" ORDER BY {order}, r.id{' DESC' if filters.descending else ''}"
     )
     with db.cursor() as cur:
         frame = cur.execute(sql, params).df()

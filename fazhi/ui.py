@@ -4,15 +4,17 @@ gate, the shared year/unit picker and the way errors are shown.
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
+from typing import Any
 
 import streamlit as st
 
 from fazhi import auth, locks, navigation, records, units
-from fazhi.catalog import Catalog, load_catalog
+from fazhi.catalog import Catalog, Field, RecordType, load_catalog
 from fazhi.db import Database, connect
 from fazhi.errors import FazhiError, InvalidInput
 from fazhi.settings import db_path, idle_timeout_minutes
@@ -52,16 +54,26 @@ def catalog() -> Catalog:
         raise
 
 
+_INLINE_MARKUP = re.compile(r"([\\`*_\[\]<>$~|&:])")
+_LINE_START_MARKUP = re.compile(r"^([ \t]*)(\d+)?([#+\-=.)])", re.MULTILINE)
+
+
+def plain(text: object) -> str:
+    """User text made literal for elements that render Markdown (titles, alerts): markers are backslash-escaped."""
+    escaped = _INLINE_MARKUP.sub(r"\\\1", str(text))
+    return _LINE_START_MARKUP.sub(lambda m: f"{m[1]}{m[2] or ''}\\{m[3]}", escaped)
+
+
 def show_error(error: FazhiError) -> None:
-    """A Chinese error box; for invalid input, one line per problem."""
+    """A Chinese error box; for invalid input, one line per problem (messages may quote user text: escaped)."""
     if isinstance(error, InvalidInput) and len(error.problems) > 1:
         lines = "\n".join(
-            f"- {'第' + str(p.row) + '行：' if p.row else ''}{p.message}" for p in error.problems[:50]
+            f"- {'第' + str(p.row) + '行：' if p.row else ''}{plain(p.message)}" for p in error.problems[:50]
         )
         more = f"\n- ……另有{len(error.problems) - 50}处" if len(error.problems) > 50 else ""
         st.error(f"有{len(error.problems)}处需要修改：\n{lines}{more}", icon=":material/error:")
     else:
-        st.error(error.message, icon=":material/error:")
+        st.error(plain(error.message), icon=":material/error:")
 
 
 @contextmanager
@@ -229,3 +241,193 @@ def lock_banner(db: Database, unit: units.Unit, year: int) -> bool:
     if state:
         st.info(state, icon=":material/lock:")
     return state is not None
+
+
+# ───────────── the record form, shared by 录入 and 记录详情 ─────────────
+
+YES, NO = "是", "否"
+
+
+def _unit_label(choices: list[units.Unit]) -> Any:
+    top = min(u.path.count("/") for u in choices) if choices else 0
+    by_id = {u.id: u for u in choices}
+    return lambda unit_id: "　" * (by_id[unit_id].path.count("/") - top) + by_id[unit_id].name
+
+
+def record_type_picker(catalog: Catalog, key: str, label: str = "记录类型") -> str | None:
+    """A searchable picker of the catalog's record types, '组 · 名称'; the chosen type code or None."""
+    types = catalog.record_types
+    return st.selectbox(
+        label,
+        list(types),
+        index=None,
+        format_func=lambda code: f"{types[code].group} · {types[code].name}",
+        key=key,
+        placeholder="请选择记录类型（可输入文字搜索）",
+    )
+
+
+def _widget_value(item: Field, value: Any) -> Any:
+    if value is None:
+        return None
+    if item.kind == "yesno":
+        return YES if value else NO
+    if item.kind == "integer":
+        return int(value)
+    if item.kind == "text":
+        return str(value)
+    return float(value)
+
+
+def load_form(prefix: str, item: records.RecordInput | None) -> None:
+    """Fill (or, with None, empty) the form `prefix` from the next run on, before its widgets exist."""
+    st.session_state[f"{prefix}__load"] = item
+
+
+def _apply_pending(prefix: str, record_type: RecordType, default_unit: int, year: int) -> None:
+    if f"{prefix}__load" not in st.session_state:
+        return
+    item = st.session_state.pop(f"{prefix}__load")
+    if item is None:  # an empty form: the default unit and, in the current year, today
+        today = date.today()
+        item = records.RecordInput(record_type.code, default_unit, "", today if year == today.year else None)
+    state = st.session_state
+    for key in [k for k in state if str(k).startswith(f"{prefix}_v_")]:
+        del state[key]
+    # Every value is set explicitly (blank too): only a value set in session state replaces what the
+    # browser still shows in a widget; a deleted key would let the old text come back.
+    state[f"{prefix}_unit_id"] = item.unit_id
+    state[f"{prefix}_title"] = item.title
+    state[f"{prefix}_start_on"] = item.start_on
+    state[f"{prefix}_end_on"] = item.end_on if item.end_on != item.start_on else None
+    state[f"{prefix}_place"] = item.place
+    state[f"{prefix}_summary"] = item.summary
+    for field in record_type.fields:
+        state[f"{prefix}_v_{field.code}"] = _widget_value(field, item.values.get(field.code))
+
+
+def _field_help(item: Field) -> str:
+    parts = [item.help] if item.help else []
+    if item.kind == "integer":
+        parts.append(f"整数，{int(item.min or 0)}到{int(item.max or 0)}{item.unit}。")
+    elif item.kind == "percent":
+        parts.append("0到100之间的数，如 95 或 99.5。")
+    elif item.kind == "decimal":
+        parts.append(f"数字，可带小数，单位：{item.unit}。" if item.unit else "数字，可带小数。")
+    elif item.kind == "text":
+        parts.append(f"不超过{item.max_length}个字。")
+    return " ".join(parts)
+
+
+def _field_widget(prefix: str, item: Field) -> Any:
+    key = f"{prefix}_v_{item.code}"
+    label = item.caption + ("（必填）" if item.required else "")
+    help_text = _field_help(item) or None
+    if item.kind == "yesno":
+        choice = st.radio(label, [YES, NO], index=None, key=key, horizontal=True, help=help_text)
+        return None if choice is None else choice == YES
+    if item.kind == "text":
+        return st.text_input(label, key=key, help=help_text)
+    if item.kind == "integer":
+        return st.number_input(label, value=None, step=1, key=key, help=help_text, placeholder="不填则留空")
+    return st.number_input(
+        label, value=None, step=1.0, format="%g", key=key, help=help_text, placeholder="不填则留空"
+    )
+
+
+def record_form(
+    prefix: str, record_type: RecordType, unit_choices: list[units.Unit], year: int
+) -> tuple[records.RecordInput, dict[str, Any]]:
+    """The widgets of one record (call inside st.form; keys '<prefix>_title', '<prefix>_v_<field>', …).
+
+    Returns what is typed as a RecordInput and an empty slot under each widget, keyed by field name,
+    where `form_guard` writes that field's problem.
+    """
+    default_unit = unit_choices[0].id
+    if f"{prefix}_title" not in st.session_state and f"{prefix}__load" not in st.session_state:
+        load_form(prefix, None)  # first show: the default unit and, this year, today's date
+    _apply_pending(prefix, record_type, default_unit, year)
+    unit_ids = [u.id for u in unit_choices]
+    if st.session_state.get(f"{prefix}_unit_id") not in unit_ids:
+        st.session_state[f"{prefix}_unit_id"] = default_unit
+    slots: dict[str, Any] = {}
+    left, right = st.columns([1, 2])
+    with left:
+        unit_id = st.selectbox(
+            "单位", unit_ids, format_func=_unit_label(unit_choices), key=f"{prefix}_unit_id"
+        )
+        slots["unit_id"] = st.empty()
+    with right:
+        title = st.text_input(
+            "标题（必填）",
+            key=f"{prefix}_title",
+            help=f"如：“三月法治宣传月”赶场日集中宣传。不超过{records.TITLE_MAX}个字。",
+        )
+        slots["title"] = st.empty()
+    first, last, where = st.columns(3)
+    bounds = {"min_value": date(records.FIRST_YEAR, 1, 1), "max_value": date(records.LAST_YEAR, 12, 31)}
+    with first:
+        start_on = st.date_input(
+            "开始日期（必填）", value=None, key=f"{prefix}_start_on", format="YYYY-MM-DD", **bounds
+        )
+        slots["start_on"] = st.empty()
+    with last:
+        end_on = st.date_input(
+            "结束日期",
+            value=None,
+            key=f"{prefix}_end_on",
+            format="YYYY-MM-DD",
+            help="持续多天的活动填写最后一天；一天内完成的不填。",
+            **bounds,
+        )
+        slots["end_on"] = st.empty()
+    with where:
+        place = st.text_input("地点", key=f"{prefix}_place", help=f"不超过{records.PLACE_MAX}个字。")
+        slots["place"] = st.empty()
+    values: dict[str, Any] = {}
+    columns = st.columns(3)
+    for number, field in enumerate(record_type.fields):
+        with columns[number % 3]:
+            values[field.code] = _field_widget(prefix, field)
+            slots[field.code] = st.empty()
+    summary = st.text_area(
+        "情况说明",
+        key=f"{prefix}_summary",
+        height=120,
+        help=f"活动内容、参加人员、成效等，写报告时引用。不超过{records.SUMMARY_MAX}个字。",
+    )
+    slots["summary"] = st.empty()
+    item = records.RecordInput(
+        type_code=record_type.code,
+        unit_id=unit_id,
+        title=title or "",
+        start_on=start_on,
+        end_on=end_on,
+        place=place or "",
+        summary=summary or "",
+        values={code: value for code, value in values.items() if value is not None and value != ""},
+    )
+    return item, slots
+
+
+@contextmanager
+def form_guard(slots: dict[str, Any]) -> Iterator[None]:
+    """Like `guard`, but each problem of invalid input is also shown under its own widget."""
+    try:
+        yield
+    except InvalidInput as error:
+        placed: dict[str, list[str]] = {}
+        for problem in error.problems:
+            if problem.field in slots:
+                placed.setdefault(problem.field, []).append(problem.message)
+        for field, messages in placed.items():
+            slots[field].error(plain(" ".join(messages)), icon=":material/error:")
+        if len(placed) == len({p.field for p in error.problems}):
+            st.error(
+                f"有{len(error.problems)}处需要修改，见上方标红的各项；已填写的内容都还在。",
+                icon=":material/error:",
+            )
+        else:
+            show_error(error)
+    except FazhiError as error:
+        show_error(error)
