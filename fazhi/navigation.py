@@ -23,12 +23,16 @@ class PageSpec:
     icon: str
     roles: frozenset[str]
     section: str
+    visible: bool = True  # False: reached from another page (e.g. 记录详情 from 台账), not listed in the menu
 
 
 PAGES: tuple[PageSpec, ...] = (
     PageSpec("pages/home.py", "首页", "home", ":material/home:", EVERYONE, "工作台"),
     PageSpec("pages/entry.py", "录入", "entry", ":material/edit_note:", EDITORS, "工作台"),
     PageSpec("pages/ledger.py", "台账", "ledger", ":material/table_view:", EVERYONE, "工作台"),
+    PageSpec(
+        "pages/record.py", "记录详情", "record", ":material/description:", EVERYONE, "工作台", visible=False
+    ),
 )
 
 SETUP = PageSpec("pages/setup.py", "初始化", "setup", ":material/rocket_launch:", frozenset(), "")

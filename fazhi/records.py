@@ -842,3 +842,110 @@ def display_frame(frame: pd.DataFrame, catalog: Catalog) -> pd.DataFrame:
                 view[code].map(lambda v: "" if pd.isna(v) else ("是" if v else "否")).astype("object")
             )
     return view.rename(columns={**RECORD_COLUMNS, **captions})
+
+
+# ───────────── records as people read them: detail rows, side-by-side versions, history ─────────────
+
+
+def value_text(item: Field | None, value: Any) -> str:
+    """A stored field value as shown to people: 是/否, 2536, 3.5; '' when blank."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    if isinstance(value, bool) or (item is not None and item.kind == "yesno"):
+        return "是" if value else "否"
+    if isinstance(value, int | float):
+        return _plain(float(value))
+    return str(value)
+
+
+def _day(value: Any) -> str:
+    if value is None or value == "":
+        return ""
+    if isinstance(value, str):
+        return value
+    return value.isoformat()
+
+
+def input_rows(catalog: Catalog, item: RecordInput, unit_name: str) -> list[tuple[str, str]]:
+    """(label, value as text) for every part of a record, in the order of the form."""
+    rows = [
+        ("单位", unit_name),
+        ("标题", str(item.title or "")),
+        ("开始日期", _day(item.start_on)),
+        ("结束日期", _day(item.end_on or item.start_on)),
+        ("地点", str(item.place or "")),
+    ]
+    record_type = catalog.record_types.get(item.type_code)
+    for item_field in record_type.fields if record_type else ():
+        rows.append((item_field.caption, value_text(item_field, item.values.get(item_field.code))))
+    rows.append(("情况说明", str(item.summary or "")))
+    return rows
+
+
+def compare(
+    catalog: Catalog, theirs: RecordInput, their_unit: str, mine: RecordInput, my_unit: str
+) -> pd.DataFrame:
+    """Two versions side by side (项目, 对方保存的版本, 您填写的版本, 不同), for a refused save."""
+    left = input_rows(catalog, theirs, their_unit)
+    right = dict(input_rows(catalog, mine, my_unit))
+    return pd.DataFrame(
+        [
+            (label, value, right.get(label, ""), "≠" if value != right.get(label, "") else "")
+            for label, value in left
+        ],
+        columns=["项目", "对方保存的版本", "您填写的版本", "不同"],
+    )
+
+
+def _changes(catalog: Catalog, before: dict[str, Any] | None, after: dict[str, Any] | None) -> str:
+    if not before or not after:
+        return ""
+
+    def as_input(snapshot: dict[str, Any]) -> RecordInput:
+        return RecordInput(
+            snapshot.get("type_code", ""),
+            0,
+            snapshot.get("title", ""),
+            snapshot.get("start_on"),
+            snapshot.get("end_on"),
+            snapshot.get("place", ""),
+            snapshot.get("summary", ""),
+            snapshot.get("values") or {},
+        )
+
+    old = input_rows(catalog, as_input(before), before.get("unit", ""))
+    new = dict(input_rows(catalog, as_input(after), after.get("unit", "")))
+    parts = []
+    for label, value in old:
+        if new.get(label, "") != value:
+            shown = [v if len(v) <= 30 else v[:30] + "…" for v in (value, new.get(label, ""))]
+            parts.append(f"{label}：{shown[0] or '（空）'} → {shown[1] or '（空）'}")
+    return "；".join(parts)
+
+
+def history(db: Database, user: User, catalog: Catalog, record_id: int) -> pd.DataFrame:
+    """Every audited change of a record, oldest first: 时间, 操作人, 操作, 改动 (what changed, before → after)."""
+    import json
+
+    from fazhi.labels import ACTIONS
+
+    get_record(db, user, catalog, record_id, include_deleted=True)  # the permission check
+    rows = db.rows(
+        "SELECT logged_at, username, action, before_json, after_json FROM audit_log"
+        " WHERE entity = 'record' AND entity_id = ? ORDER BY id",
+        [str(record_id)],
+    )
+    return pd.DataFrame(
+        [
+            (
+                when,
+                who,
+                ACTIONS.get(action, action),
+                _changes(
+                    catalog, json.loads(before) if before else None, json.loads(after) if after else None
+                ),
+            )
+            for when, who, action, before, after in rows
+        ],
+        columns=["时间", "操作人", "操作", "改动"],
+    )

@@ -144,7 +144,12 @@ def navigation_pages(db: Database, user: auth.User | None) -> list[st.Page] | di
     sections: dict[str, list[st.Page]] = {}
     for number, spec in enumerate(navigation.pages_for(user.role)):
         page = st.Page(
-            spec.path, title=spec.title, url_path=spec.url_path, icon=spec.icon, default=number == 0
+            spec.path,
+            title=spec.title,
+            url_path=spec.url_path,
+            icon=spec.icon,
+            default=number == 0,
+            visibility="visible" if spec.visible else "hidden",
         )
         sections.setdefault(spec.section, []).append(page)
     return sections
@@ -431,3 +436,44 @@ def form_guard(slots: dict[str, Any]) -> Iterator[None]:
             show_error(error)
     except FazhiError as error:
         show_error(error)
+
+
+RECORD_PAGE = "pages/record.py"
+
+
+def open_record(record_id: int) -> None:
+    """Go to 记录详情 for this record (its id travels in the address: …/record?id=12)."""
+    st.switch_page(RECORD_PAGE, query_params={"id": str(int(record_id))})
+
+
+def record_or_stop(db: Database, user: auth.User, catalog: Catalog) -> records.Record:
+    """The record named by ?id= in the address, if the user may see it; else a Chinese message and a stop."""
+    raw = st.query_params.get("id", "")
+    if not raw.isdigit():
+        st.title("记录详情")
+        st.info("请在“台账”中点选一条记录。", icon=":material/info:")
+        st.stop()
+    try:
+        return records.get_record(db, user, catalog, int(raw), include_deleted=user.is_admin)
+    except FazhiError as error:
+        st.title("记录详情")
+        show_error(error)
+        st.stop()
+        raise
+
+
+def detail_table(rows: list[tuple[str, str]], key: str) -> None:
+    """(label, text) rows as a two-column table of plain text; the last row (情况说明) as text below it."""
+    *short, (label, text) = rows
+    st.dataframe(
+        {"项目": [r[0] for r in short], "内容": [r[1] for r in short]},
+        hide_index=True,
+        key=key,
+        height=35 * (len(short) + 1) + 3,
+        column_config={
+            "项目": st.column_config.TextColumn(width="medium"),
+            "内容": st.column_config.TextColumn(width="large"),
+        },
+    )
+    st.caption(label)
+    st.text(text or "（无）")

@@ -1,4 +1,4 @@
-"""台账: the year's records of the chosen unit (and the units below it), with totals."""
+"""台账: the chosen unit's (and its units') records of the year: filter, sort, total, export, open one."""
 
 import streamlit as st
 
@@ -11,20 +11,67 @@ unit = ui.selected_unit(db, user)
 year = ui.selected_year()
 
 st.title(f"台账 · {unit.name} · {year}年")
-frame = records.list_records(db, user, catalog, records.RecordFilter(year=year, unit_id=unit.id))
+ui.show_flash()
+
+outline = catalog.outline_for(year)
+areas = {area.code: area.name for area in outline.areas}
+types = catalog.record_types
+keep = {"persist_state": "session"}  # filters survive a visit to 记录详情
+left, middle, right = st.columns(3)
+area = left.selectbox(
+    "领域", list(areas), index=None, format_func=areas.get, key="ledger_area", placeholder="全部领域", **keep
+)
+chosen = middle.multiselect(
+    "记录类型",
+    list(types),
+    format_func=lambda code: types[code].name,
+    key="ledger_types",
+    placeholder="全部类型",
+    **keep,
+)
+keyword = right.text_input("关键词", key="ledger_keyword", placeholder="标题、地点或情况说明中的文字", **keep)
+first, last, sort, order = st.columns([2, 2, 2, 1], vertical_alignment="bottom")
+date_from = first.date_input("日期从", value=None, key="ledger_from", format="YYYY-MM-DD", **keep)
+date_to = last.date_input("日期到", value=None, key="ledger_to", format="YYYY-MM-DD", **keep)
+order_by = sort.selectbox(
+    "排序", list(records.SORT_COLUMNS), format_func=records.SORT_COLUMNS.get, key="ledger_sort", **keep
+)
+descending = order.toggle("倒序", key="ledger_desc", **keep)
+deleted = user.is_admin and st.toggle(
+    "只看已删除的记录", key="ledger_deleted", help="管理员可打开已删除的记录并恢复它。", **keep
+)
+
+filters = records.RecordFilter(
+    year=year,
+    unit_id=unit.id,
+    type_codes=chosen,
+    area=area,
+    keyword=keyword,
+    date_from=date_from,
+    date_to=date_to,
+    deleted_only=deleted,
+    order_by=order_by,
+    descending=descending,
+)
+frame = records.list_records(db, user, catalog, filters)
 if frame.empty:
-    st.info(f"{unit.name}{year}年还没有记录。")
+    filtered = any([area, chosen, keyword, date_from, date_to, deleted])
+    st.info(
+        "没有符合条件的记录。" if filtered else f"{unit.name}{year}年还没有记录。", icon=":material/info:"
+    )
     st.stop()
 
-type_names = dict(zip(frame["type_code"], frame["type_name"], strict=False))
-chosen = st.multiselect(
-    "记录类型", list(type_names), format_func=type_names.get, key="ledger_types", placeholder="全部类型"
+st.caption(f"共 {len(frame)} 条记录。点选行首的方框打开这条记录，可查看佐证材料、修改或删除。")
+event = st.dataframe(
+    records.display_frame(frame, catalog),
+    hide_index=True,
+    key="ledger_table",
+    placeholder="",
+    on_select="rerun",
+    selection_mode="single-row",
 )
-if chosen:
-    frame = frame[frame["type_code"].isin(chosen)]
-
-st.caption(f"共 {len(frame)} 条记录")
-st.dataframe(records.display_frame(frame, catalog), hide_index=True, placeholder="", key="ledger_table")
+if event.selection.rows:
+    ui.open_record(int(frame.iloc[event.selection.rows[0]]["id"]))
 
 sums = records.totals(frame, catalog)
 if sums:
