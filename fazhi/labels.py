@@ -46,4 +46,5 @@ RECORD_COLUMNS = {
     "updated_by": "最后修改人",
     "updated_at": "最后修改时间",
     "is_deleted": "已删除",
+    "attachment_count": "佐证材料",
 }

@@ -830,7 +830,17 @@ def display_frame(frame: pd.DataFrame, catalog: Catalog) -> pd.DataFrame:
     captions = catalog.field_captions()
     shown = [
         c
-        for c in ("id", "unit_name", "type_name", "area_name", "title", "start_on", "end_on", "place")
+        for c in (
+            "id",
+            "unit_name",
+            "type_name",
+            "area_name",
+            "title",
+            "start_on",
+            "end_on",
+            "place",
+            "attachment_count",
+        )
         if c in frame
     ]
     value_columns = [c for c in frame.columns if c in captions]

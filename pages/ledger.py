@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from fazhi import records, ui
+from fazhi import attachments, records, ui
 
 db = ui.database()
 catalog = ui.catalog()
@@ -63,7 +63,7 @@ if frame.empty:
 
 st.caption(f"共 {len(frame)} 条记录。点选行首的方框打开这条记录，可查看佐证材料、修改或删除。")
 event = st.dataframe(
-    records.display_frame(frame, catalog),
+    records.display_frame(attachments.with_counts(db, frame), catalog),
     hide_index=True,
     key="ledger_table",
     placeholder="",

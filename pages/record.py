@@ -28,9 +28,13 @@ if record.is_deleted:
 
 editable = user.can_edit and not record.is_deleted
 names = ["内容", "佐证材料", "修改记录"] + (["修改或删除"] if editable else [])
-tabs = dict(zip(names, st.tabs(names), strict=True))
+tabs = dict(
+    zip(names, st.tabs(names, key="record_tabs"), strict=True)
+)  # keyed: stays on its tab after a save
 with tabs["内容"]:
     ui.detail_table(records.input_rows(catalog, record.as_input(), record.unit_name), key="record_detail")
+with tabs["佐证材料"]:
+    ui.evidence_panel(db, user, catalog, record, editable)
 with tabs["修改记录"]:
     st.dataframe(records.history(db, user, catalog, record.id), hide_index=True, key="record_history")
 if not editable:

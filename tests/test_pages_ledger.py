@@ -98,6 +98,11 @@ def test_filters_survive_a_visit_to_a_record(demo_app: dict[str, auth.User]) -> 
     assert listed(at) == ["农民工讨薪法律援助", "残疾人赡养纠纷法律援助"]
 
 
+def uploader(at: AppTest):
+    """The evidence uploader (its key gets a new number after each upload, so the browser clears it)."""
+    return at.file_uploader(key=f"evidence_files_{at.session_state['evidence_round']}")
+
+
 def open_record(user: auth.User, record_id: int) -> AppTest:
     at = run_app(user)
     at.query_params["id"] = str(record_id)
@@ -271,3 +276,44 @@ def test_delete_asks_first_and_an_administrator_restores(
         )["title"]
         == "农民工讨薪法律援助"
     )
+
+
+def test_evidence_upload_show_and_remove(
+    demo_app: dict[str, auth.User], app_db: db.Database, catalog: Catalog
+) -> None:
+    from fazhi import attachments
+    from tests import evidence_files as files
+
+    editor = demo_app["editor"]
+    record = legal_aid(app_db, editor, catalog)
+    at = open_record(editor, record.id)
+    assert "还没有佐证材料。" in texts(at)
+    photo, sheet = files.image("JPEG"), files.docx()
+    uploader(at).set_value(
+        [("现场.jpg", photo, "image/jpeg"), ("签到表.docx", sheet, "application/octet-stream")]
+    ).run()
+    at.button(key="evidence_upload").click().run()
+    assert not at.exception, at.exception
+    assert at.success[0].value == "已添加2个文件。"
+    stored = attachments.list_files(app_db, editor, catalog, record.id)
+    assert [a.filename for a in stored] == ["现场.jpg", "签到表.docx"]
+    assert {"现场.jpg", "签到表.docx"} <= {t.value for t in at.text}
+    assert len(at.image) == 1  # a thumbnail for the photo only
+    assert {b.key for b in at.get("download_button")} == {f"evidence_download_{a.id}" for a in stored}
+
+    uploader(at).set_value([("病毒.jpg", b"MZ\x90\x00program", "image/jpeg")]).run()
+    at.button(key="evidence_upload").click().run()
+    assert [e.value for e in at.error] == [
+        "“病毒.jpg”的内容不是可接受的文件类型，未上传。只接受照片（JPG、PNG、GIF、WebP）、PDF、Word（DOC、DOCX）和 Excel（XLS、XLSX）。"
+    ]
+    assert len(attachments.list_files(app_db, editor, catalog, record.id)) == 2
+
+    photo_id = stored[0].id
+    at.button(key=f"evidence_remove_{photo_id}").click().run()
+    at.button(key=f"evidence_remove_yes_{photo_id}").click().run()
+    assert at.success[0].value == "已移除佐证材料“现场.jpg”。"
+    assert [a.filename for a in attachments.list_files(app_db, editor, catalog, record.id)] == ["签到表.docx"]
+
+    viewer = open_record(demo_app["viewer"], record.id)
+    assert not [w for w in viewer.get("file_uploader")]
+    assert [b.key for b in viewer.get("download_button")] == [f"evidence_download_{stored[1].id}"]
