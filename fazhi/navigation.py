@@ -33,6 +33,7 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec(
         "pages/record.py", "记录详情", "record", ":material/description:", EVERYONE, "工作台", visible=False
     ),
+    PageSpec("pages/transfer.py", "导入导出", "transfer", ":material/swap_vert:", EVERYONE, "工作台"),
 )
 
 SETUP = PageSpec("pages/setup.py", "初始化", "setup", ":material/rocket_launch:", frozenset(), "")

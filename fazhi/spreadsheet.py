@@ -26,6 +26,7 @@ NOTES_MARK = "填写说明"
 SHEET_NAME_MAX = 31
 _FORMULA_START = re.compile(r"^'*[=+\-@\t\r]")
 _SHEET_UNSAFE = re.compile(r"[\[\]:*?/\\]")
+_BINARY = re.compile(r"[\x00-\x08\x0e-\x1f]")  # control characters no text file holds
 
 
 def neutralise(text: str) -> str:
@@ -159,20 +160,18 @@ def decode_text(filename: str, data: bytes) -> str:
         candidates = [("utf-8", data[3:])]
     elif data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         candidates = [("utf-16", data)]
-    else:
+    elif b"\x00" in data[:4000]:  # UTF-16 without a BOM: ASCII characters leave zero bytes on one side
         sample = data[:4000]
-        if len(sample) >= 4 and sample[1::2].count(0) > len(sample) // 4:
-            candidates = [("utf-16-le", data)]
-        elif len(sample) >= 4 and sample[0::2].count(0) > len(sample) // 4:
-            candidates = [("utf-16-be", data)]
-        else:
-            candidates = [("utf-8", data), ("gb18030", data)]
+        little = sample[1::2].count(0) >= sample[0::2].count(0)
+        candidates = [("utf-16-le" if little else "utf-16-be", data)]
+    else:
+        candidates = [("utf-8", data), ("gb18030", data)]
     for encoding, raw in candidates:
         try:
             text = raw.decode(encoding)
         except (UnicodeDecodeError, ValueError):
             continue
-        if "\x00" in text:
+        if _BINARY.search(text[:4000]):
             break
         return text
     raise _not_a_table(

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from fazhi import attachments, records, ui
+from fazhi import attachments, records, spreadsheet, transfer, ui
 
 db = ui.database()
 catalog = ui.catalog()
@@ -72,6 +72,29 @@ event = st.dataframe(
 )
 if event.selection.rows:
     ui.open_record(int(frame.iloc[event.selection.rows[0]]["id"]))
+
+name = f"{unit.name}{year}年台账"
+one_type = frame["type_code"].nunique() == 1  # a CSV holds one type; several become a zip of CSVs
+excel, text = st.columns([1, 4])
+excel.download_button(
+    "导出 Excel",
+    data=lambda: transfer.export_xlsx(db, user, catalog, filters),
+    file_name=f"{name}.xlsx",
+    mime=spreadsheet.XLSX_MIME,
+    key="ledger_export_xlsx",
+    icon=":material/download:",
+    on_click="ignore",
+    help="导出当前筛选出的记录，格式与导入模板相同，改好后可以再导入。",
+)
+text.download_button(
+    "导出 CSV" if one_type else "导出 CSV（每种类型一个文件，打包为 zip）",
+    data=lambda: transfer.export_csv(db, user, catalog, filters)[0],
+    file_name=f"{name}.{'csv' if one_type else 'zip'}",
+    mime="text/csv" if one_type else "application/zip",
+    key="ledger_export_csv",
+    icon=":material/download:",
+    on_click="ignore",
+)
 
 sums = records.totals(frame, catalog)
 if sums:
