@@ -259,34 +259,47 @@ def find_type(catalog: Catalog, text: object) -> str | None:
 
 
 class _UnitIndex:
-    """Unit names as written in a sheet → the unit, among the acting user's units."""
+    """Unit names as written in a sheet → the unit, among the acting user's units.
+
+    'name' matches a unit by its own name, '上级/本级' by the last names of its path; every suffix of every
+    path is indexed once, so a row costs one dictionary lookup.
+    """
 
     def __init__(self, units: list[Unit]) -> None:
         self.units = units
         self.by_id = {u.id: u for u in units}
+        self.by_suffix: dict[tuple[str, ...], list[Unit]] = {}
+        for unit in units:
+            names = tuple(_norm(n) for n in self._path_names(unit))
+            for start in range(len(names)):
+                self.by_suffix.setdefault(names[start:], []).append(unit)
+        self._found: dict[str, tuple[Unit | None, str]] = {}
 
     def _path_names(self, unit: Unit) -> list[str]:
         ids = [int(p) for p in unit.path.strip("/").split("/") if p]
         return [self.by_id[i].name for i in ids if i in self.by_id]
 
     def find(self, written: str) -> tuple[Unit | None, str]:
-        parts = [unicodedata.normalize("NFKC", p).strip() for p in str(written).replace("／", "/").split("/")]
-        parts = [p for p in parts if p]
+        """(the unit, '') or (None, why not) for a unit as written in a cell."""
+        if written not in self._found:
+            self._found[written] = self._find(written)
+        return self._found[written]
+
+    def _find(self, written: str) -> tuple[Unit | None, str]:
+        parts = tuple(p for p in (_norm(p) for p in str(written).replace("／", "/").split("/")) if p)
         if not parts:
             return None, "请填写“单位”。"
-        matches = [
-            u
-            for u in self.units
-            if [unicodedata.normalize("NFKC", n) for n in self._path_names(u)][-len(parts) :] == parts
-        ]
+        matches = self.by_suffix.get(parts, [])
         if not matches:
             return None, f"找不到单位“{written}”（只能导入您有权限的单位；单位须先在系统中建立）。"
         if len(matches) > 1:
-            return (
-                None,
-                f"有{len(matches)}个单位都叫“{written}”，请写成“上级/本级”，如“{'/'.join(self._path_names(matches[0])[-2:])}”。",
-            )
+            example = "/".join(self._path_names(matches[0])[-2:])
+            return None, f"有{len(matches)}个单位都叫“{written}”，请写成“上级/本级”，如“{example}”。"
         return matches[0], ""
+
+
+def _norm(name: str) -> str:
+    return unicodedata.normalize("NFKC", name).strip()
 
 
 def _text(value: Any) -> str:
