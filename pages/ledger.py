@@ -75,8 +75,8 @@ if event.selection.rows:
 
 name = f"{unit.name}{year}年台账"
 one_type = frame["type_code"].nunique() == 1  # a CSV holds one type; several become a zip of CSVs
-excel, text = st.columns([1, 4])
-excel.download_button(
+buttons = st.container(horizontal=True)
+buttons.download_button(
     "导出 Excel",
     data=lambda: transfer.export_xlsx(db, user, catalog, filters),
     file_name=f"{name}.xlsx",
@@ -86,7 +86,7 @@ excel.download_button(
     on_click="ignore",
     help="导出当前筛选出的记录，格式与导入模板相同，改好后可以再导入。",
 )
-text.download_button(
+buttons.download_button(
     "导出 CSV" if one_type else "导出 CSV（每种类型一个文件，打包为 zip）",
     data=lambda: transfer.export_csv(db, user, catalog, filters)[0],
     file_name=f"{name}.{'csv' if one_type else 'zip'}",
