@@ -11,8 +11,8 @@ user = ui.require_user()
 
 st.page_link("pages/ledger.py", label="返回台账", icon=":material/arrow_back:")
 record = ui.record_or_stop(db, user, catalog)
-record_type = catalog.type(record.type_code)
-st.title(f"{record_type.name} · {ui.plain(record.title)}")
+record_type = catalog.record_types.get(record.type_code)  # None: a type since removed from the catalog
+st.title(f"{record_type.name if record_type else '已停用的类型'} · {ui.plain(record.title)}")
 st.caption(
     f"编号 {record.id} · 第{record.version}版 · 最后由 {record.updated_by} 于 {record.updated_at:%Y-%m-%d %H:%M} 保存"
 )
@@ -26,7 +26,7 @@ if record.is_deleted:
             ui.flash("已恢复这条记录。")
             st.rerun()
 
-editable = user.can_edit and not record.is_deleted
+editable = user.can_edit and not record.is_deleted and record_type is not None
 names = ["内容", "佐证材料", "修改记录"] + (["修改或删除"] if editable else [])
 tabs = dict(
     zip(names, st.tabs(names, key="record_tabs"), strict=True)

@@ -317,3 +317,14 @@ def test_evidence_upload_show_and_remove(
     viewer = open_record(demo_app["viewer"], record.id)
     assert not [w for w in viewer.get("file_uploader")]
     assert [b.key for b in viewer.get("download_button")] == [f"evidence_download_{stored[1].id}"]
+
+
+def test_a_record_of_a_type_no_longer_in_the_catalog_is_shown_read_only(
+    demo_app: dict[str, auth.User], app_db: db.Database, catalog: Catalog
+) -> None:
+    record = legal_aid(app_db, demo_app["editor"], catalog)
+    with app_db.transaction() as cur:
+        cur.execute("UPDATE records SET type_code = 'retired_type' WHERE id = ?", [record.id])
+    at = open_record(demo_app["editor"], record.id)
+    assert at.title[0].value == "已停用的类型 · 农民工讨薪法律援助"
+    assert [t.label for t in at.tabs] == ["内容", "佐证材料", "修改记录"]
