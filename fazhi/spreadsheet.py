@@ -23,6 +23,7 @@ from fazhi.errors import InvalidFile, Problem
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 NOTES_MARK = "填写说明"
+MAX_ROWS = 100_000  # per file: far above a year of any office's work, far below what exhausts memory
 SHEET_NAME_MAX = 31
 _FORMULA_START = re.compile(r"^'*[=+\-@\t\r]")
 _SHEET_UNSAFE = re.compile(r"[\[\]:*?/\\]")
@@ -175,6 +176,10 @@ def _not_a_table(filename: str, why: str) -> InvalidFile:
     return InvalidFile([Problem("file", f"“{filename}”{why}")])
 
 
+def _too_long(filename: str) -> InvalidFile:
+    return _not_a_table(filename, f"超过{MAX_ROWS}行，请拆分成几个文件后分别导入。")
+
+
 def decode_text(filename: str, data: bytes) -> str:
     """The text of a CSV file in UTF-8 (BOM or not), UTF-16 (BOM or not) or GB18030/GBK; InvalidFile otherwise."""
     if data.startswith(codecs.BOM_UTF8):
@@ -212,7 +217,11 @@ def read_csv(filename: str, data: bytes, name: str = "") -> Table:
     text = decode_text(filename, data)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text))
     try:
-        all_rows = [(number, [restore(c) for c in row]) for number, row in enumerate(reader, 1)]
+        all_rows = []
+        for number, row in enumerate(reader, 1):
+            all_rows.append((number, [restore(c) for c in row]))
+            if number > MAX_ROWS + 10:
+                raise _too_long(filename)
     except csv.Error as error:
         raise _not_a_table(filename, f"的 CSV 格式有误（{error}），请用 Excel 打开后重新保存。") from error
     return _table(name or filename.rsplit(".", 1)[0], all_rows)
@@ -240,11 +249,12 @@ def read_xlsx(filename: str, data: bytes) -> list[Table]:
     tables = []
     try:
         for sheet in book.worksheets:
-            rows = [
-                (number, [_value(c) for c in row])
-                for number, row in enumerate(sheet.iter_rows(values_only=True), 1)
-                if any(c is not None and str(c).strip() for c in row)
-            ]
+            rows = []
+            for number, row in enumerate(sheet.iter_rows(values_only=True), 1):
+                if any(c is not None and str(c).strip() for c in row):
+                    rows.append((number, [_value(c) for c in row]))
+                    if len(rows) > MAX_ROWS:
+                        raise _too_long(filename)
             if rows:
                 tables.append(_table(sheet.title, rows))
     except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError, EOFError) as error:

@@ -498,3 +498,16 @@ def test_synthetic_records_round_trip(tmp_path: Path, catalog: Catalog) -> None:
     finally:
         source.close()
         target.close()
+
+
+def test_a_file_too_long_to_be_real_is_refused(demo: db.Database, catalog: Catalog, monkeypatch) -> None:
+    monkeypatch.setattr(spreadsheet, "MAX_ROWS", 5)
+    rows = [f"燕山乡,第{n}场,2020-03-15,,,,,{n}," for n in range(20)]
+    with pytest.raises(InvalidFile) as caught:
+        plan_of(demo, catalog, "长.csv", market_csv(*rows), type_code="market_day")
+    assert str(caught.value) == "“长.csv”超过5行，请拆分成几个文件后分别导入。"
+    data = transfer.export_xlsx(
+        demo, auth.system_user(), catalog, records.RecordFilter(type_codes=["cadre_study"])
+    )
+    with pytest.raises(InvalidFile, match="“长.xlsx”超过5行"):
+        plan_of(demo, catalog, "长.xlsx", data)
