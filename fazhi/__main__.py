@@ -361,12 +361,120 @@ def cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def _export_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--out", type=Path, required=True, help="导出到的文件：.xlsx（每种记录类型一个工作表）或 .csv"
+    )
+    parser.add_argument("--year", type=int, default=None, help="只导出这一年的记录")
+    parser.add_argument("--unit", default=None, help="只导出这个单位（含下属单位）的记录，写单位名称")
+    parser.add_argument(
+        "--type", dest="type_name", default=None, help="只导出这种记录类型（名称或代码）；导出 CSV 时需要"
+    )
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    """Export records to .xlsx or .csv in the format `import` reads."""
+    from fazhi import auth, records, transfer, units
+    from fazhi.errors import NotFound
+
+    catalog = load_catalog()
+    with _open(args) as database:
+        user = auth.system_user("命令行")
+        unit = units.find_unit(database, args.unit) if args.unit else None
+        type_codes = []
+        if args.type_name:
+            code = transfer.find_type(catalog, args.type_name)
+            if code is None:
+                raise NotFound(f"没有名为“{args.type_name}”的记录类型。")
+            type_codes = [code]
+        filters = records.RecordFilter(
+            year=args.year, unit_id=unit.id if unit else None, type_codes=type_codes
+        )
+        count = len(records.list_records(database, user, catalog, filters))
+        if args.out.suffix.lower() == ".csv":
+            data, kind = transfer.export_csv(database, user, catalog, filters)
+            if kind != "csv":
+                raise FazhiError("一个 CSV 文件只能放一种记录类型：请用 --type 指定类型，或导出为 .xlsx。")
+        elif args.out.suffix.lower() == ".xlsx":
+            data = transfer.export_xlsx(database, user, catalog, filters)
+        else:
+            raise FazhiError("--out 的文件名应以 .xlsx 或 .csv 结尾。")
+    try:
+        args.out.write_bytes(data)
+    except OSError as error:
+        raise FazhiError(f"无法写入 {args.out}：{error.strerror or error}") from error
+    print(f"已导出 {count} 条记录到 {args.out}。")
+    return 0
+
+
+def _import_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("file", type=Path, help="要导入的 .xlsx 或 .csv 文件")
+    parser.add_argument("--dry-run", action="store_true", help="只检查，不写入数据库")
+    parser.add_argument("--year", type=int, default=None, help="只接受这一年内的日期")
+    parser.add_argument(
+        "--type", dest="type_name", default=None, help="CSV 没有“记录类型”列时，它的记录类型（名称或代码）"
+    )
+    duplicates = parser.add_mutually_exclusive_group()
+    duplicates.add_argument("--skip-duplicates", action="store_true", help="跳过疑似重复的行，只导入其余的行")
+    duplicates.add_argument("--allow-duplicates", action="store_true", help="疑似重复的行也导入")
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    """Import records from .xlsx or .csv: all rows or none; every problem printed with row and column."""
+    from fazhi import auth, transfer
+    from fazhi.errors import NotFound
+
+    catalog = load_catalog()
+    try:
+        data = args.file.read_bytes()
+    except OSError as error:
+        raise FazhiError(f"无法读取 {args.file}：{error.strerror or error}") from error
+    type_code = None
+    if args.type_name:
+        type_code = transfer.find_type(catalog, args.type_name)
+        if type_code is None:
+            raise NotFound(f"没有名为“{args.type_name}”的记录类型。")
+    with _open(args) as database:
+        user = auth.system_user("命令行")
+        plan = transfer.preview(
+            database, user, catalog, args.file.name, data, year=args.year, type_code=type_code
+        )
+        for notice in plan.notices:
+            print(f"提示：{notice}")
+        if plan.problems:
+            for problem in plan.problems:
+                print(problem, file=sys.stderr)
+            print(f"{args.file.name}：{transfer.summary(plan)}", file=sys.stderr)
+            return 1
+        if plan.duplicates and not (args.skip_duplicates or args.allow_duplicates):
+            for row in plan.duplicates:
+                print(
+                    f"疑似重复：工作表“{row.sheet}”第{row.row}行“{row.title}”{row.duplicate}", file=sys.stderr
+                )
+            print(
+                f"有{len(plan.duplicates)}行疑似重复，没有导入任何记录。加 --skip-duplicates 跳过这些行、只导入其余的行，"
+                "或加 --allow-duplicates 仍然全部导入。",
+                file=sys.stderr,
+            )
+            return 1
+        if args.dry_run:
+            count = len(plan.items(args.allow_duplicates))
+            print(f"检查通过（试运行，未写入）：{transfer.summary(plan)}将导入 {count} 条记录。")
+            return 0
+        result = transfer.run(database, user, catalog, plan, include_duplicates=args.allow_duplicates)
+    skipped = f"，跳过 {result.skipped} 行疑似重复" if result.skipped else ""
+    print(f"已导入 {len(result.ids)} 条记录{skipped}，数据库 {database.path}。")
+    return 0
+
+
 COMMANDS: dict[str, tuple[str, Callable[[argparse.Namespace], int]]] = {
     "init": ("建立或升级数据库", cmd_init),
     "demo": ("加载燕山乡示例数据（只能加载到空数据库）", cmd_demo),
     "check": ("检查目录文件（记录类型、领域、指标）是否正确", cmd_check),
     "indicators": ("列出某单位某年度全部指标的数值、目标、完成率和上年数", cmd_indicators),
     "report": ("生成某单位某年度的《关于20XX年法治政府建设情况的报告》（Word，可选 PDF）", cmd_report),
+    "export": ("把记录导出为 Excel（.xlsx）或 CSV，格式与导入相同", cmd_export),
+    "import": ("从 Excel（.xlsx）或 CSV 导入记录：全部导入或一条也不导入", cmd_import),
     "bench": ("性能基准：在临时文件夹中生成合成数据并测量速度和内存（不会改动 --db）", cmd_bench),
     "user": ("管理账号：user add|passwd|disable|enable|list（密码在提示时输入）", cmd_user),
     "backup": ("备份数据库和佐证材料到一个 zip 文件（程序运行时请在网页“备份与恢复”中操作）", cmd_backup),
@@ -378,6 +486,8 @@ COMMANDS: dict[str, tuple[str, Callable[[argparse.Namespace], int]]] = {
 OPTIONS: dict[str, Callable[[argparse.ArgumentParser], None]] = {
     "indicators": _indicator_arguments,
     "report": _report_arguments,
+    "export": _export_options,
+    "import": _import_options,
     "bench": _bench_arguments,
     "user": _user_options,
     "backup": _backup_options,

@@ -66,6 +66,10 @@ class InvalidRecord(InvalidInput):
     """A record failed validation."""
 
 
+class InvalidFile(InvalidInput):
+    """An uploaded or imported file cannot be used (wrong type, too large, unreadable, wrong headers)."""
+
+
 class RecordConflict(FazhiError):
     """Someone else saved the record after it was opened; `current` is their version."""
 

@@ -47,6 +47,7 @@ RECORD_COLUMNS = {
     "updated_by": "最后修改人",
     "updated_at": "最后修改时间",
     "is_deleted": "已删除",
+    "attachment_count": "佐证材料",
 }
 
 # Keys of the audit log's before/after snapshots (record fields are named by the catalog).

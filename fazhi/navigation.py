@@ -23,13 +23,19 @@ class PageSpec:
     icon: str
     roles: frozenset[str]
     section: str
+    visible: bool = True  # False: reached from another page (e.g. 记录详情 from 台账), not listed in the menu
 
 
 PAGES: tuple[PageSpec, ...] = (
     PageSpec("pages/home.py", "首页", "home", ":material/home:", EVERYONE, "工作台"),
     PageSpec("pages/dashboard.py", "看板", "dashboard", ":material/dashboard:", EVERYONE, "工作台"),
+    PageSpec("pages/entry.py", "录入", "entry", ":material/edit_note:", EDITORS, "工作台"),
     PageSpec("pages/ledger.py", "台账", "ledger", ":material/table_view:", EVERYONE, "工作台"),
-    PageSpec("pages/report.py", "年度报告", "report", ":material/description:", EVERYONE, "工作台"),
+    PageSpec(
+        "pages/record.py", "记录详情", "record", ":material/description:", EVERYONE, "工作台", visible=False
+    ),
+    PageSpec("pages/transfer.py", "导入导出", "transfer", ":material/swap_vert:", EVERYONE, "工作台"),
+    PageSpec("pages/report.py", "年度报告", "report", ":material/article:", EVERYONE, "工作台"),
     PageSpec("pages/meeting.py", "会议模式", "meeting", ":material/co_present:", EVERYONE, "指标"),
     PageSpec("pages/targets.py", "目标", "targets", ":material/flag:", ADMINS, "指标"),
     PageSpec("pages/users.py", "用户管理", "users", ":material/group:", ADMINS, "管理"),

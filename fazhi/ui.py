@@ -24,7 +24,7 @@ from typing import Any, NoReturn
 import streamlit as st
 
 from fazhi import auth, backup, charts, dashboard, locks, navigation, records, units
-from fazhi.catalog import Catalog, load_catalog
+from fazhi.catalog import Catalog, Field, RecordType, load_catalog
 from fazhi.db import Database, connect
 from fazhi.errors import FazhiError, InvalidInput
 from fazhi.settings import auto_backup_enabled, db_path, idle_timeout_minutes
@@ -85,16 +85,26 @@ def catalog() -> Catalog:
         raise
 
 
+_INLINE_MARKUP = re.compile(r"([\\`*_\[\]<>$~|&:])")
+_LINE_START_MARKUP = re.compile(r"^([ \t]*)(\d+)?([#+\-=.)])", re.MULTILINE)
+
+
+def plain(text: object) -> str:
+    """User text made literal for elements that render Markdown (titles, alerts): markers are backslash-escaped."""
+    escaped = _INLINE_MARKUP.sub(r"\\\1", str(text))
+    return _LINE_START_MARKUP.sub(lambda m: f"{m[1]}{m[2] or ''}\\{m[3]}", escaped)
+
+
 def show_error(error: FazhiError) -> None:
-    """A Chinese error box; for invalid input, one line per problem."""
+    """A Chinese error box; for invalid input, one line per problem (messages may quote user text: escaped)."""
     if isinstance(error, InvalidInput) and len(error.problems) > 1:
         lines = "\n".join(
-            f"- {'第' + str(p.row) + '行：' if p.row else ''}{p.message}" for p in error.problems[:50]
+            f"- {'第' + str(p.row) + '行：' if p.row else ''}{plain(p.message)}" for p in error.problems[:50]
         )
         more = f"\n- ……另有{len(error.problems) - 50}处" if len(error.problems) > 50 else ""
         st.error(f"有{len(error.problems)}处需要修改：\n{lines}{more}", icon=":material/error:")
     else:
-        st.error(error.message, icon=":material/error:")
+        st.error(plain(error.message), icon=":material/error:")
 
 
 @contextmanager
@@ -171,7 +181,12 @@ def navigation_pages(db: Database, user: auth.User | None) -> list[st.Page] | di
     sections: dict[str, list[st.Page]] = {}
     for number, spec in enumerate(navigation.pages_for(user.role)):
         page = st.Page(
-            spec.path, title=spec.title, url_path=spec.url_path, icon=spec.icon, default=number == 0
+            spec.path,
+            title=spec.title,
+            url_path=spec.url_path,
+            icon=spec.icon,
+            default=number == 0,
+            visibility="visible" if spec.visible else "hidden",
         )
         sections.setdefault(spec.section, []).append(page)
     return sections
@@ -283,16 +298,6 @@ def unit_label(unit: units.Unit, top: units.Unit | None = None) -> str:
     return "　" * max(0, depth) + unit.name
 
 
-# ───────────── plain text in Markdown-rendering widgets ─────────────
-
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~<>$:])")
-
-
-def md(text: object) -> str:
-    """Text escaped for st.title/st.markdown/captions, so typed text (a unit name) is never Markdown."""
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", str(text))
-
-
 # ───────────── 台账 requests from other pages ─────────────
 
 
@@ -310,6 +315,47 @@ def open_ledger(**filters: Any) -> NoReturn:
 def take_ledger_request() -> dict[str, Any] | None:
     """The filters another page asked 台账 to show, once (removed as it is read); None when there is none."""
     return st.session_state.pop(LEDGER_REQUEST, None)
+
+
+# The 台账 page's own filter widgets, which a request fills in so the user sees (and can change) them.
+LEDGER_WIDGETS = {
+    "unit_id": "ledger_unit",
+    "area": "ledger_area",
+    "type_codes": "ledger_types",
+    "keyword": "ledger_keyword",
+    "date_from": "ledger_from",
+    "date_to": "ledger_to",
+}
+
+
+def _ledger_default(key: str) -> Any:
+    return [] if key == "type_codes" else "" if key == "keyword" else None
+
+
+def clear_ledger_filters() -> None:
+    """Button callback: every 台账 filter back to "all"."""
+    for key, widget in LEDGER_WIDGETS.items():
+        st.session_state[widget] = _ledger_default(key)
+
+
+def apply_ledger_request(db: Database, catalog: Catalog) -> bool:
+    """Turn a pending `open_ledger` request into 台账's filters: the sidebar moves to its year, the page's
+    filter widgets (including 下属单位) take its values, others are cleared. True when the page must rerun."""
+    request = take_ledger_request()
+    if request is None:
+        return False
+    for key, widget in LEDGER_WIDGETS.items():
+        st.session_state[widget] = request.get(key, _ledger_default(key))
+    st.session_state["ledger_deleted"] = False
+    choose(None, request.get("year"))  # the sidebar keeps its unit; a unit below it is 台账's own filter
+    flash(
+        plain(
+            "只显示："
+            + dashboard.describe_filter(db, catalog, request)
+            + "。修改上方的筛选条件即可查看其他记录。"
+        )
+    )
+    return True
 
 
 # ───────────── dashboard data, cached but never stale ─────────────
@@ -392,17 +438,17 @@ def kpi_cards(cards: list[dashboard.Kpi], per_row: int = 4) -> None:
         for column, card in zip(columns, cards[start : start + per_row], strict=False):
             with column.container(border=True):
                 st.metric(
-                    md(card.label),
+                    plain(card.label),
                     card.value,
                     card.delta,
                     delta_color=card.delta_color,  # type: ignore[arg-type]
                     delta_arrow="off" if card.delta in (None, "持平") else "auto",
-                    help=md(card.help),
+                    help=plain(card.help),
                 )
                 color = _STATUS_MARKDOWN.get(card.status, "gray")
                 st.caption(
-                    f"{md(card.previous)} · 目标 {md(card.target)} · 完成 {md(card.completion)} · "
-                    f":{color}[{md(card.status)}]"
+                    f"{plain(card.previous)} · 目标 {plain(card.target)} · 完成 {plain(card.completion)} · "
+                    f":{color}[{plain(card.status)}]"
                 )
 
 
@@ -432,7 +478,7 @@ def kpi_picker(catalog: Catalog) -> list[str]:
 
 def plain_list(lines: list[str]) -> None:
     """A bulleted list of plain sentences (escaped, never Markdown)."""
-    st.markdown("\n".join(f"- {md(line)}" for line in lines))
+    st.markdown("\n".join(f"- {plain(line)}" for line in lines))
 
 
 # Static styling only: no data ever goes into this HTML.
@@ -451,3 +497,315 @@ _MEETING_CSS = """<style>
 def meeting_style() -> None:
     """Projector-sized fonts for 会议模式 (static CSS, applied only while that page is shown)."""
     st.markdown(_MEETING_CSS, unsafe_allow_html=True)
+
+
+# ───────────── the record form, shared by 录入 and 记录详情 ─────────────
+
+YES, NO = "是", "否"
+
+
+def _unit_label(choices: list[units.Unit]) -> Any:
+    top = min(u.path.count("/") for u in choices) if choices else 0
+    by_id = {u.id: u for u in choices}
+    return lambda unit_id: "　" * (by_id[unit_id].path.count("/") - top) + by_id[unit_id].name
+
+
+def record_type_picker(catalog: Catalog, key: str, label: str = "记录类型") -> str | None:
+    """A searchable picker of the catalog's record types, '组 · 名称'; the chosen type code or None."""
+    types = catalog.record_types
+    return st.selectbox(
+        label,
+        list(types),
+        index=None,
+        format_func=lambda code: f"{types[code].group} · {types[code].name}",
+        key=key,
+        placeholder="请选择记录类型（可输入文字搜索）",
+    )
+
+
+def _widget_value(item: Field, value: Any) -> Any:
+    if value is None:
+        return None
+    if item.kind == "yesno":
+        return YES if value else NO
+    if item.kind == "integer":
+        return int(value)
+    if item.kind == "text":
+        return str(value)
+    return float(value)
+
+
+def load_form(prefix: str, item: records.RecordInput | None) -> None:
+    """Fill (or, with None, empty) the form `prefix` from the next run on, before its widgets exist."""
+    st.session_state[f"{prefix}__load"] = item
+
+
+def _apply_pending(prefix: str, record_type: RecordType, default_unit: int, year: int) -> None:
+    if f"{prefix}__load" not in st.session_state:
+        return
+    item = st.session_state.pop(f"{prefix}__load")
+    if item is None:  # an empty form: the default unit and, in the current year, today
+        today = date.today()
+        item = records.RecordInput(record_type.code, default_unit, "", today if year == today.year else None)
+    state = st.session_state
+    for key in [k for k in state if str(k).startswith(f"{prefix}_v_")]:
+        del state[key]
+    # Every value is set explicitly (blank too): only a value set in session state replaces what the
+    # browser still shows in a widget; a deleted key would let the old text come back.
+    state[f"{prefix}_unit_id"] = item.unit_id
+    state[f"{prefix}_title"] = item.title
+    state[f"{prefix}_start_on"] = item.start_on
+    state[f"{prefix}_end_on"] = item.end_on if item.end_on != item.start_on else None
+    state[f"{prefix}_place"] = item.place
+    state[f"{prefix}_summary"] = item.summary
+    for field in record_type.fields:
+        state[f"{prefix}_v_{field.code}"] = _widget_value(field, item.values.get(field.code))
+
+
+def _field_help(item: Field) -> str:
+    parts = [item.help] if item.help else []
+    if item.kind == "integer":
+        parts.append(f"整数，{int(item.min or 0)}到{int(item.max or 0)}{item.unit}。")
+    elif item.kind == "percent":
+        parts.append("0到100之间的数，如 95 或 99.5。")
+    elif item.kind == "decimal":
+        parts.append(f"数字，可带小数，单位：{item.unit}。" if item.unit else "数字，可带小数。")
+    elif item.kind == "text":
+        parts.append(f"不超过{item.max_length}个字。")
+    return " ".join(parts)
+
+
+def _field_widget(prefix: str, item: Field) -> Any:
+    key = f"{prefix}_v_{item.code}"
+    label = item.caption + ("（必填）" if item.required else "")
+    help_text = _field_help(item) or None
+    if item.kind == "yesno":
+        choice = st.radio(label, [YES, NO], index=None, key=key, horizontal=True, help=help_text)
+        return None if choice is None else choice == YES
+    if item.kind == "text":
+        return st.text_input(label, key=key, help=help_text)
+    if item.kind == "integer":
+        return st.number_input(label, value=None, step=1, key=key, help=help_text, placeholder="不填则留空")
+    return st.number_input(
+        label, value=None, step=1.0, format="%g", key=key, help=help_text, placeholder="不填则留空"
+    )
+
+
+def record_form(
+    prefix: str, record_type: RecordType, unit_choices: list[units.Unit], year: int
+) -> tuple[records.RecordInput, dict[str, Any]]:
+    """The widgets of one record (call inside st.form; keys '<prefix>_title', '<prefix>_v_<field>', …).
+
+    Returns what is typed as a RecordInput and an empty slot under each widget, keyed by field name,
+    where `form_guard` writes that field's problem.
+    """
+    default_unit = unit_choices[0].id
+    if f"{prefix}_title" not in st.session_state and f"{prefix}__load" not in st.session_state:
+        load_form(prefix, None)  # first show: the default unit and, this year, today's date
+    _apply_pending(prefix, record_type, default_unit, year)
+    unit_ids = [u.id for u in unit_choices]
+    if st.session_state.get(f"{prefix}_unit_id") not in unit_ids:
+        st.session_state[f"{prefix}_unit_id"] = default_unit
+    slots: dict[str, Any] = {}
+    left, right = st.columns([1, 2])
+    with left:
+        unit_id = st.selectbox(
+            "单位", unit_ids, format_func=_unit_label(unit_choices), key=f"{prefix}_unit_id"
+        )
+        slots["unit_id"] = st.empty()
+    with right:
+        title = st.text_input(
+            "标题（必填）",
+            key=f"{prefix}_title",
+            help=f"如：“三月法治宣传月”赶场日集中宣传。不超过{records.TITLE_MAX}个字。",
+        )
+        slots["title"] = st.empty()
+    first, last, where = st.columns(3)
+    bounds = {"min_value": date(records.FIRST_YEAR, 1, 1), "max_value": date(records.LAST_YEAR, 12, 31)}
+    with first:
+        start_on = st.date_input(
+            "开始日期（必填）", value=None, key=f"{prefix}_start_on", format="YYYY-MM-DD", **bounds
+        )
+        slots["start_on"] = st.empty()
+    with last:
+        end_on = st.date_input(
+            "结束日期",
+            value=None,
+            key=f"{prefix}_end_on",
+            format="YYYY-MM-DD",
+            help="持续多天的活动填写最后一天；一天内完成的不填。",
+            **bounds,
+        )
+        slots["end_on"] = st.empty()
+    with where:
+        place = st.text_input("地点", key=f"{prefix}_place", help=f"不超过{records.PLACE_MAX}个字。")
+        slots["place"] = st.empty()
+    values: dict[str, Any] = {}
+    columns = st.columns(3)
+    for number, field in enumerate(record_type.fields):
+        with columns[number % 3]:
+            values[field.code] = _field_widget(prefix, field)
+            slots[field.code] = st.empty()
+    summary = st.text_area(
+        "情况说明",
+        key=f"{prefix}_summary",
+        height=120,
+        help=f"活动内容、参加人员、成效等，写报告时引用。不超过{records.SUMMARY_MAX}个字。",
+    )
+    slots["summary"] = st.empty()
+    item = records.RecordInput(
+        type_code=record_type.code,
+        unit_id=unit_id,
+        title=title or "",
+        start_on=start_on,
+        end_on=end_on,
+        place=place or "",
+        summary=summary or "",
+        values={code: value for code, value in values.items() if value is not None and value != ""},
+    )
+    return item, slots
+
+
+@contextmanager
+def form_guard(slots: dict[str, Any]) -> Iterator[None]:
+    """Like `guard`, but each problem of invalid input is also shown under its own widget."""
+    try:
+        yield
+    except InvalidInput as error:
+        placed: dict[str, list[str]] = {}
+        for problem in error.problems:
+            if problem.field in slots:
+                placed.setdefault(problem.field, []).append(problem.message)
+        for field, messages in placed.items():
+            slots[field].error(plain(" ".join(messages)), icon=":material/error:")
+        if len(placed) == len({p.field for p in error.problems}):
+            st.error(
+                f"有{len(error.problems)}处需要修改，见上方标红的各项；已填写的内容都还在。",
+                icon=":material/error:",
+            )
+        else:
+            show_error(error)
+    except FazhiError as error:
+        show_error(error)
+
+
+RECORD_PAGE = "pages/record.py"
+
+
+def open_record(record_id: int) -> None:
+    """Go to 记录详情 for this record (its id travels in the address: …/record?id=12)."""
+    st.switch_page(RECORD_PAGE, query_params={"id": str(int(record_id))})
+
+
+def record_or_stop(db: Database, user: auth.User, catalog: Catalog) -> records.Record:
+    """The record named by ?id= in the address, if the user may see it; else a Chinese message and a stop."""
+    raw = st.query_params.get("id", "")
+    if not raw.isdigit():
+        st.title("记录详情")
+        st.info("请在“台账”中点选一条记录。", icon=":material/info:")
+        st.stop()
+    try:
+        return records.get_record(db, user, catalog, int(raw), include_deleted=user.is_admin)
+    except FazhiError as error:
+        st.title("记录详情")
+        show_error(error)
+        st.stop()
+        raise
+
+
+def detail_table(rows: list[tuple[str, str]], key: str) -> None:
+    """(label, text) rows as a two-column table of plain text; the last row (情况说明) as text below it."""
+    *short, (label, text) = rows
+    st.dataframe(
+        {"项目": [r[0] for r in short], "内容": [r[1] for r in short]},
+        hide_index=True,
+        key=key,
+        height=35 * (len(short) + 1) + 3,
+        column_config={
+            "项目": st.column_config.TextColumn(width="medium"),
+            "内容": st.column_config.TextColumn(width="large"),
+        },
+    )
+    st.caption(label)
+    st.text(text or "（无）")
+
+
+# ───────────── evidence files on 记录详情 ─────────────
+
+
+@st.cache_data(show_spinner=False, max_entries=500)
+def _thumbnail(path: str, sha256: str) -> bytes | None:
+    """A thumbnail, cached by content hash (the same hash is always the same picture)."""
+    from fazhi import attachments
+
+    try:
+        with open(path, "rb") as handle:
+            return attachments.thumbnail(handle.read())
+    except OSError:
+        return None
+
+
+def evidence_panel(
+    db: Database, user: auth.User, catalog: Catalog, record: records.Record, editable: bool
+) -> None:
+    """The record's files (photos as thumbnails, each downloadable) and, for editors, upload and remove."""
+    from fazhi import attachments
+
+    files = attachments.list_files(db, user, catalog, record.id)
+    if not files:
+        st.caption("还没有佐证材料。")
+    columns = st.columns(4)
+    for number, item in enumerate(files):
+        with columns[number % 4].container(border=True):
+            if item.is_image:
+                picture = _thumbnail(str(attachments.stored_path(db, item.sha256)), item.sha256)
+                if picture:
+                    st.image(picture, width="stretch")
+            else:
+                st.markdown(":material/description:")
+            st.text(item.filename)
+            st.caption(f"{item.size_text} · {item.uploaded_by} · {item.uploaded_at:%Y-%m-%d}")
+            st.download_button(
+                "下载",
+                data=lambda item=item: attachments.read_file(db, user, catalog, item.id)[1],
+                file_name=item.filename,
+                mime=item.mime,
+                key=f"evidence_download_{item.id}",
+                icon=":material/download:",
+                on_click="ignore",
+            )
+            if editable:
+                if st.button("移除", key=f"evidence_remove_{item.id}", icon=":material/delete:"):
+                    st.session_state["evidence_confirm"] = item.id
+                if st.session_state.get("evidence_confirm") == item.id and st.button(
+                    "确认移除", key=f"evidence_remove_yes_{item.id}", type="primary"
+                ):
+                    with guard():
+                        attachments.remove_file(db, user, catalog, item.id)
+                        st.session_state.pop("evidence_confirm", None)
+                        flash(plain(f"已移除佐证材料“{item.filename}”。"))
+                        st.rerun()
+    if not editable:
+        return
+    limit = attachments.max_upload_mb()
+    # a fresh key after each upload: the browser only forgets chosen files when the widget is new
+    round_ = st.session_state.setdefault("evidence_round", 0)
+    uploaded = st.file_uploader(
+        f"添加佐证材料（可一次选多个；每个不超过 {limit} MB）",
+        accept_multiple_files=True,
+        key=f"evidence_files_{round_}",
+        help=f"可上传{attachments.ACCEPTED}。程序按文件内容检查类型；同一文件只保存一份。",
+    )
+    if uploaded and st.button(
+        "上传所选文件", key="evidence_upload", type="primary", icon=":material/upload:"
+    ):
+        with guard():
+            result = attachments.add_files(
+                db, user, catalog, record.id, [(f.name, f.getvalue()) for f in uploaded]
+            )
+            message = f"已添加{len(result.added)}个文件。"
+            if result.already:
+                message += "以下文件这条记录已经有了，未重复添加：" + "、".join(result.already) + "。"
+            st.session_state["evidence_round"] = round_ + 1
+            flash(plain(message))
+            st.rerun()

@@ -10,7 +10,7 @@ user = ui.require_user()
 unit = ui.selected_unit(db, user)
 year = ui.selected_year()
 
-st.title(f"看板 · {ui.md(unit.name)} · {year}年")
+st.title(f"看板 · {ui.plain(unit.name)} · {year}年")
 data = ui.dashboard_data(db, user, catalog, unit, year)
 st.caption(dashboard.progress_text(data) + "点击图中的柱形或方块可查看对应的台账记录。")
 

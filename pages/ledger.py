@@ -1,12 +1,8 @@
-"""台账: the year's records of the chosen unit (and the units below it), with totals.
-
-Honours a request from another page (ui.open_ledger, e.g. a bar selected on 看板): its filters apply on
-top of the sidebar's unit and year until the user clears them or picks another unit or year.
-"""
+"""台账: the chosen unit's (and its units') records of the year: filter, sort, total, export, open one."""
 
 import streamlit as st
 
-from fazhi import dashboard, records, ui
+from fazhi import attachments, records, spreadsheet, transfer, ui, units
 
 db = ui.database()
 catalog = ui.catalog()
@@ -14,37 +10,114 @@ user = ui.require_user()
 unit = ui.selected_unit(db, user)
 year = ui.selected_year()
 
-request = ui.take_ledger_request()
-if request is not None:
-    st.session_state["ledger_request_applied"] = (unit.id, year, request)
-applied = st.session_state.get("ledger_request_applied")
-if applied is not None and applied[:2] != (unit.id, year):
-    del st.session_state["ledger_request_applied"]  # another unit or year was picked in the sidebar
-    applied = None
-extra = applied[2] if applied else {}
+if ui.apply_ledger_request(db, catalog):  # e.g. a bar chosen on 看板: show the records behind it
+    st.rerun()
+st.title(f"台账 · {ui.plain(unit.name)} · {year}年")
+ui.show_flash()
 
-st.title(f"台账 · {ui.md(unit.name)} · {year}年")
-frame = records.list_records(
-    db, user, catalog, records.RecordFilter(**{"year": year, "unit_id": unit.id, **extra})
+outline = catalog.outline_for(year)
+areas = {area.code: area.name for area in outline.areas}
+types = catalog.record_types
+keep = {"persist_state": "session"}  # filters survive a visit to 记录详情
+left, middle, right = st.columns(3)
+area = left.selectbox(
+    "领域", list(areas), index=None, format_func=areas.get, key="ledger_area", placeholder="全部领域", **keep
 )
-if extra:
-    st.info("只显示：" + ui.md(dashboard.describe_filter(db, catalog, extra)), icon=":material/filter_alt:")
-    if st.button("显示全部记录", key="ledger_clear_request", icon=":material/filter_alt_off:"):
-        st.session_state.pop("ledger_request_applied", None)
-        st.rerun()
+chosen = middle.multiselect(
+    "记录类型",
+    list(types),
+    format_func=lambda code: types[code].name,
+    key="ledger_types",
+    placeholder="全部类型",
+    **keep,
+)
+keyword = right.text_input("关键词", key="ledger_keyword", placeholder="标题、地点或情况说明中的文字", **keep)
+first, last, sort, order = st.columns([2, 2, 2, 1], vertical_alignment="bottom")
+date_from = first.date_input("日期从", value=None, key="ledger_from", format="YYYY-MM-DD", **keep)
+date_to = last.date_input("日期到", value=None, key="ledger_to", format="YYYY-MM-DD", **keep)
+order_by = sort.selectbox(
+    "排序", list(records.SORT_COLUMNS), format_func=records.SORT_COLUMNS.get, key="ledger_sort", **keep
+)
+descending = order.toggle("倒序", key="ledger_desc", **keep)
+deleted = user.is_admin and st.toggle(
+    "只看已删除的记录", key="ledger_deleted", help="管理员可打开已删除的记录并恢复它。", **keep
+)
+
+scope = {u.id: u for u in units.subtree(db, unit)}
+if len(scope) > 1:
+    if st.session_state.get("ledger_unit") not in scope:
+        st.session_state["ledger_unit"] = None  # the sidebar moved to another unit
+    within = st.selectbox(
+        "下属单位",
+        list(scope)[1:],
+        index=None,
+        format_func=lambda i: ui.unit_label(scope[i], unit),
+        key="ledger_unit",
+        placeholder=f"{unit.name}全部（含下属单位）",
+        **keep,
+    )
+else:
+    within = None
+
+filters = records.RecordFilter(
+    year=year,
+    unit_id=within or unit.id,
+    type_codes=chosen,
+    area=area,
+    keyword=keyword,
+    date_from=date_from,
+    date_to=date_to,
+    deleted_only=deleted,
+    order_by=order_by,
+    descending=descending,
+)
+frame = records.list_records(db, user, catalog, filters)
+if any([within, area, chosen, keyword, date_from, date_to]):
+    st.button(
+        "显示全部记录", key="ledger_clear", icon=":material/filter_alt_off:", on_click=ui.clear_ledger_filters
+    )
 if frame.empty:
-    st.info(f"{ui.md(unit.name)}{year}年还没有符合条件的记录。")
+    filtered = any([within, area, chosen, keyword, date_from, date_to, deleted])
+    st.info(
+        "没有符合条件的记录。" if filtered else f"{ui.plain(unit.name)}{year}年还没有记录。",
+        icon=":material/info:",
+    )
     st.stop()
 
-type_names = dict(zip(frame["type_code"], frame["type_name"], strict=False))
-chosen = st.multiselect(
-    "记录类型", list(type_names), format_func=type_names.get, key="ledger_types", placeholder="全部类型"
+st.caption(f"共 {len(frame)} 条记录。点选行首的方框打开这条记录，可查看佐证材料、修改或删除。")
+event = st.dataframe(
+    records.display_frame(attachments.with_counts(db, frame), catalog),
+    hide_index=True,
+    key="ledger_table",
+    placeholder="",
+    on_select="rerun",
+    selection_mode="single-row",
 )
-if chosen:
-    frame = frame[frame["type_code"].isin(chosen)]
+if event.selection.rows:
+    ui.open_record(int(frame.iloc[event.selection.rows[0]]["id"]))
 
-st.caption(f"共 {len(frame)} 条记录")
-st.dataframe(records.display_frame(frame, catalog), hide_index=True, placeholder="", key="ledger_table")
+name = f"{unit.name}{year}年台账"
+one_type = frame["type_code"].nunique() == 1  # a CSV holds one type; several become a zip of CSVs
+buttons = st.container(horizontal=True)
+buttons.download_button(
+    "导出 Excel",
+    data=lambda: transfer.export_xlsx(db, user, catalog, filters),
+    file_name=f"{name}.xlsx",
+    mime=spreadsheet.XLSX_MIME,
+    key="ledger_export_xlsx",
+    icon=":material/download:",
+    on_click="ignore",
+    help="导出当前筛选出的记录，格式与导入模板相同，改好后可以再导入。",
+)
+buttons.download_button(
+    "导出 CSV" if one_type else "导出 CSV（每种类型一个文件，打包为 zip）",
+    data=lambda: transfer.export_csv(db, user, catalog, filters)[0],
+    file_name=f"{name}.{'csv' if one_type else 'zip'}",
+    mime="text/csv" if one_type else "application/zip",
+    key="ledger_export_csv",
+    icon=":material/download:",
+    on_click="ignore",
+)
 
 sums = records.totals(frame, catalog)
 if sums:

@@ -12,7 +12,7 @@ year = ui.selected_year()
 
 ui.meeting_style()
 title, switch = st.columns([5, 1], vertical_alignment="bottom")
-title.title(f"{ui.md(unit.name)} · {year}年法治政府建设")
+title.title(f"{ui.plain(unit.name)} · {year}年法治政府建设")
 refresh = switch.toggle(
     "每分钟自动刷新", key="meeting_refresh", help="开启后每60秒重新读取数据，会上新保存的记录会自动出现。"
 )

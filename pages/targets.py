@@ -10,7 +10,7 @@ user = ui.require_user()
 unit = ui.selected_unit(db, user)
 year = ui.selected_year()
 
-st.title(f"目标 · {ui.md(unit.name)} · {year}年")
+st.title(f"目标 · {ui.plain(unit.name)} · {year}年")
 ui.show_flash()
 if not user.is_admin:
     st.warning("只有管理员可以设置目标；目标和完成情况可在看板中查看。", icon=":material/lock:")

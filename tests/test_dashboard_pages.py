@@ -143,7 +143,7 @@ def test_selecting_a_village_bar_opens_its_records_in_the_ledger(
     # AppTest reruns the page it last switched to itself; a browser stays on 台账 (tests/e2e).
     at.switch_page("pages/ledger.py").run()
     assert "共 1 条记录" in texts(at)  # the filter stays while the user works in 台账
-    at.button(key="ledger_clear_request").click().run()
+    at.button(key="ledger_clear").click().run()
     assert "共 55 条记录" in texts(at)
 
 
@@ -169,7 +169,7 @@ def test_selecting_a_treemap_node_or_an_area_bar(demo_app: dict[str, auth.User])
 
 
 def test_typed_text_is_never_markdown(demo_app: dict[str, auth.User], app_db: db.Database) -> None:
-    assert ui.md("**粗** :red[红] $x$ <b>&") == "\\*\\*粗\\*\\* \\:red\\[红\\] \\$x\\$ \\<b\\>&"
+    assert ui.plain("**粗** :red[红] $x$ <b>&") == "\\*\\*粗\\*\\* \\:red\\[红\\] \\$x\\$ \\<b\\>\\&"
     township = find_unit(app_db, "燕山乡")
     with app_db.transaction() as cur:
         odd = insert_unit(cur, "**粗** :red[红]", "village", township)

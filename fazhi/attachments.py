@@ -1,0 +1,397 @@
+"""Evidence files (佐证材料): photos, PDF, Word and Excel attached to records.
+
+A file's type is decided by its content (magic bytes, and the parts inside a DOCX/XLSX zip), never by its
+name alone. Each distinct file is stored once, as `attachments_dir/<sha256[:2]>/<sha256>`, and linked to
+records in `record_attachments`; removing a link is soft and audited. Adding checks the record's unit
+permission and year lock inside the transaction, like every other write.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import re
+import tempfile
+import zipfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import pandas as pd
+
+from fazhi import audit
+from fazhi.auth import User, require_edit
+from fazhi.catalog import Catalog
+from fazhi.db import Database
+from fazhi.errors import InvalidFile, NotFound, Problem
+from fazhi.locks import ensure_unlocked
+from fazhi.records import get_record
+from fazhi.settings import attachments_dir, max_upload_mb
+from fazhi.units import get_unit
+
+FILENAME_MAX = 120
+
+
+@dataclass(frozen=True)
+class Kind:
+    """An accepted kind of file: its MIME type, a Chinese name and the extensions it may carry."""
+
+    mime: str
+    label: str
+    extensions: tuple[str, ...]
+    image: bool = False
+
+
+KINDS: dict[str, Kind] = {
+    "jpeg": Kind("image/jpeg", "JPG 图片", ("jpg", "jpeg", "jfif", "jpe"), True),
+    "png": Kind("image/png", "PNG 图片", ("png",), True),
+    "gif": Kind("image/gif", "GIF 图片", ("gif",), True),
+    "webp": Kind("image/webp", "WebP 图片", ("webp",), True),
+    "pdf": Kind("application/pdf", "PDF 文件", ("pdf",)),
+    "docx": Kind(
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document", "Word 文件", ("docx",)
+    ),
+    "xlsx": Kind(
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "Excel 文件", ("xlsx",)
+    ),
+    "doc": Kind("application/msword", "Word 97-2003 文件", ("doc",)),
+    "xls": Kind("application/vnd.ms-excel", "Excel 97-2003 文件", ("xls",)),
+}
+IMAGE_EXTENSIONS = {ext for kind in KINDS.values() if kind.image for ext in kind.extensions}
+ACCEPTED = "照片（JPG、PNG、GIF、WebP）、PDF、Word（DOC、DOCX）和 Excel（XLS、XLSX）"
+_OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_UNSAFE_NAME = re.compile(r"[\x00-\x1f\x7f\\/:*?\"<>|]")
+
+
+def _office_zip(data: bytes) -> str | None:
+    """'docx', 'xlsx', 'macro' (a macro-enabled Office file) or None for any other zip."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            names = set(archive.namelist())
+            if "[Content_Types].xml" not in names:
+                return None
+            with archive.open("[Content_Types].xml") as part:
+                types = part.read(1024 * 1024).decode("utf-8", "replace")  # a bomb stops at 1 MB
+    except (zipfile.BadZipFile, OSError, KeyError, ValueError, RuntimeError, NotImplementedError):
+        return None
+    if "macroEnabled" in types or "vbaProject" in types:
+        return "macro"
+    if "word/document.xml" in names and "wordprocessingml.document.main" in types:
+        return "docx"
+    if "xl/workbook.xml" in names and "spreadsheetml.sheet.main" in types:
+        return "xlsx"
+    return None
+
+
+def _ole(data: bytes) -> str | None:
+    """'doc' or 'xls' for an old Office compound file, by the stream names in its directory."""
+    if "WordDocument".encode("utf-16-le") in data:
+        return "doc"
+    if "Workbook".encode("utf-16-le") in data or "Book".encode("utf-16-le") in data:
+        return "xls"
+    return None
+
+
+def sniff(data: bytes) -> str | None:
+    """The kind of file by its content: a key of KINDS, 'macro' (macro-enabled Office), or None (anything else)."""
+    head = data[:16]
+    if head.startswith(b"\xff\xd8\xff"):
+        return "jpeg"
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "png"
+    if head[:6] in (b"GIF87a", b"GIF89a"):
+        return "gif"
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return "webp"
+    if data[:1024].lstrip(b"\x00\t\r\n ").startswith(b"%PDF-"):
+        return "pdf"
+    if head.startswith(b"PK\x03\x04"):
+        found = _office_zip(data)
+        return found if found in ("docx", "xlsx") else ("macro" if found == "macro" else None)
+    if head.startswith(_OLE):
+        return _ole(data)
+    return None
+
+
+def clean_filename(name: str) -> str:
+    """The file's own name without any folder part, unsafe characters replaced, at most 120 characters."""
+    base = re.split(r"[\\/]", str(name or ""))[-1]
+    base = _UNSAFE_NAME.sub("_", base).strip().strip(".") or "未命名文件"
+    if len(base) > FILENAME_MAX:
+        stem, dot, ext = base.rpartition(".")
+        base = (
+            (stem[: FILENAME_MAX - len(ext) - 1] + "." + ext)
+            if dot and len(ext) <= 10
+            else base[:FILENAME_MAX]
+        )
+    return base
+
+
+def _extension(name: str) -> str:
+    stem, dot, ext = name.rpartition(".")
+    return ext.lower() if dot and stem else ""
+
+
+def check(filename: str, data: bytes, limit_mb: float | None = None) -> str:
+    """The kind of an acceptable file; InvalidFile naming the file and the reason otherwise."""
+    name = clean_filename(filename)
+    limit = max_upload_mb() if limit_mb is None else limit_mb
+    if not data:
+        raise InvalidFile([Problem(name, f"“{name}”是空文件，未上传。")])
+    if len(data) > limit * 1024 * 1024:
+        raise InvalidFile(
+            [
+                Problem(
+                    name,
+                    f"“{name}”有{len(data) / 1024 / 1024:.1f} MB，超过每个文件{limit:g} MB的上限，未上传。"
+                    "请压缩照片或拆分文件后再上传。",
+                )
+            ]
+        )
+    kind = sniff(data)
+    if kind == "macro":
+        raise InvalidFile(
+            [
+                Problem(
+                    name, f"“{name}”是含宏的 Office 文件，为安全起见不接受。请另存为 DOCX 或 XLSX 后再上传。"
+                )
+            ]
+        )
+    if kind is None:
+        raise InvalidFile([Problem(name, f"“{name}”的内容不是可接受的文件类型，未上传。只接受{ACCEPTED}。")])
+    ext = _extension(name)
+    expected = KINDS[kind]
+    if ext not in expected.extensions and not (expected.image and ext in IMAGE_EXTENSIONS):
+        shown = f"扩展名是 .{ext}" if ext else "没有扩展名"
+        raise InvalidFile(
+            [
+                Problem(
+                    name,
+                    f"“{name}”{shown}，但内容是{expected.label}，未上传。请改正扩展名（.{expected.extensions[0]}）后再上传。",
+                )
+            ]
+        )
+    return kind
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """One evidence file linked to one record."""
+
+    id: int
+    record_id: int
+    sha256: str
+    filename: str
+    size: int
+    mime: str
+    uploaded_by: str
+    uploaded_at: datetime
+
+    @property
+    def is_image(self) -> bool:
+        """True for photos (shown as thumbnails)."""
+        return self.mime.startswith("image/")
+
+    @property
+    def size_text(self) -> str:
+        """The size for people: '235 KB', '3.4 MB'."""
+        if self.size < 1024 * 1024:
+            return f"{max(1, round(self.size / 1024))} KB"
+        return f"{self.size / 1024 / 1024:.1f} MB"
+
+
+def stored_path(db: Database, sha256: str) -> Path:
+    """Where the file with this hash lives: <folder of the database>/attachments/<sha256[:2]>/<sha256>."""
+    return attachments_dir(db.path) / sha256[:2] / sha256
+
+
+def _store(db: Database, data: bytes, sha256: str) -> None:
+    """Write the content once (atomically: a half-written file never carries the hash's name)."""
+    target = stored_path(db, sha256)
+    if target.exists() and target.stat().st_size == len(data):
+        return
+    target.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=".upload-")
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.write(data)
+        os.replace(temporary, target)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+_COLUMNS = (
+    "ra.id, ra.record_id, ra.sha256, ra.filename, a.size, a.mime, ra.uploaded_by, ra.uploaded_at"
+    " FROM record_attachments ra JOIN attachments a ON a.sha256 = ra.sha256"
+)
+
+
+@dataclass(frozen=True)
+class Added:
+    """What an upload did: the files linked, and the names of those the record already had."""
+
+    added: tuple[Attachment, ...]
+    already: tuple[str, ...] = ()
+
+
+def add_files(
+    db: Database, user: User, catalog: Catalog, record_id: int, files: Sequence[tuple[str, bytes]]
+) -> Added:
+    """Check every file, then store and link all of them to the record, or none (InvalidFile names each bad one)."""
+    record = get_record(db, user, catalog, record_id)
+    problems: list[Problem] = []
+    checked: list[tuple[str, bytes, str, str]] = []
+    for filename, data in files:
+        try:
+            kind = check(filename, data)
+        except InvalidFile as error:
+            problems.extend(error.problems)
+            continue
+        checked.append((clean_filename(filename), data, KINDS[kind].mime, hashlib.sha256(data).hexdigest()))
+    if problems:
+        raise InvalidFile(problems)
+    for _, data, _, sha256 in checked:
+        _store(db, data, sha256)  # before the rows: a committed row always has its file
+    added: list[Attachment] = []
+    already: list[str] = []
+    now = datetime.now()
+    with db.transaction() as cur:
+        unit = get_unit(cur, record.unit_id)
+        require_edit(user, unit)
+        ensure_unlocked(cur, unit, record.start_on.year)
+        linked = {
+            row[0]
+            for row in cur.execute(
+                "SELECT sha256 FROM record_attachments WHERE record_id = ? AND NOT is_deleted", [record_id]
+            ).fetchall()
+        }
+        for filename, data, mime, sha256 in checked:
+            if sha256 in linked:
+                already.append(filename)
+                continue
+            linked.add(sha256)
+            cur.execute(
+                "INSERT INTO attachments VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                [sha256, len(data), mime, now],
+            )
+            attachment_id = cur.execute(
+                "INSERT INTO record_attachments (record_id, sha256, filename, uploaded_by, uploaded_at)"
+                " VALUES (?, ?, ?, ?, ?) RETURNING id",
+                [record_id, sha256, filename, user.username, now],
+            ).fetchone()[0]
+            attachment = Attachment(
+                attachment_id, record_id, sha256, filename, len(data), mime, user.username, now
+            )
+            added.append(attachment)
+            audit.log(cur, user, "create", "attachment", attachment_id, unit.id, None, _snapshot(attachment))
+    return Added(tuple(added), tuple(already))
+
+
+def _snapshot(attachment: Attachment) -> dict[str, object]:
+    return {
+        "record_id": attachment.record_id,
+        "filename": attachment.filename,
+        "sha256": attachment.sha256,
+        "size": attachment.size,
+        "mime": attachment.mime,
+    }
+
+
+def files_of(db: Database, record_ids: Sequence[int]) -> dict[int, list[Attachment]]:
+    """The current files of each record, in upload order (no permission check: callers list the records first)."""
+    if not record_ids:
+        return {}
+    rows = db.rows(
+        f"SELECT {_COLUMNS} WHERE list_contains(?, ra.record_id) AND NOT ra.is_deleted ORDER BY ra.id",
+        [[int(i) for i in record_ids]],
+    )
+    found: dict[int, list[Attachment]] = {}
+    for row in rows:
+        found.setdefault(row[1], []).append(Attachment(*row))
+    return found
+
+
+def list_files(db: Database, user: User, catalog: Catalog, record_id: int) -> list[Attachment]:
+    """The record's files, if the user may see the record."""
+    get_record(db, user, catalog, record_id, include_deleted=user.is_admin)
+    return files_of(db, [record_id]).get(record_id, [])
+
+
+def count_files(db: Database, record_ids: Sequence[int]) -> dict[int, int]:
+    """How many files each record has (records without files are absent)."""
+    if not record_ids:
+        return {}
+    rows = db.rows(
+        "SELECT record_id, count(*) FROM record_attachments WHERE list_contains(?, record_id) AND NOT is_deleted"
+        " GROUP BY record_id",
+        [[int(i) for i in record_ids]],
+    )
+    return {int(record_id): int(count) for record_id, count in rows}
+
+
+def _load(db: Database, attachment_id: int) -> Attachment:
+    row = db.one(f"SELECT {_COLUMNS} WHERE ra.id = ? AND NOT ra.is_deleted", [attachment_id])
+    if row is None:
+        raise NotFound(f"找不到编号为 {attachment_id} 的佐证材料（可能已被删除）。")
+    return Attachment(*row)
+
+
+def read_file(db: Database, user: User, catalog: Catalog, attachment_id: int) -> tuple[Attachment, bytes]:
+    """The file and its bytes, if the user may see its record."""
+    attachment = _load(db, attachment_id)
+    get_record(db, user, catalog, attachment.record_id, include_deleted=user.is_admin)
+    return attachment, read_bytes(db, attachment)
+
+
+def read_bytes(db: Database, attachment: Attachment) -> bytes:
+    """The stored content of a file (NotFound with the path when it went missing from the folder)."""
+    path = stored_path(db, attachment.sha256)
+    try:
+        return path.read_bytes()
+    except FileNotFoundError as error:
+        raise NotFound(
+            f"佐证材料“{attachment.filename}”的文件不在 {path.parent} 中，可能被移动或删除。请从备份恢复。"
+        ) from error
+
+
+def remove_file(db: Database, user: User, catalog: Catalog, attachment_id: int) -> None:
+    """Unlink a file from its record (soft; the stored file stays for backups); audited."""
+    attachment = _load(db, attachment_id)
+    record = get_record(db, user, catalog, attachment.record_id)
+    with db.transaction() as cur:
+        unit = get_unit(cur, record.unit_id)
+        require_edit(user, unit)
+        ensure_unlocked(cur, unit, record.start_on.year)
+        cur.execute("UPDATE record_attachments SET is_deleted = true WHERE id = ?", [attachment_id])
+        audit.log(cur, user, "delete", "attachment", attachment_id, unit.id, _snapshot(attachment), None)
+
+
+def thumbnail(data: bytes, size: int = 320) -> bytes | None:
+    """A JPEG at most `size` pixels wide and high, upright per its EXIF; None when the image cannot be read."""
+    from PIL import Image, ImageOps, UnidentifiedImageError
+
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            image = ImageOps.exif_transpose(image)
+            image.thumbnail((size, size))
+            if image.mode not in ("RGB", "L"):
+                image = image.convert("RGBA")
+                background = Image.new("RGB", image.size, "white")
+                background.paste(image, mask=image.getchannel("A"))
+                image = background
+            out = io.BytesIO()
+            image.save(out, "JPEG", quality=80)
+            return out.getvalue()
+    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError):
+        return None
+
+
+def with_counts(db: Database, frame: pd.DataFrame) -> pd.DataFrame:
+    """A `records.list_records` frame with an `attachment_count` column (files per record, 0 when none)."""
+    counts = count_files(db, [int(i) for i in frame["id"]]) if not frame.empty else {}
+    result = frame.copy()
+    result["attachment_count"] = [counts.get(int(i), 0) for i in frame["id"]]
+    return result
