@@ -12,10 +12,9 @@ import pandas as pd
 import pytest
 from docx import Document
 
-from fazhi import auth, db, sample
+from fazhi import auth, charts, db, sample
 from fazhi.catalog import Catalog
 from fazhi.errors import ChartsUnavailable
-from fazhi.indicators import indicator_table
 from fazhi.report import figures, images
 from fazhi.report.context import build_context
 from fazhi.report.render import render
@@ -31,32 +30,36 @@ def fresh_backend_state(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(images._state, "failed_at", 0.0)
 
 
-def test_figures_hold_the_data(demo: db.Database, catalog: Catalog) -> None:
+def test_figures_are_the_dashboards_charts_with_the_same_figures(demo: db.Database, catalog: Catalog) -> None:
     unit = find_unit(demo, "燕山乡")
-    table = indicator_table(demo, auth.system_user(), catalog, unit, 2020, today=TODAY)
-    made = figures.report_figures(demo, auth.system_user(), catalog, unit, 2020, table)
+    made = figures.report_figures(demo, auth.system_user(), catalog, unit, 2020)
     assert [caption for caption, _ in made] == [
-        "2020年各月工作记录数",
-        "2020年各领域指标完成情况",
-        "2020年各村（社区）工作记录数",
+        "2020年各月工作记录数（按领域）",
+        "2020年各领域目标完成情况",
+        "2020年各村（社区）村（居）散发宣传资料",
     ]
     monthly, by_area, by_unit = (figure for _, figure in made)
     months = Counter(int(row[3][5:7]) for row in sample.DEMO_2020)  # the demo's own start dates
-    assert list(monthly.data[0].y) == [months[m] for m in range(1, 13)]
-    assert sum(monthly.data[0].y) == len(sample.DEMO_2020) == 55
-    owners = Counter(row[0] or "燕山乡本级" for row in sample.DEMO_2020)
-    assert list(by_unit.data[0].x) == ["燕山乡本级", "示例一村", "示例二村", "示例三村", "示例社区"]
-    assert list(by_unit.data[0].y) == [owners[name] for name in by_unit.data[0].x]
-    assert list(by_area.data[0].y)[:2] == ["组织保障", "制度体系"] and set(by_area.data[0].x) == {100.0}
-    assert monthly.layout.font.family == figures.FONT
+    per_month = [sum(trace.y[m - 1] for trace in monthly.data) for m in range(1, 13)]
+    assert per_month == [months[m] for m in range(1, 13)] and sum(per_month) == 55
+    assert list(by_unit.data[0].x) == ["示例一村", "示例二村", "示例三村", "示例社区"]
+    assert list(by_unit.data[0].y) == [520, 498, 515, 513]
+    assert by_area.data[0].orientation == "h" and "法治宣传" in list(by_area.data[0].y)
+    for figure in (monthly, by_area, by_unit):
+        assert figure.layout.font.family == charts.FONT_FAMILY
+        assert not figure.layout.title.text  # the caption under the image names it
+        assert (figure.layout.width, figure.layout.height) == (figures.WIDTH_PX, figures.HEIGHT_PX)
 
 
 def test_county_chart_is_by_township(demo: db.Database, catalog: Catalog) -> None:
     county = find_unit(demo, "万州区")
-    table = indicator_table(demo, auth.system_user(), catalog, county, 2020, today=TODAY)
-    made = dict(figures.report_figures(demo, auth.system_user(), catalog, county, 2020, table))
-    chart = made["2020年各乡镇（街道）工作记录数"]
-    assert list(chart.data[0].x) == ["万州区本级", "燕山乡"] and list(chart.data[0].y) == [0, 55]
+    made = dict(figures.report_figures(demo, auth.system_user(), catalog, county, 2020))
+    (caption,) = [c for c in made if c.startswith("2020年各乡镇（街道）")]
+    assert list(made[caption].data[0].x) == ["燕山乡"]
+
+
+def test_a_year_without_records_has_no_charts(demo: db.Database, catalog: Catalog) -> None:
+    assert figures.report_figures(demo, auth.system_user(), catalog, find_unit(demo, "燕山乡"), 2015) == []
 
 
 @pytest.mark.skipif(images.browser_path() is None, reason="没有 Chromium，无法生成图表图片")
@@ -65,9 +68,9 @@ def test_report_with_chart_images(demo: db.Database, catalog: Catalog) -> None:
     context = build_context(demo, auth.system_user(), catalog, unit, 2020, today=TODAY, charts=True)
     assert context["charts_problem"] == ""
     assert [c["caption"] for c in context["charts"]] == [
-        "图1　2020年各月工作记录数",
-        "图2　2020年各领域指标完成情况",
-        "图3　2020年各村（社区）工作记录数",
+        "图1　2020年各月工作记录数（按领域）",
+        "图2　2020年各领域目标完成情况",
+        "图3　2020年各村（社区）村（居）散发宣传资料",
     ]
     assert all(c["png"].startswith(PNG) and len(c["png"]) > 10_000 for c in context["charts"])
     assert context["attachments"] == ["1．主要指标完成情况", "2．工作开展情况图表"]
@@ -75,14 +78,10 @@ def test_report_with_chart_images(demo: db.Database, catalog: Catalog) -> None:
     assert len(document.inline_shapes) == 3
     assert round(document.inline_shapes[0].width.mm) == figures.WIDTH_MM
     texts = [p.text for p in document.paragraphs]
-    assert "附件2" in texts and "图3　2020年各村（社区）工作记录数" in texts
+    assert "附件2" in texts and "图3　2020年各村（社区）村（居）散发宣传资料" in texts
     started = time.perf_counter()
     images.to_png(
-        [
-            figures.monthly_activity(
-                context["sections"] and __import__("pandas").DataFrame({"start_on": []}), 2020
-            )
-        ]
+        [figure for _, figure in figures.report_figures(demo, auth.system_user(), catalog, unit, 2020)]
     )
     assert time.perf_counter() - started < 10  # warm: the browser is already running
 
@@ -111,7 +110,10 @@ def test_a_kaleido_error_or_timeout_is_named_and_remembered(monkeypatch: pytest.
         raise RuntimeError("chromium crashed")
 
     monkeypatch.setattr(images, "_render", broken)
-    figure = figures.monthly_activity(pd.DataFrame({"start_on": []}), 2020)
+    figure = charts.build(
+        "monthly_activity",
+        pd.DataFrame(columns=["month", "area_code", "area", "area_name", "area_order", "records"]),
+    )
     with pytest.raises(ChartsUnavailable, match="生成图表时出错（RuntimeError：chromium crashed）"):
         images.to_png([figure])
     assert images.problem().startswith("生成图表时出错")  # not retried at once

@@ -231,7 +231,7 @@ def build_context(
     signed = saved.get(DATE_SECTION)
     signed_on = _signing_date(signed.body) if signed else default_date(year, today)
     rows = indicator_rows(table, facts.has_records)
-    images, problem = _charts(db, user, catalog, unit, year, table, frame) if charts else ([], "")
+    images, problem = _charts(db, user, catalog, unit, year) if charts else ([], "")
     attachments = [TABLE_TITLE] if rows else []
     if images:
         attachments.append(CHARTS_TITLE)
@@ -267,19 +267,13 @@ def build_context(
 
 
 def _charts(
-    db: Database,
-    user: User,
-    catalog: Catalog,
-    unit: Unit,
-    year: int,
-    table: pd.DataFrame,
-    frame: pd.DataFrame,
+    db: Database, user: User, catalog: Catalog, unit: Unit, year: int
 ) -> tuple[list[dict[str, Any]], str]:
     """Chart images for the appendix, or ([], why not)."""
     from fazhi.report import figures, images
 
     try:
-        made = figures.report_figures(db, user, catalog, unit, year, table, frame)
+        made = figures.report_figures(db, user, catalog, unit, year)
         pngs = images.to_png([figure for _, figure in made])
     except ChartsUnavailable as error:
         return [], error.message

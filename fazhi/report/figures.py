@@ -1,103 +1,49 @@
-"""The report's charts as plotly Figures (Chinese labels, CJK font), from the indicator table and records.
+"""The report's charts: the dashboard's own chart builders (fazhi/charts.py) over the dashboard's data, so a
+chart in the report is the same picture, with the same figures, as on 看板.
 
-All figure construction of the report is in this one module so it can be swapped for the shared chart
-builders (fazhi/charts.py) without touching the rest: `report_figures` returns (caption, Figure) pairs.
+`report_figures` returns (caption, Figure) pairs for the charts that have something to show; the caption
+goes under the image in the report, so the title drawn inside the figure is dropped.
 """
 
 from __future__ import annotations
 
-import pandas as pd
 import plotly.graph_objects as go
 
-from fazhi.auth import User, require_view
+from fazhi import charts, dashboard
+from fazhi.auth import User
 from fazhi.catalog import Catalog
 from fazhi.db import Database
-from fazhi.records import RecordFilter, list_records
-from fazhi.units import Unit, children, subtree
+from fazhi.units import Unit
 
-FONT = "Noto Sans CJK SC, Microsoft YaHei, sans-serif"
-COLOR = "#2F5597"
 WIDTH_MM = 150  # printed width in the report (版心 is 156 mm)
-WIDTH_PX, HEIGHT_PX = 900, 420
+WIDTH_PX, HEIGHT_PX = 900, 440
+FONT_SIZE = 16
 
 
-def _layout(figure: go.Figure, y_title: str) -> go.Figure:
-    figure.update_layout(
-        template="simple_white",
-        font={"family": FONT, "size": 16, "color": "#222222"},
-        margin={"l": 70, "r": 30, "t": 30, "b": 60},
-        width=WIDTH_PX,
-        height=HEIGHT_PX,
-        showlegend=False,
-        yaxis_title=y_title,
+def _for_print(kind: str, data: dashboard.DashboardData, catalog: Catalog) -> go.Figure:
+    figure = charts.build(
+        kind, data.frame(kind, catalog), width=WIDTH_PX, height=HEIGHT_PX, font_size=FONT_SIZE
     )
-    figure.update_traces(marker_color=COLOR, textposition="outside", cliponaxis=False)
+    figure.update_layout(title_text="", margin_t=round(FONT_SIZE * 1.5))
     return figure
-
-
-def monthly_activity(frame: pd.DataFrame, year: int) -> go.Figure:
-    """Records per month of the year (bars, 1月–12月)."""
-    months = pd.to_datetime(frame["start_on"]).dt.month if not frame.empty else pd.Series(dtype=int)
-    counts = [int((months == m).sum()) for m in range(1, 13)]
-    labels = [f"{m}月" for m in range(1, 13)]
-    figure = go.Figure(go.Bar(x=labels, y=counts, text=[c or "" for c in counts]))
-    return _layout(figure, "工作记录（条）")
-
-
-def completion_by_area(table: pd.DataFrame) -> go.Figure | None:
-    """Average completion (capped at 100%) of the indicators with a target and records, per area."""
-    assessed = table[table["completion"].notna() & (table["records"] > 0) & (table["direction"] != "zero")]
-    if assessed.empty:
-        return None
-    capped = assessed.assign(capped=assessed["completion"].clip(upper=100))
-    order = list(dict.fromkeys(table["area"]))
-    means = capped.groupby("area")["capped"].mean().reindex(order).dropna()
-    values = [round(v, 1) for v in means]
-    figure = go.Figure(
-        go.Bar(x=values, y=list(means.index), orientation="h", text=[f"{v:g}%" for v in values])
-    )
-    figure.update_yaxes(autorange="reversed")
-    figure.update_xaxes(range=[0, 115], ticksuffix="%")
-    _layout(figure, "")
-    figure.update_layout(xaxis_title="指标平均完成率（超过100%按100%计）")
-    return figure
-
-
-def by_unit(db: Database, unit: Unit, frame: pd.DataFrame) -> go.Figure | None:
-    """Records per unit directly below (村/社区 of a 乡镇, 乡镇 of a 区县), with the unit's own as 本级."""
-    below = children(db, unit)
-    if not below or frame.empty:
-        return None
-    owner: dict[int, str] = {unit.id: f"{unit.name}本级"}
-    for child in below:
-        for member in subtree(db, child):
-            owner[member.id] = child.name
-    names = [f"{unit.name}本级", *(c.name for c in below)]
-    counted = frame["unit_id"].map(owner).value_counts()
-    counts = [int(counted.get(name, 0)) for name in names]
-    if not any(counts[1:]):
-        return None
-    figure = go.Figure(go.Bar(x=names, y=counts, text=[c or "" for c in counts]))
-    return _layout(figure, "工作记录（条）")
 
 
 def report_figures(
-    db: Database,
-    user: User,
-    catalog: Catalog,
-    unit: Unit,
-    year: int,
-    table: pd.DataFrame,
-    frame: pd.DataFrame | None = None,
+    db: Database, user: User, catalog: Catalog, unit: Unit, year: int
 ) -> list[tuple[str, go.Figure]]:
-    """The report's charts as (caption, figure), those that have data: by month, by area, by unit below."""
-    require_view(user, unit)
-    if frame is None:
-        frame = list_records(db, user, catalog, RecordFilter(year=year, unit_id=unit.id))
-    made: list[tuple[str, go.Figure | None]] = []
-    if not frame.empty:
-        made.append((f"{year}年各月工作记录数", monthly_activity(frame, year)))
-    made.append((f"{year}年各领域指标完成情况", completion_by_area(table)))
-    below = "各乡镇（街道）" if unit.level == "county" else "各村（社区）"
-    made.append((f"{year}年{below}工作记录数", by_unit(db, unit, frame)))
-    return [(caption, figure) for caption, figure in made if figure is not None]
+    """The report's charts as (caption, figure): records by month and area, completion by area, and an
+    indicator by 村/社区 (or by 乡镇 for a 区县); charts without data are left out."""
+    data = dashboard.dashboard_data(db, user, catalog, unit, year)
+    made: list[tuple[str, go.Figure]] = []
+    if not int(data.monthly["records"].sum()):
+        return made  # a year without records has nothing to draw
+    made.append((f"{year}年各月工作记录数（按领域）", _for_print("monthly_activity", data, catalog)))
+    if data.completion["completion"].notna().any():
+        made.append((f"{year}年各领域目标完成情况", _for_print("completion_by_area", data, catalog)))
+    if data.child_units:
+        below = data.frame("by_unit", catalog)
+        if len(below) and below["value"].fillna(0).any():
+            name = below["indicator_name"].iloc[0]
+            level = "各乡镇（街道）" if unit.level == "county" else "各村（社区）"
+            made.append((f"{year}年{level}{name}", _for_print("by_unit", data, catalog)))
+    return made

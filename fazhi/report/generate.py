@@ -71,7 +71,6 @@ def timings(
     their PNG images, and the whole report with and without charts. Raises ChartsUnavailable without a browser."""
     import time
 
-    from fazhi.indicators import indicator_table
     from fazhi.report import figures, images
 
     def best(action: Any) -> float:
@@ -84,12 +83,11 @@ def timings(
         return min(runs)
 
     context = build_context(db, user, catalog, unit, year)
-    table = indicator_table(db, user, catalog, unit, year)
-    made = figures.report_figures(db, user, catalog, unit, year, table)
+    made = figures.report_figures(db, user, catalog, unit, year)
     result = {
         "build_context": best(lambda: build_context(db, user, catalog, unit, year)),
         "render": best(lambda: render(context)),
-        "figures": best(lambda: figures.report_figures(db, user, catalog, unit, year, table)),
+        "figures": best(lambda: figures.report_figures(db, user, catalog, unit, year)),
         "images": best(lambda: images.to_png([figure for _, figure in made])),
         "report_without_charts": best(lambda: generate(db, user, catalog, unit, year, charts=False)),
         "report_with_charts": best(lambda: generate(db, user, catalog, unit, year, charts=True)),
