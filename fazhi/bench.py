@@ -191,7 +191,230 @@ def step_indicators(context: Context) -> None:
         )
 
 
-STEPS: list[Callable[[Context], None]] = [step_single_save, step_indicators]
+def step_dashboard(context: Context) -> None:
+    """The dashboard's data for the whole 区县, and the 看板 page's script run as a browser session runs it."""
+    from fazhi import dashboard
+
+    user = auth.system_user("bench")
+    year = context.years[-1]
+    seconds = warm_median(
+        lambda: dashboard.dashboard_data(context.database, user, context.catalog, context.county, year)
+    )
+    context.figures.append(Figure("看板数据：整个区县一年", seconds * 1000, "ms"))
+    cached, fresh = _page_runs(context, "pages/dashboard.py", year)
+    context.figures.append(
+        Figure(
+            "看板页面运行：数据刚变化",
+            fresh * 1000,
+            "ms",
+            1000,
+            cached * 1000,
+            "同页数据已缓存时",
+            "AppTest 计时，含其开销",
+        )
+    )
+
+
+def _page_runs(context: Context, page: str, year: int) -> tuple[float, float]:
+    """Median seconds of a page's script run with its data cached, and right after the data changed."""
+    import logging
+    import os
+
+    from streamlit.runtime.pages_manager import PagesManager
+    from streamlit.testing.v1 import AppTest
+
+    logging.getLogger("streamlit").setLevel(logging.ERROR)  # AppTest's bare-mode warnings are not figures
+
+    from fazhi import ui
+    from fazhi.settings import PROJECT_DIR
+
+    admin = auth.create_user(
+        context.database,
+        auth.system_user("bench"),
+        f"bench{time.monotonic_ns()}",
+        "bench-password-1",
+        "admin",
+        context.county.id,
+    )
+    saved = {k: os.environ.get(k) for k in ("FAZHI_DB", "FAZHI_AUTO_BACKUP")}
+    os.environ.update(FAZHI_DB=str(context.database.path), FAZHI_AUTO_BACKUP="0")
+    original = PagesManager.__init__
+
+    def v2_navigation(self: PagesManager, *args: Any, **kwargs: Any) -> None:  # as after a server's first run
+        original(self, *args, **kwargs)
+        PagesManager.uses_pages_directory = False
+
+    PagesManager.__init__ = v2_navigation  # type: ignore[method-assign]
+    try:
+        app = AppTest.from_file(str(PROJECT_DIR / "app.py"), default_timeout=120)
+        app.session_state[ui.USER_KEY] = admin.id
+        app.session_state[ui.SEEN_KEY] = time.time()
+        app.session_state[ui.UNIT_KEY] = context.county.id
+        app.session_state[ui.YEAR_KEY] = year
+        app.run()
+        app.switch_page(page).run()
+
+        def run() -> None:
+            app.session_state[ui.SEEN_KEY] = time.time()
+            app.run()
+
+        cached = warm_median(run, 5)
+
+        def run_fresh() -> None:
+            ui._dashboard_data.clear()
+            run()
+
+        fresh = warm_median(run_fresh, 5)
+        assert not app.exception, app.exception
+    finally:
+        PagesManager.__init__ = original  # type: ignore[method-assign]
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+    return cached, fresh
+
+
+def step_report(context: Context) -> None:
+    """One 乡镇-year with 1,000 records: the report without and with charts, against rendering the same
+    template from a precomputed context."""
+    from fazhi.errors import ChartsUnavailable
+    from fazhi.report.generate import timings
+
+    database = db.connect(context.folder / "report.duckdb")
+    try:
+        units = sample.synthetic_units(database, townships=1, villages_per_township=4)
+        year = context.years[-1]
+        records.import_records(
+            database,
+            auth.system_user("bench"),
+            context.catalog,
+            sample.synthetic_records(context.catalog, units, [year], 1000),
+        )
+        township = next(u for u in units if u.level == "township")
+        try:
+            t = timings(database, auth.system_user("bench"), context.catalog, township, year)
+        except ChartsUnavailable as error:
+            context.figures.append(
+                Figure("年度报告（含图表）", float("nan"), "ms", note=f"未测：{error.message}")
+            )
+            return
+    finally:
+        database.close()
+    render_ms = t["render"] * 1000
+    context.figures += [
+        Figure(
+            "年度报告：组织数据 build_context",
+            t["build_context"] * 1000,
+            "ms",
+            None,
+            render_ms,
+            "同模板由现成数据渲染",
+        ),
+        Figure(
+            "年度报告（不含图表）",
+            t["report_without_charts"] * 1000,
+            "ms",
+            1000,
+            render_ms,
+            "同模板由现成数据渲染",
+            "1000 条记录的乡镇一年",
+        ),
+        Figure(
+            "年度报告（含图表）",
+            t["report_with_charts"] * 1000,
+            "ms",
+            3000,
+            render_ms,
+            "同模板由现成数据渲染",
+        ),
+        Figure("图表图片：每张", t["images_per_chart"] * 1000, "ms", note="kaleido + 系统 Chromium，已预热"),
+    ]
+
+
+ROWS = 10_000
+
+
+class _Discard(Exception):
+    """Raised inside a transaction to roll back a write made only to time it."""
+
+
+def step_transfer(context: Context) -> None:
+    """Export 10,000 records to xlsx, and import that file into an empty database with the same units."""
+    from fazhi import transfer
+    from fazhi.units import all_units, insert_unit
+
+    user = auth.system_user("bench")
+    year = context.years[-1]
+    ids = [
+        row[0]
+        for row in context.database.rows(
+            "SELECT id FROM records WHERE year(start_on) = ? AND NOT is_deleted ORDER BY id LIMIT ?",
+            [year, ROWS],
+        )
+    ]
+    filters = records.RecordFilter(ids=ids)
+    query = warm_median(lambda: records.list_records(context.database, user, context.catalog, filters), 3)
+    workbook = b""
+
+    def export() -> None:
+        nonlocal workbook
+        workbook = transfer.export_xlsx(context.database, user, context.catalog, filters)
+
+    exported = warm_median(export, 3)
+    context.figures.append(
+        Figure(
+            f"导出 {len(ids)} 条到 Excel",
+            exported * 1000,
+            "ms",
+            None,
+            query * 1000,
+            "同范围查询 list_records",
+        )
+    )
+    target = db.connect(context.folder / "import.duckdb")
+    try:
+        with target.transaction() as cur:
+            made: dict[int, Any] = {}
+            for unit in all_units(context.database):
+                made[unit.id] = insert_unit(cur, unit.name, unit.level, made.get(unit.parent_id))
+        start = time.perf_counter()
+        plan = transfer.preview(target, user, context.catalog, "bench.xlsx", workbook, year=year)
+        result = transfer.run(target, user, context.catalog, plan)
+        imported = time.perf_counter() - start
+        assert len(result.ids) == len(ids), plan.problems[:3]
+        items = plan.items(False)
+        try:
+            with target.transaction() as cur:
+                start = time.perf_counter()
+                records.insert_many(cur, user, items, audited=False)
+                bare = time.perf_counter() - start
+                raise _Discard  # roll the bare write back: it is only the baseline
+        except _Discard:
+            pass
+    finally:
+        target.close()
+    context.figures.append(
+        Figure(
+            f"从 Excel 导入 {len(ids)} 条",
+            imported * 1000,
+            "ms",
+            10_000,
+            bare * 1000,
+            "同数据裸写入 insert_many",
+            "读取、逐行检查、查重、写入、审计",
+        )
+    )
+
+
+STEPS: list[Callable[[Context], None]] = [
+    step_single_save,
+    step_indicators,
+    step_dashboard,
+    step_report,
+    step_transfer,
+]
 
 
 def run(record_count: int = 200_000, unit_count: int = 50, year_count: int = 5) -> dict[str, Any]:
