@@ -6,11 +6,12 @@ from datetime import date
 
 import pytest
 
-from fazhi import auth, db, locks, records
+from fazhi import attachments, auth, db, locks, narratives, records, targets, units
 from fazhi.catalog import Catalog
 from fazhi.errors import InvalidInput, PermissionDenied, YearLocked
 from fazhi.records import RecordFilter, RecordInput
 from fazhi.units import find_unit
+from tests import evidence_files
 
 
 def _item(unit_id: int, day: date = date(2020, 5, 1)) -> RecordInput:
@@ -19,11 +20,16 @@ def _item(unit_id: int, day: date = date(2020, 5, 1)) -> RecordInput:
     )
 
 
-def _snapshot(database: db.Database) -> list[tuple]:
-    return database.rows(
-        "SELECT r.*, v.field_code, v.num_value, v.text_value FROM records r"
-        " LEFT JOIN record_values v ON v.record_id = r.id ORDER BY r.id, v.field_code"
-    )
+def _snapshot(database: db.Database) -> list[list[tuple]]:
+    return [
+        database.rows(
+            "SELECT r.*, v.field_code, v.num_value, v.text_value FROM records r"
+            " LEFT JOIN record_values v ON v.record_id = r.id ORDER BY r.id, v.field_code"
+        ),
+        database.rows("SELECT * FROM record_attachments ORDER BY id"),
+        database.rows("SELECT * FROM narratives ORDER BY ALL"),
+        database.rows("SELECT * FROM targets ORDER BY ALL"),
+    ]
 
 
 @pytest.fixture
@@ -34,8 +40,18 @@ def locked(demo: db.Database, catalog: Catalog, users: dict[str, auth.User]) -> 
     gone = records.add_record(demo, users["admin"], catalog, _item(village.id)).id
     records.delete_record(demo, users["admin"], catalog, gone)
     spare = records.add_record(demo, users["admin"], catalog, _item(village.id, date(2021, 5, 1))).id
-    locks.lock_year(demo, users["admin"], find_unit(demo, "燕山乡"), 2020)
-    return {"live": live, "gone": gone, "spare": spare, "village": village.id}
+    township = find_unit(demo, "燕山乡")
+    added = attachments.add_files(demo, users["admin"], catalog, live, [("签到表.pdf", evidence_files.pdf())])
+    narratives.save_text(demo, users["admin"], township, 2020, "opening", "开头", expected=None)
+    locks.lock_year(demo, users["admin"], township, 2020)
+    return {
+        "live": live,
+        "gone": gone,
+        "spare": spare,
+        "village": village.id,
+        "township": township.id,
+        "file": added.added[0].id,
+    }
 
 
 WRITES = {
@@ -53,6 +69,19 @@ WRITES = {
     "restore": lambda d, c, u, ids: records.restore_record(d, u, c, ids["gone"]),
     "import": lambda d, c, u, ids: records.import_records(
         d, u, c, [_item(ids["village"], date(2021, 1, 5)), _item(ids["village"], date(2020, 1, 5))]
+    ),
+    "attach_a_file": lambda d, c, u, ids: attachments.add_files(
+        d, u, c, ids["live"], [("照片.png", evidence_files.image("PNG"))]
+    ),
+    "remove_a_file": lambda d, c, u, ids: attachments.remove_file(d, u, c, ids["file"]),
+    "save_report_text": lambda d, c, u, ids: narratives.save_text(
+        d, u, units.get_unit(d, ids["village"]), 2020, "closing", "文字", expected=None
+    ),
+    "reset_report_text": lambda d, c, u, ids: narratives.reset_text(
+        d, u, units.get_unit(d, ids["township"]), 2020, "opening"
+    ),
+    "set_targets": lambda d, c, u, ids: targets.set_targets(
+        d, u, c, units.get_unit(d, ids["township"]), 2020, {"satisfaction": 99}
     ),
 }
 

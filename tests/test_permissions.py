@@ -16,11 +16,30 @@ from pathlib import Path
 
 import pytest
 
-from fazhi import audit, auth, backup, db, locks, records, sample, units
+from fazhi import (
+    attachments,
+    audit,
+    auth,
+    backup,
+    dashboard,
+    db,
+    evidence,
+    indicators,
+    locks,
+    narratives,
+    records,
+    sample,
+    targets,
+    transfer,
+    units,
+)
 from fazhi.catalog import Catalog
 from fazhi.errors import InvalidInput, PermissionDenied
 from fazhi.records import RecordFilter, RecordInput
+from fazhi.report import context as report
+from fazhi.report import options
 from fazhi.units import Unit, find_unit
+from tests import evidence_files
 from tests.conftest import PASSWORD
 
 SYSTEM = auth.system_user("测试")
@@ -196,6 +215,72 @@ def back_up(w: World, user: auth.User, target: Unit) -> None:
         assert not out.exists() or user.is_system
 
 
+def save_narrative(w: World, user: auth.User, target: Unit) -> None:
+    section = f"part{next(_serial)}"
+    narratives.save_text(w.db, user, target, 2021, section, "本节文字", expected=None)
+    assert narratives.saved_texts(w.db, SYSTEM, target, 2021)[section].body == "本节文字"
+
+
+def reset_narrative(w: World, user: auth.User, target: Unit) -> None:
+    section = f"part{next(_serial)}"
+    narratives.save_text(w.db, SYSTEM, target, 2021, section, "旧文字", expected=None)
+    assert narratives.reset_text(w.db, user, target, 2021, section)
+    assert section not in narratives.saved_texts(w.db, SYSTEM, target, 2021)
+
+
+def add_attachment(w: World, user: auth.User, target: Unit) -> None:
+    record_id = w.record(target)
+    added = attachments.add_files(
+        w.db, user, w.catalog, record_id, [("照片.png", evidence_files.image("PNG"))]
+    )
+    assert len(added.added) == 1
+
+
+def remove_attachment(w: World, user: auth.User, target: Unit) -> None:
+    record_id = w.record(target)
+    added = attachments.add_files(w.db, SYSTEM, w.catalog, record_id, [("签到表.pdf", evidence_files.pdf())])
+    attachments.remove_file(w.db, user, w.catalog, added.added[0].id)
+    assert attachments.list_files(w.db, SYSTEM, w.catalog, record_id) == []
+
+
+def read_attachment(w: World, user: auth.User, target: Unit) -> None:
+    record_id = w.record(target)
+    data = evidence_files.image("JPEG", color=f"#{next(_serial) % 255:02x}0000")
+    added = attachments.add_files(w.db, SYSTEM, w.catalog, record_id, [("现场.jpg", data)])
+    assert attachments.read_file(w.db, user, w.catalog, added.added[0].id)[1] == data
+
+
+def set_target(w: World, user: auth.User, target: Unit) -> None:
+    targets.set_targets(w.db, user, w.catalog, target, 2021, {"satisfaction": 80 + next(_serial) % 20})
+    assert targets.stored_targets(w.db, target, 2021)["satisfaction"] >= 80
+
+
+def save_report_options(w: World, user: auth.User, target: Unit) -> None:
+    options.save_options(w.db, user, target, recipient=f"区委、区政府{next(_serial)}：")
+    assert options.load_options(w.db, SYSTEM, target).recipient.startswith("区委、区政府")
+
+
+def indicator_figures(w: World, user: auth.User, target: Unit) -> None:
+    assert len(indicators.indicator_table(w.db, user, w.catalog, target, 2020)) == len(w.catalog.indicators)
+
+
+def dashboard_figures(w: World, user: auth.User, target: Unit) -> None:
+    assert dashboard.dashboard_data(w.db, user, w.catalog, target, 2020).unit.id == target.id
+
+
+def report_context(w: World, user: auth.User, target: Unit) -> None:
+    assert report.build_context(w.db, user, w.catalog, target, 2020)["year"] == 2020
+
+
+def export_records(w: World, user: auth.User, target: Unit) -> None:
+    w.record(target)
+    assert transfer.export_xlsx(w.db, user, w.catalog, RecordFilter(unit_id=target.id)).startswith(b"PK")
+
+
+def evidence_package(w: World, user: auth.User, target: Unit) -> None:
+    assert evidence.package_bytes(w.db, user, w.catalog, target.id, 2021)[1].startswith(b"PK")
+
+
 # (function, what it needs): view = any role; edit = 管理员 or 录入员; admin = 管理员; each only for the
 # user's own unit and the units below it. top = an administrator of the top unit (backups hold every unit).
 ACTIONS: dict[str, tuple[Callable[[World, auth.User, Unit], None], str]] = {
@@ -218,6 +303,18 @@ ACTIONS: dict[str, tuple[Callable[[World, auth.User, Unit], None], str]] = {
     "list_locks": (list_locks, "admin"),
     "audit_query": (audit_query, "admin"),
     "backup": (back_up, "top"),
+    "save_narrative": (save_narrative, "edit"),
+    "reset_narrative": (reset_narrative, "edit"),
+    "add_attachment": (add_attachment, "edit"),
+    "remove_attachment": (remove_attachment, "edit"),
+    "read_attachment": (read_attachment, "view"),
+    "set_target": (set_target, "admin"),
+    "save_report_options": (save_report_options, "admin"),
+    "indicator_figures": (indicator_figures, "view"),
+    "dashboard_figures": (dashboard_figures, "view"),
+    "report_context": (report_context, "view"),
+    "export_records": (export_records, "view"),
+    "evidence_package": (evidence_package, "view"),
 }
 
 ALLOWED_ROLES = {"view": set(ROLES), "edit": {"admin", "editor"}, "admin": {"admin"}, "top": set()}
@@ -248,7 +345,7 @@ def test_matrix(world: World, role: str, relation: str, action: str) -> None:
 def test_the_matrix_covers_every_pair() -> None:
     cases = list(itertools.product(ROLES, RELATIONS, ACTIONS))
     permitted = [c for c in cases if allowed(c[0], c[1], ACTIONS[c[2]][1])]
-    assert len(cases) == 3 * 4 * 19
+    assert len(cases) == 3 * 4 * len(ACTIONS) == 3 * 4 * 31
     # what a township's 录入员 may do: see and edit own unit and child, nothing administrative
     assert sorted({a for r, rel, a in permitted if r == "editor"}) == sorted(
         a for a, (_, need) in ACTIONS.items() if need in ("view", "edit")
