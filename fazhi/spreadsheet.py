@@ -235,6 +235,39 @@ def _value(cell: Any) -> Any:
     return cell
 
 
+_FORMULA_TAG = re.compile(rb"<(?:\w+:)?f[ >/]")
+
+
+def _uncomputed_formulas(data: bytes) -> dict[str, dict[int, dict[int, str]]]:
+    """Cells holding a formula but no computed value (files written by programs other than Excel), by sheet,
+    row number and column index: their formula text, so a check names them instead of reading a blank."""
+    from openpyxl import load_workbook
+
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        if not any(
+            _FORMULA_TAG.search(archive.read(name))
+            for name in archive.namelist()
+            if name.startswith("xl/worksheets/") and name.endswith(".xml")
+        ):
+            return {}
+    found: dict[str, dict[int, dict[int, str]]] = {}
+    values = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    formulas = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
+    try:
+        for computed, written in zip(values.worksheets, formulas.worksheets, strict=True):
+            rows = zip(
+                computed.iter_rows(values_only=True), written.iter_rows(values_only=True), strict=False
+            )
+            for number, (value_row, formula_row) in enumerate(rows, 1):
+                for index, (value, formula) in enumerate(zip(value_row, formula_row, strict=False)):
+                    if value is None and isinstance(formula, str) and formula.startswith("="):
+                        found.setdefault(computed.title, {}).setdefault(number, {})[index] = formula
+    finally:
+        values.close()
+        formulas.close()
+    return found
+
+
 def read_xlsx(filename: str, data: bytes) -> list[Table]:
     """Every non-empty sheet of an .xlsx workbook as a table (formulas read as their last computed values)."""
     from openpyxl import load_workbook
@@ -248,9 +281,13 @@ def read_xlsx(filename: str, data: bytes) -> list[Table]:
         ) from error
     tables = []
     try:
+        uncomputed = _uncomputed_formulas(data)
         for sheet in book.worksheets:
             rows = []
+            missing = uncomputed.get(sheet.title, {})
             for number, row in enumerate(sheet.iter_rows(values_only=True), 1):
+                if number in missing:  # a formula without a computed value: keep its text, never a blank
+                    row = tuple(missing[number].get(i, c) for i, c in enumerate(row))
                 if any(c is not None and str(c).strip() for c in row):
                     rows.append((number, [_value(c) for c in row]))
                     if len(rows) > MAX_ROWS:

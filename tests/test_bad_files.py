@@ -1,0 +1,253 @@
+"""One corpus of bad files thrown at every door that takes a file: import, restore, custom report templates.
+
+Each file is either refused with a clear Chinese message (a FazhiError, never another exception) and the
+database is exactly as before, or imported correctly. Hostile text in a report renders and converts.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import shutil
+import subprocess
+import zipfile
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+
+import openpyxl
+import pytest
+from docx import Document
+
+from fazhi import auth, backup, db, records, transfer
+from fazhi.catalog import Catalog
+from fazhi.errors import FazhiError
+from fazhi.report import custom
+from fazhi.report.context import build_context
+from fazhi.report.render import render
+from fazhi.report.template import default_template_bytes
+from fazhi.units import find_unit
+
+SYSTEM = auth.system_user("测试")
+CHINESE = re.compile(r"[\u4e00-\u9fff]")
+TABLES = (
+    "records",
+    "record_values",
+    "units",
+    "users",
+    "narratives",
+    "targets",
+    "record_attachments",
+    "unit_settings",
+)
+
+
+def snapshot(database: db.Database) -> dict[str, list[tuple]]:
+    return {table: database.rows(f"SELECT * FROM {table} ORDER BY ALL") for table in TABLES}
+
+
+def exported(database: db.Database, catalog: Catalog) -> bytes:
+    return transfer.export_xlsx(
+        database, SYSTEM, catalog, records.RecordFilter(year=2020, type_codes=["market_day"])
+    )
+
+
+def edited(data: bytes, change: Callable[[openpyxl.Workbook], None]) -> bytes:
+    workbook = openpyxl.load_workbook(io.BytesIO(data))
+    change(workbook)
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()
+
+
+def merged_cells(workbook: openpyxl.Workbook) -> None:
+    sheet = workbook.worksheets[0]
+    sheet.merge_cells(start_row=3, start_column=1, end_row=4, end_column=1)  # one 单位 cell over two rows
+
+
+def a_formula(workbook: openpyxl.Workbook) -> None:
+    sheet = workbook.worksheets[0]
+    sheet.cell(row=3, column=8).value = "=SUM(1000,2)"  # 发放宣传资料 as a formula
+
+
+def zipped(members: dict[str, bytes]) -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        for name, content in members.items():
+            archive.writestr(name, content)
+    return out.getvalue()
+
+
+def market_csv(encoding: str) -> bytes:
+    text = (
+        "单位,标题,开始日期,结束日期,地点,情况说明,解答法律咨询（人次）,发放宣传资料（份）,悬挂横幅（幅）\r\n"
+        "燕山乡,赶场日宣传“民法典”&<b>{{ x }}</b>,2020-04-15,,农贸市场,=危险,10,300,2\r\n"
+    )
+    return text.encode(encoding)
+
+
+# (file name, how to make its bytes from the demo, expected: "refused" or the number of records imported)
+IMPORTS: list[tuple[str, Callable[[db.Database, Catalog], bytes], str | int]] = [
+    ("空.xlsx", lambda d, c: b"", "refused"),
+    ("空.csv", lambda d, c: b"", "refused"),
+    ("半截.xlsx", lambda d, c: exported(d, c)[: len(exported(d, c)) // 2], "refused"),
+    ("压缩包.xlsx", lambda d, c: zipped({"说明.txt": "不是表格".encode()}), "refused"),
+    ("照片.xlsx", lambda d, c: b"\xff\xd8\xff\xe0" + bytes(2000), "refused"),
+    ("文档.xlsx", lambda d, c: default_template_bytes(), "refused"),
+    ("表头不对.csv", lambda d, c: "名称,时间,数量\r\n燕山乡,2020-03-15,5\r\n".encode(), "refused"),
+    ("合并单元格.xlsx", lambda d, c: edited(exported(d, c), merged_cells), "refused"),
+    ("公式.xlsx", lambda d, c: edited(exported(d, c), a_formula), "refused"),
+    ("二进制.csv", lambda d, c: bytes(range(256)) * 8, "refused"),
+    ("utf8.csv", lambda d, c: market_csv("utf-8"), 1),
+    ("utf8-bom.csv", lambda d, c: market_csv("utf-8-sig"), 1),
+    ("gbk.csv", lambda d, c: market_csv("gbk"), 1),
+    ("gb18030.csv", lambda d, c: market_csv("gb18030"), 1),
+    ("utf16.csv", lambda d, c: market_csv("utf-16"), 1),
+]
+
+
+@pytest.mark.parametrize(("name", "make", "expected"), IMPORTS, ids=[n for n, _, _ in IMPORTS])
+def test_import_corpus(demo: db.Database, catalog: Catalog, name: str, make, expected: str | int) -> None:
+    data = make(demo, catalog)
+    before = snapshot(demo)
+    options = {"year": 2020, "type_code": "market_day"} if name.endswith(".csv") else {"year": 2020}
+    try:
+        plan = transfer.preview(demo, SYSTEM, catalog, name, data, **options)
+        result = transfer.run(demo, SYSTEM, catalog, plan)
+    except FazhiError as error:
+        assert expected == "refused", f"{name} should import: {error}"
+        assert CHINESE.search(str(error)), str(error)
+        assert snapshot(demo) == before
+        return
+    assert expected == len(result.ids), name
+    stored = records.get_record(demo, SYSTEM, catalog, result.ids[0])
+    assert stored.title == "赶场日宣传“民法典”&<b>{{ x }}</b>"  # exactly as in the file
+    assert stored.summary == "=危险"
+    assert stored.values == {"consultations": 10, "materials": 300, "banners": 2}
+
+
+def test_a_very_large_sheet_is_refused_before_it_fills_memory(
+    demo: db.Database, catalog: Catalog, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from fazhi import spreadsheet
+
+    monkeypatch.setattr(spreadsheet, "MAX_ROWS", 1000)
+    workbook = openpyxl.Workbook(write_only=True)
+    sheet = workbook.create_sheet("赶场日集中宣传")
+    sheet.append(transfer.columns(catalog.type("market_day")))
+    for n in range(5000):
+        sheet.append(["燕山乡", f"第{n}场", "2020-03-15", None, None, None, 1, 2, 3])
+    out = io.BytesIO()
+    workbook.save(out)
+    before = snapshot(demo)
+    with pytest.raises(FazhiError, match="超过1000行"):
+        transfer.preview(demo, SYSTEM, catalog, "很大.xlsx", out.getvalue(), year=2020)
+    assert snapshot(demo) == before
+
+
+@pytest.fixture
+def good_backup(demo: db.Database, tmp_path: Path) -> bytes:
+    out = tmp_path / "good.zip"
+    backup.create_backup(demo, SYSTEM, out)
+    return out.read_bytes()
+
+
+def _tampered(data: bytes) -> bytes:
+    source = zipfile.ZipFile(io.BytesIO(data))
+    members = {info.filename: source.read(info) for info in source.infolist()}
+    database = bytearray(members["fazhi.duckdb"])
+    middle = len(database) // 3
+    database[middle : middle + 64] = bytes(b ^ 0xFF for b in database[middle : middle + 64])
+    members["fazhi.duckdb"] = bytes(database)
+    return zipped(members)
+
+
+def _without_manifest(data: bytes) -> bytes:
+    source = zipfile.ZipFile(io.BytesIO(data))
+    return zipped({i.filename: source.read(i) for i in source.infolist() if i.filename != "manifest.json"})
+
+
+RESTORES: list[tuple[str, Callable[[bytes, bytes], bytes]]] = [
+    ("empty", lambda good, xlsx: b""),
+    ("truncated", lambda good, xlsx: good[: len(good) // 2]),
+    ("a_spreadsheet", lambda good, xlsx: xlsx),
+    ("not_a_zip", lambda good, xlsx: "备份".encode() * 1000),
+    ("tampered_database", lambda good, xlsx: _tampered(good)),
+    ("no_manifest", lambda good, xlsx: _without_manifest(good)),
+]
+
+
+@pytest.mark.parametrize(("name", "make"), RESTORES, ids=[n for n, _ in RESTORES])
+def test_restore_corpus(demo: db.Database, catalog: Catalog, good_backup: bytes, name: str, make) -> None:
+    data = make(good_backup, exported(demo, catalog))
+    before = snapshot(demo)
+    with pytest.raises(FazhiError) as caught:
+        backup.restore(demo, SYSTEM, io.BytesIO(data), name=f"{name}.zip")
+    assert CHINESE.search(str(caught.value)), str(caught.value)
+    assert snapshot(demo) == before
+
+
+def _template_with(paragraph: str) -> bytes:
+    document = Document(io.BytesIO(default_template_bytes()))
+    document.add_paragraph(paragraph)
+    out = io.BytesIO()
+    document.save(out)
+    return out.getvalue()
+
+
+TEMPLATES: list[tuple[str, Callable[[], bytes], str]] = [
+    ("empty", lambda: b"", "docx"),
+    ("an_image", lambda: b"\x89PNG\r\n\x1a\n" + bytes(500), "docx"),
+    ("a_spreadsheet", lambda: zipped({"xl/workbook.xml": b"<workbook/>"}), "Word"),
+    ("unclosed_tag", lambda: _template_with("{{ title "), "{{ title"),
+    ("unknown_variable", lambda: _template_with("{{ nonsense_variable }}"), "nonsense_variable"),
+    ("unclosed_loop", lambda: _template_with("{% for x in sections %}没有结束"), "for"),
+]
+
+
+@pytest.mark.parametrize(("name", "make", "named"), TEMPLATES, ids=[n for n, _, _ in TEMPLATES])
+def test_template_corpus(demo: db.Database, catalog: Catalog, name: str, make, named: str) -> None:
+    unit = find_unit(demo, "燕山乡")
+    context = build_context(demo, SYSTEM, catalog, unit, 2020)
+    with pytest.raises(FazhiError) as caught:
+        custom.check_template(make(), context)
+    message = str(caught.value)
+    assert CHINESE.search(message) and named in message, message
+
+
+HOSTILE = "& < > \" ' {{ title }} {% if x %} {%p endfor %} 😀 \x07\x1b" + "很长的一行" * 400
+
+
+@pytest.mark.skipif(
+    shutil.which("soffice") is None, reason="没有安装 LibreOffice（soffice），跳过 PDF 转换检查"
+)
+def test_a_report_of_hostile_text_opens_and_converts(
+    demo: db.Database, catalog: Catalog, tmp_path: Path
+) -> None:
+    unit = find_unit(demo, "燕山乡")
+    item = records.RecordInput(
+        "market_day", unit.id, "恶意文字", date(2020, 8, 8), None, HOSTILE[:90], HOSTILE
+    )
+    records.add_record(demo, SYSTEM, catalog, item)
+    docx = render(build_context(demo, SYSTEM, catalog, unit, 2020))
+    text = "\n".join(p.text for p in Document(io.BytesIO(docx)).paragraphs)
+    assert "{{ title }} {% if x %} {%p endfor %} 😀" in text
+    assert "\x07" not in text and "\x1b" not in text
+    (tmp_path / "hostile.docx").write_bytes(docx)
+    subprocess.run(
+        [
+            "soffice",
+            "--headless",
+            f"-env:UserInstallation=file://{tmp_path}/profile",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+            str(tmp_path),
+            str(tmp_path / "hostile.docx"),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=180,
+    )
+    pdf = (tmp_path / "hostile.pdf").read_bytes()
+    assert pdf.startswith(b"%PDF") and len(pdf) > 10_000
