@@ -17,14 +17,19 @@ if TYPE_CHECKING:
     from fazhi.units import Unit
 
 
-def lock_holding(cur: Cursor, unit: Unit, year: int) -> tuple[str, str, datetime] | None:
-    """(locking unit's name, who, when) when this unit or one above it has locked `year`, else None."""
-    ancestor_ids = [int(part) for part in unit.path.strip("/").split("/") if part]
+def lock_holding(
+    cur: Cursor, unit: Unit, year: int, *, above_only: bool = False
+) -> tuple[str, str, datetime] | None:
+    """(locking unit's name, who, when) when this unit (unless `above_only`) or one above it has locked
+    `year`, else None; the topmost lock wins."""
+    ids = [int(part) for part in unit.path.strip("/").split("/") if part]
+    if above_only:
+        ids = [i for i in ids if i != unit.id]
     sql = (
         "SELECT u.name, l.locked_by, l.locked_at FROM year_locks l JOIN units u ON u.id = l.unit_id"
         " WHERE l.year = ? AND list_contains(?, l.unit_id) ORDER BY length(u.path) LIMIT 1"
     )
-    return cur.execute(sql, [year, ancestor_ids]).fetchone()
+    return cur.execute(sql, [year, ids]).fetchone()
 
 
 def lock_state(db: Database, unit: Unit, year: int) -> str | None:
@@ -73,13 +78,9 @@ def list_locks(db: Database, user: User, unit: Unit | None = None) -> list[YearL
 
 def locked_by_ancestor(db: Database, unit: Unit, year: int) -> str | None:
     """The name of a unit above this one whose lock covers `year`, else None (unlocking here cannot help then)."""
-    ancestor_ids = [int(part) for part in unit.path.strip("/").split("/") if part and int(part) != unit.id]
-    row = db.one(
-        "SELECT u.name FROM year_locks l JOIN units u ON u.id = l.unit_id"
-        " WHERE l.year = ? AND list_contains(?, l.unit_id) ORDER BY length(u.path) LIMIT 1",
-        [year, ancestor_ids],
-    )
-    return row[0] if row else None
+    with db.cursor() as cur:
+        held = lock_holding(cur, unit, year, above_only=True)
+    return held[0] if held else None
 
 
 def is_locked_here(db: Database, unit: Unit, year: int) -> bool:

@@ -392,6 +392,46 @@ def dashboard_data(
     )
 
 
+@st.cache_data(show_spinner=False, max_entries=32)
+def _report_context(
+    path: str,
+    version: int,
+    unit_id: int,
+    year: int,
+    user_path: str,
+    today: date,
+    catalog_id: int,
+    _db: Database,
+    _user: auth.User,
+    _catalog: Catalog,
+    _unit: units.Unit,
+) -> dict[str, Any]:
+    from fazhi.report.context import build_context
+
+    return build_context(_db, _user, _catalog, _unit, year, today=today)
+
+
+def report_context(
+    db: Database, user: auth.User, catalog: Catalog, unit: units.Unit, year: int
+) -> dict[str, Any]:
+    """`report.context.build_context` (without charts), cached like `dashboard_data`: every committed write
+    (records, saved text, settings) bumps `db.version`, so the page never shows stale drafts, and reruns
+    while someone types do not rebuild the whole report."""
+    return _report_context(
+        str(db.path),
+        db.version,
+        unit.id,
+        year,
+        user.unit_path,
+        date.today(),
+        id(catalog),
+        db,
+        user,
+        catalog,
+        unit,
+    )
+
+
 # ───────────── charts and KPI cards ─────────────
 
 _CHART_CONFIG = {"displayModeBar": False, "displaylogo": False, "scrollZoom": False}

@@ -18,7 +18,7 @@ st.title(f"年度报告 · {unit.name} · {year}年")
 ui.show_flash()
 context = None
 with ui.guard():
-    context = report.build_context(db, user, catalog, unit, year)
+    context = ui.report_context(db, user, catalog, unit, year)
 if context is None:
     st.stop()
 

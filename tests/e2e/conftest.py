@@ -5,7 +5,6 @@ Debian's Chromium (never a downloaded browser). Skipped without Chromium, except
 from __future__ import annotations
 
 import os
-import shutil
 import socket
 import subprocess
 import sys
@@ -161,4 +160,20 @@ def wait_idle(page) -> None:
     )
 
 
-__all__ = ["RunningApp", "screenshot", "shutil", "start_app", "wait_idle"]
+def set_up_administrator(page, url: str) -> None:
+    """Walk the 初始化 page as a newcomer: 万州区 as a 区县, administrator admin (王五)."""
+    from tests.conftest import PASSWORD
+
+    page.goto(url)
+    page.get_by_text("初始化法治政府建设工作台").wait_for()
+    page.get_by_role("textbox", name="单位名称").fill("万州区")
+    page.get_by_text("区县（其下可设乡镇/街道）").click()
+    page.get_by_role("textbox", name="用户名").fill("admin")
+    page.get_by_role("textbox", name="姓名").fill("王五")
+    page.get_by_role("textbox", name="密码", exact=True).fill(PASSWORD)
+    page.get_by_role("textbox", name="再次输入密码").fill(PASSWORD)
+    page.get_by_role("button", name="建立单位和管理员").click()
+    page.get_by_text("初始化完成，欢迎您，王五。").wait_for()
+
+
+__all__ = ["RunningApp", "screenshot", "set_up_administrator", "start_app", "wait_idle"]

@@ -5,23 +5,13 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import PASSWORD
-from tests.e2e.conftest import screenshot, wait_idle
+from tests.e2e.conftest import screenshot, set_up_administrator, wait_idle
 
 pytestmark = pytest.mark.browser
 
 
 def _first_run_on_the_demo(page, url: str) -> None:
-    page.goto(url)
-    page.get_by_text("初始化法治政府建设工作台").wait_for()
-    page.get_by_role("textbox", name="单位名称").fill("万州区")
-    page.get_by_text("区县（其下可设乡镇/街道）").click()
-    page.get_by_role("textbox", name="用户名").fill("admin")
-    page.get_by_role("textbox", name="姓名").fill("王五")
-    page.get_by_role("textbox", name="密码", exact=True).fill(PASSWORD)
-    page.get_by_role("textbox", name="再次输入密码").fill(PASSWORD)
-    page.get_by_role("button", name="建立单位和管理员").click()
-    page.get_by_text("初始化完成，欢迎您，王五。").wait_for()
+    set_up_administrator(page, url)
     wait_idle(page)
     sidebar = page.get_by_test_id("stSidebar")
     sidebar.get_by_test_id("stSelectbox").nth(1).click()  # 年度
