@@ -202,7 +202,50 @@ TEMPLATES: list[tuple[str, Callable[[], bytes], str]] = [
     ("unclosed_tag", lambda: _template_with("{{ title "), "{{ title"),
     ("unknown_variable", lambda: _template_with("{{ nonsense_variable }}"), "nonsense_variable"),
     ("unclosed_loop", lambda: _template_with("{% for x in sections %}没有结束"), "for"),
+    # Code, CPU and memory through Jinja (issue 10): refused at check time, the tag named.
+    (
+        "globals_to_os",
+        lambda: _template_with("{{ cycler.__init__.__globals__.os.popen('id').read() }}"),
+        "函数或方法调用",
+    ),
+    ("range_loop", lambda: _template_with("{% for i in range(10**9) %}x{% endfor %}"), "函数或方法调用"),
+    ("string_times", lambda: _template_with("{{ 'a'*10**10 }}"), "运算符“*”"),
+    ("include", lambda: _template_with("{% include 'report_template.docx' %}"), "{% include %}"),
+    ("extends", lambda: _template_with("{% extends 'base' %}"), "{% extends %}"),
+    ("import", lambda: _template_with("{% import 'macros' as m %}"), "{% import %}"),
+    ("from_import", lambda: _template_with("{% from 'm' import x %}"), "{% from … import %}"),
+    ("attr_filter", lambda: _template_with("{{ title|attr('__class__') }}"), "|attr"),
+    ("dunder", lambda: _template_with("{{ title.__class__.__mro__ }}"), "__class__"),
+    ("set", lambda: _template_with("{% set x = title %}{{ x }}"), "{% set %}"),
+    ("concat_doubling", lambda: _template_with("{{ title ~ title ~ title }}"), "字符串拼接"),
+    ("wide_filter", lambda: _template_with("{{ title|center(1000000000) }}"), "|center"),
+    ("macro", lambda: _template_with("{% macro m() %}x{% endmacro %}"), "{% macro %}"),
+    ("lipsum", lambda: _template_with("{{ lipsum(10**6) }}"), "函数或方法调用"),
+    ("entity_bomb", lambda: _with_doctype(default_template_bytes()), "DTD"),
+    ("zip_bomb", lambda: _zip_bomb_docx(), "压缩比异常"),
 ]
+
+
+def _with_doctype(data: bytes) -> bytes:
+    """The default template with a billion-laughs DTD put in front of its document part."""
+    source = zipfile.ZipFile(io.BytesIO(data))
+    members = {info.filename: source.read(info) for info in source.infolist()}
+    laughs = b'<!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">]>'
+    xml = members["word/document.xml"]
+    head, _, rest = xml.partition(b"?>")
+    members["word/document.xml"] = head + b"?>" + laughs + rest.replace(b"<w:t>", b"<w:t>&lol2;", 1)
+    return zipped(members)
+
+
+def _zip_bomb_docx() -> bytes:
+    """A .docx-shaped zip whose one extra part inflates 5 MB of zeros from a few KB."""
+    source = zipfile.ZipFile(io.BytesIO(default_template_bytes()))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        for info in source.infolist():
+            archive.writestr(info.filename, source.read(info))
+        archive.writestr("word/media/bomb.bin", bytes(5 * 1024 * 1024))
+    return out.getvalue()
 
 
 @pytest.mark.parametrize(("name", "make", "named"), TEMPLATES, ids=[n for n, _, _ in TEMPLATES])

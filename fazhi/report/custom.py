@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
-from docx.opc.exceptions import PackageNotFoundError
 from docxtpl import DocxTemplate
 from jinja2 import meta
 
@@ -27,7 +26,7 @@ from fazhi.auth import User, require_admin, require_view
 from fazhi.db import Database
 from fazhi.errors import ReportTemplateError
 from fazhi.report.context import VARIABLES
-from fazhi.report.render import describe, jinja_env, paragraph_lines, render
+from fazhi.report.render import describe, jinja_env, open_template, paragraph_lines, render
 from fazhi.settings import max_upload_mb, templates_dir
 from fazhi.units import Unit
 
@@ -55,19 +54,33 @@ def template_info(db: Database, user: User, unit: Unit) -> str:
     return row[0] if row else template_file(db, unit).name
 
 
-def _parts(data: bytes) -> list[tuple[str, str]]:
-    """(part name, XML as docxtpl prepares it for Jinja) for the body, headers and footers."""
-    template = DocxTemplate(io.BytesIO(data))
-    template.init_docx()
+# The document properties docxtpl renders as templates too (DocxTemplate.render_properties).
+_PROPERTIES = ("author", "comments", "identifier", "language", "subject", "title")
+_FOOTNOTES = "application/vnd.openxmlformats-officedocument.wordprocessingml.footnotes+xml"
+
+
+def _parts(source: bytes | DocxTemplate) -> list[tuple[str, str]]:
+    """(part name, text as docxtpl hands it to Jinja) for everything docxtpl renders: body, headers,
+    footers, footnotes and the document properties."""
+    template = open_template(source) if isinstance(source, bytes) else source
     found = [("正文", template.patch_xml(template.get_xml()))]
     for uri, label in ((template.HEADER_URI, "页眉"), (template.FOOTER_URI, "页脚")):
         for _, part in template.get_headers_footers(uri):
             found.append((label, template.patch_xml(template.get_part_xml(part))))
+    for part in template.docx.part.package.parts:
+        if part.content_type == _FOOTNOTES:
+            blob = part.blob.decode("utf-8", "replace") if isinstance(part.blob, bytes) else part.blob
+            found.append(("脚注", template.patch_xml(blob)))
+    properties = template.docx.core_properties
+    for name in _PROPERTIES:
+        found.append(("文档属性", str(getattr(properties, name) or "")))
     return found
 
 
 def check_template(data: bytes, context: dict[str, Any] | None = None) -> None:
-    """Raise ReportTemplateError naming the problem unless `data` is a usable report template."""
+    """Raise ReportTemplateError naming the problem unless `data` is a usable report template: a .docx
+    within the size limits, tags only of the kinds report templates may use (sandbox.audit_tree), variables
+    the report provides, and (given a context) a trial render in the sandboxed child process."""
     limit = max_upload_mb()
     if len(data) > limit * 1024 * 1024:
         raise ReportTemplateError(f"模板文件超过{limit} MB，请压缩图片后再上传。")
@@ -75,9 +88,10 @@ def check_template(data: bytes, context: dict[str, Any] | None = None) -> None:
         raise ReportTemplateError(
             "这不是 Word（.docx）文件。请在 Word 中“另存为” .docx 格式后再使用（.doc、.wps 文件不能直接使用）。"
         )
+    document = open_template(data)
     try:
-        parts = _parts(data)
-    except (PackageNotFoundError, KeyError, ValueError, zipfile.BadZipFile) as error:
+        parts = _parts(document)
+    except Exception as error:  # python-docx and lxml raise several kinds for a damaged part
         raise ReportTemplateError(f"模板文件无法打开，可能已损坏或不是 Word（.docx）文件：{error}") from error
     env = jinja_env()
     unknown: set[str] = set()
@@ -92,7 +106,7 @@ def check_template(data: bytes, context: dict[str, Any] | None = None) -> None:
         names = "、".join(sorted(unknown))
         raise ReportTemplateError(f"模板中使用了报告没有提供的变量：{names}。可用的变量见“模板变量说明”。")
     if context is not None:
-        render(context, data)  # a trial run: wrong attributes and loops over non-lists show up here
+        render(context, data)  # a trial run in the child: wrong attributes and loops over non-lists show up
 
 
 def save_template(

@@ -16,7 +16,9 @@ from docx.shared import Mm
 from docxtpl import DocxTemplate, InlineImage
 from markupsafe import Markup, escape
 
-from fazhi.errors import ReportTemplateError
+from fazhi import archives
+from fazhi.errors import FazhiError, ReportTemplateError
+from fazhi.report import sandbox
 from fazhi.report.template import default_template_bytes
 
 # XML 1.0 forbids C0 controls except tab/newline, lone surrogates and U+FFFE/U+FFFF; C1 controls and
@@ -26,8 +28,9 @@ _TAGS = re.compile(r"<[^>]+>")
 
 
 def jinja_env() -> jinja2.Environment:
-    """The Jinja environment every report render uses: autoescape on, unknown variables are errors."""
-    return jinja2.Environment(undefined=jinja2.StrictUndefined, autoescape=True)
+    """The Jinja environment every report render uses: the sandbox of fazhi.report.sandbox (no globals,
+    listed filters, audited templates), autoescape on, unknown variables are errors."""
+    return sandbox.environment()
 
 
 def xml_text(value: str) -> Markup:
@@ -65,6 +68,8 @@ def paragraph_lines(xml: str) -> list[str]:
 
 def describe(error: jinja2.TemplateError, lines: list[str] | None = None) -> str:
     """A Chinese message naming what is wrong in a template and, when known, the paragraph holding it."""
+    if isinstance(error, sandbox.ForbiddenConstruct):
+        return f"{error.message}{_where(error, lines)}"
     if isinstance(error, jinja2.UndefinedError):
         message = str(error.message or error)
         name = re.search(r"'([^']+)' is undefined", message)
@@ -74,17 +79,21 @@ def describe(error: jinja2.TemplateError, lines: list[str] | None = None) -> str
         if attribute:
             return f"模板中使用了不存在的变量属性“{attribute[1]}”。请对照“模板变量说明”修改模板。"
         return f"模板中使用了不存在的变量（{message}）。"
-    where = ""
+    detail = (getattr(error, "message", None) or str(error)).strip().rstrip(".")
+    return (
+        f"模板中的标记有语法错误：{_in_chinese(detail)}（{detail}）。{_where(error, lines)}"
+        "请检查 {{ }} 和 {% %} 标记是否成对、拼写是否正确。"
+    )
+
+
+def _where(error: jinja2.TemplateError, lines: list[str] | None) -> str:
+    """'问题在这一段：“…”。' for the paragraph of the error's line, or ''."""
     lineno = getattr(error, "lineno", None)
     if lines and lineno:
         text = _TAGS.sub("", lines[lineno - 1] if lineno <= len(lines) else "").strip()
         if text:
-            where = f"问题在这一段：“{text[:80]}”。"
-    detail = (getattr(error, "message", None) or str(error)).strip().rstrip(".")
-    return (
-        f"模板中的标记有语法错误：{_in_chinese(detail)}（{detail}）。{where}"
-        "请检查 {{ }} 和 {% %} 标记是否成对、拼写是否正确。"
-    )
+            return f"问题在这一段：“{text[:80]}”。"
+    return ""
 
 
 def _in_chinese(detail: str) -> str:
@@ -103,19 +112,46 @@ def _in_chinese(detail: str) -> str:
 
 
 def render(context: dict[str, Any], template: bytes | None = None) -> bytes:
-    """The filled .docx as bytes; `template` defaults to data/report_template.docx. ReportTemplateError
-    names the problem when the template does not fit the context."""
-    source = template if template is not None else default_template_bytes()
+    """The filled .docx as bytes; `template` defaults to data/report_template.docx (rendered here). Any
+    other template (a unit's own, one given on the command line) is rendered in a child process with time
+    and memory limits (`sandbox.render_isolated`). ReportTemplateError names the problem when the template
+    does not fit the context or breaks a rule."""
+    if template is None:
+        return render_in_process(context, None)
+    return sandbox.render_isolated(context, template)
+
+
+def open_template(source: bytes) -> DocxTemplate:
+    """A docxtpl template over checked bytes (size, parts, no DTD); ReportTemplateError when unusable."""
+    archive = archives.opened(source, archives.TEMPLATE, "模板文件", ReportTemplateError)
+    archive.close()
     try:
         document = DocxTemplate(io.BytesIO(source))
         document.init_docx()
-    except Exception as error:  # python-docx raises several kinds for a file that is not a .docx
+    except Exception as error:  # python-docx and lxml raise several kinds for a file that is not a .docx
         raise ReportTemplateError(f"模板文件无法打开，可能不是 Word（.docx）文件：{error}") from error
+    return document
+
+
+def render_in_process(context: dict[str, Any], template: bytes | None) -> bytes:
+    """`render` without the child process: for the default template, and inside the child itself."""
+    source = template if template is not None else default_template_bytes()
+    document = open_template(source)
     data = _with_images(document, safe_context(context))
     try:
         document.render(data, jinja_env=jinja_env(), autoescape=True)
     except jinja2.TemplateError as error:
         raise ReportTemplateError(describe(error)) from error
+    except FazhiError:
+        raise
+    except MemoryError as error:
+        raise ReportTemplateError(
+            "模板生成的内容超过了内存上限，已停止（模板中可能有多层嵌套的循环）。请检查模板中的 for 标记。"
+        ) from error
+    except Exception as error:  # docxtpl and lxml on XML a template's tags broke (e.g. a tag across a table)
+        raise ReportTemplateError(
+            f"模板中的标记打乱了文档结构，无法生成报告（{type(error).__name__}）。请检查表格和段落中的 {{% %}} 标记。"
+        ) from error
     properties = document.docx.core_properties
     properties.title = _FORBIDDEN.sub("", str(context.get("title", "")))[:250]
     properties.author = _FORBIDDEN.sub("", str(context.get("issuer", "")))[:250]
