@@ -19,11 +19,17 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from fazhi.errors import InvalidFile, Problem
+from fazhi import archives
+from fazhi.errors import FazhiError, InvalidFile, Problem
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 NOTES_MARK = "填写说明"
 MAX_ROWS = 100_000  # per file: far above a year of any office's work, far below what exhausts memory
+MAX_CELLS = 3_000_000  # per file, empty cells written into the sheet included
+MAX_COLUMNS = 500  # a template sheet has under 30; the widest sheet Excel allows has 16,384
+MAX_STRINGS = 2_000_000  # entries of the shared-strings part
+# A workbook is read only after its zip passes these (a 100,000-row import is about 50 MB of sheet XML).
+SPREADSHEET = archives.Limits(members=1_000, total=160 * archives.MB, member=96 * archives.MB, ratio=100)
 SHEET_NAME_MAX = 31
 _FORMULA_START = re.compile(r"^'*[=+\-@\t\r]")
 _SHEET_UNSAFE = re.compile(r"[\[\]:*?/\\]")
@@ -52,6 +58,7 @@ class Table:
     choices: dict[int, list[str]] = field(
         default_factory=dict
     )  # column index → allowed values (xlsx dropdowns)
+    hidden: bool = False  # a worksheet hidden in Excel (imported only when asked for)
 
 
 def header_key(text: object) -> str:
@@ -199,10 +206,38 @@ def decode_text(filename: str, data: bytes) -> str:
             continue
         if _BINARY.search(text[:4000]):
             break
+        if encoding == "gb18030" and not _reads_as_chinese(text):
+            raise _unknown_encoding(filename)
         return text
+    if not _BINARY.search(data[:4000].decode("latin-1")):  # text, but in an encoding we do not read
+        raise _unknown_encoding(filename)
     raise _not_a_table(
         filename, "不是表格文件（既不是 Excel 的 .xlsx，也不是可识别编码的 CSV 文本），无法导入。"
     )
+
+
+def _unknown_encoding(filename: str) -> InvalidFile:
+    return _not_a_table(
+        filename,
+        "的文字编码无法识别（不是 UTF-8、GBK/GB18030 或 UTF-16，可能是西文编码），"
+        "导入会变成乱码。请在 Excel 中“另存为”“CSV UTF-8（逗号分隔）”后再导入。",
+    )
+
+
+def _reads_as_chinese(text: str) -> bool:
+    """True when text decoded as GB18030 looks like Chinese rather than mojibake of a Western encoding:
+    bytes of Latin-1 or Windows-1252 text (é, ü, ß…) decode to rare characters outside GB2312, which Chinese
+    office text uses only now and then (a rare character in a name), or to four-byte GB18030 sequences."""
+    unusual = total = 0
+    for char in text:
+        if char.isascii():
+            continue
+        total += 1
+        try:
+            char.encode("gb2312")
+        except UnicodeEncodeError:
+            unusual += 1
+    return total == 0 or unusual * 2 <= total
 
 
 def _delimiter(text: str) -> str:
@@ -235,56 +270,162 @@ def _value(cell: Any) -> Any:
     return cell
 
 
-_FORMULA_TAG = re.compile(rb"<(?:\w+:)?f[ >/]")
+_ROW_TAG = re.compile(rb"<(?:\w+:)?row[\s/>]")
+_ROW_NUMBER = re.compile(rb"<(?:\w+:)?row\b[^>]*?\sr=\"(\d{1,9})\"")
+_CELL_TAG = re.compile(rb"<(?:\w+:)?c[\s/>]")
+_CELL_COLUMN = re.compile(rb"<(?:\w+:)?c\b[^>]*?\sr=\"([A-Za-z]{1,5})\d")
+_FORMULA_TAG = re.compile(rb"<(?:\w+:)?f[\s/>]")
+_STRING_TAG = re.compile(rb"<(?:\w+:)?si[\s/>]")
 
 
-def _uncomputed_formulas(data: bytes) -> dict[str, dict[int, dict[int, str]]]:
-    """Cells holding a formula but no computed value (files written by programs other than Excel), by sheet,
-    row number and column index: their formula text, so a check names them instead of reading a blank."""
-    from openpyxl import load_workbook
+@dataclass
+class _Extent:
+    """What a streaming pass over one sheet's XML found: rows written (empty ones too), the highest row
+    number, cells, the widest column and whether any cell holds a formula."""
 
-    with zipfile.ZipFile(io.BytesIO(data)) as archive:
-        if not any(
-            _FORMULA_TAG.search(archive.read(name))
-            for name in archive.namelist()
-            if name.startswith("xl/worksheets/") and name.endswith(".xml")
-        ):
-            return {}
-    found: dict[str, dict[int, dict[int, str]]] = {}
-    values = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    formulas = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
-    try:
-        for computed, written in zip(values.worksheets, formulas.worksheets, strict=True):
-            rows = zip(
-                computed.iter_rows(values_only=True), written.iter_rows(values_only=True), strict=False
-            )
-            for number, (value_row, formula_row) in enumerate(rows, 1):
-                for index, (value, formula) in enumerate(zip(value_row, formula_row, strict=False)):
-                    if value is None and isinstance(formula, str) and formula.startswith("="):
-                        found.setdefault(computed.title, {}).setdefault(number, {})[index] = formula
-    finally:
-        values.close()
-        formulas.close()
+    rows: int = 0
+    last_row: int = 0
+    cells: int = 0
+    last_column: int = 0
+    formulas: bool = False
+
+
+def _column_number(letters: bytes) -> int:
+    number = 0
+    for letter in letters.upper():
+        number = number * 26 + letter - 64
+    return number
+
+
+def _pieces(part: Any) -> Any:
+    """The part's bytes in chunks that never split a tag's opening (each ends just before a '<')."""
+    carry = b""
+    while chunk := part.read(archives.MB):
+        data = carry + chunk
+        cut = data.rfind(b"<")
+        if cut <= 0:
+            carry = data
+            continue
+        yield data[:cut]
+        carry = data[cut:]
+    if carry:
+        yield carry
+
+
+def _extent(archive: zipfile.ZipFile, member: str) -> _Extent:
+    """Measure one sheet by scanning its XML as bytes (constant memory, C speed); stops at the limits."""
+    found = _Extent()
+    with archive.open(member) as part:
+        for piece in _pieces(part):
+            found.rows += len(_ROW_TAG.findall(piece))
+            numbers = _ROW_NUMBER.findall(piece)
+            if numbers:
+                found.last_row = max(found.last_row, max(int(n) for n in numbers))
+            found.cells += len(_CELL_TAG.findall(piece))
+            columns = _CELL_COLUMN.findall(piece)
+            if columns:
+                found.last_column = max(found.last_column, max(_column_number(c) for c in set(columns)))
+            found.formulas = found.formulas or bool(_FORMULA_TAG.search(piece))
+            if max(found.rows, found.last_row) > MAX_ROWS + 10 or found.cells > MAX_CELLS:
+                break
     return found
 
 
+def _count_strings(archive: zipfile.ZipFile) -> int:
+    if "xl/sharedStrings.xml" not in archive.namelist():
+        return 0
+    count = 0
+    with archive.open("xl/sharedStrings.xml") as part:
+        for piece in _pieces(part):
+            count += len(_STRING_TAG.findall(piece))
+            if count > MAX_STRINGS:
+                break
+    return count
+
+
+def _measure(filename: str, archive: zipfile.ZipFile) -> dict[str, _Extent]:
+    """Every sheet's extent by its part name, or InvalidFile when the workbook is larger than an import may
+    be: rows (empty rows and rows skipped over count), cells, columns, shared strings."""
+    extents = {
+        name: _extent(archive, name)
+        for name in archive.namelist()
+        if name.startswith("xl/worksheets/") and name.endswith(".xml")
+    }
+    rows = sum(max(e.rows, e.last_row) for e in extents.values())
+    if rows > MAX_ROWS + 10 * max(1, len(extents)):
+        raise _too_long(filename)
+    if sum(e.cells for e in extents.values()) > MAX_CELLS:
+        raise _not_a_table(filename, f"的单元格超过{MAX_CELLS}个，请删去无关的内容或拆分成几个文件。")
+    if any(e.last_column > MAX_COLUMNS for e in extents.values()):
+        raise _not_a_table(filename, f"有超过{MAX_COLUMNS}列的工作表，不是导入模板的格式。请使用下载的模板。")
+    if _count_strings(archive) > MAX_STRINGS:
+        raise _not_a_table(filename, "中的文字条目过多，请删去无关的内容或拆分成几个文件。")
+    return extents
+
+
+def _uncomputed_formulas(archive: zipfile.ZipFile, member: str) -> dict[int, dict[int, str]]:
+    """Cells of one sheet holding a formula but no computed value (files written by programs other than
+    Excel), by row number and column index: their formula text, so a check names them instead of reading a
+    blank. Streams the sheet's XML (it has passed `_measure`)."""
+    from xml.etree.ElementTree import iterparse
+
+    found: dict[int, dict[int, str]] = {}
+    row_number = 0
+    with archive.open(member) as part:
+        for _, element in iterparse(part, events=("end",)):
+            tag = element.tag.rsplit("}", 1)[-1]
+            if tag == "c":
+                children = {child.tag.rsplit("}", 1)[-1]: child for child in element}
+                formula, value = children.get("f"), children.get("v")
+                reference = element.get("r", "")
+                if formula is not None and (value is None or not (value.text or "").strip()):
+                    letters = re.match(r"[A-Za-z]+", reference)
+                    number = int(reference[len(letters[0]) :]) if letters else row_number + 1
+                    column = _column_number(letters[0].encode()) - 1 if letters else 0
+                    found.setdefault(number, {})[column] = "=" + (formula.text or "")
+                element.clear()
+            elif tag == "row":
+                row_number = int(element.get("r") or row_number + 1)
+                element.clear()
+    return found
+
+
+def _broken(filename: str) -> InvalidFile:
+    return _not_a_table(
+        filename,
+        "不是完整的 Excel 文件（可能没有下载或保存完整，或已损坏），请在 Excel 中重新保存为 .xlsx 后再导入。",
+    )
+
+
 def read_xlsx(filename: str, data: bytes) -> list[Table]:
-    """Every non-empty sheet of an .xlsx workbook as a table (formulas read as their last computed values)."""
+    """Every non-empty sheet of an .xlsx workbook as a table (formulas read as their last computed values).
+
+    The zip is checked first (sizes, compression ratio, no DTD: `archives`), then every sheet is measured
+    by a streaming pass (rows, cells, columns) before openpyxl reads a single row.
+    """
     from openpyxl import load_workbook
 
+    fail = lambda message: InvalidFile([Problem("file", message)])  # noqa: E731
+    with archives.opened(data, SPREADSHEET, f"“{filename}”", fail) as archive:
+        try:
+            extents = _measure(filename, archive)
+            formulas = {
+                member: _uncomputed_formulas(archive, member) for member, e in extents.items() if e.formulas
+            }
+        except FazhiError:
+            raise
+        except Exception as error:  # zipfile, expat: a damaged or crafted part
+            raise _broken(filename) from error
     try:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError, EOFError) as error:
-        raise _not_a_table(
-            filename,
-            "不是完整的 Excel 文件（可能没有下载或保存完整，或已损坏），请在 Excel 中重新保存为 .xlsx 后再导入。",
-        ) from error
+    except Exception as error:  # openpyxl raises many kinds for a damaged workbook
+        raise _broken(filename) from error
     tables = []
     try:
-        uncomputed = _uncomputed_formulas(data)
         for sheet in book.worksheets:
+            sheet.reset_dimensions()  # never pad rows to a dimension the file claims
             rows = []
-            missing = uncomputed.get(sheet.title, {})
+            missing = formulas.get(getattr(sheet, "_worksheet_path", ""), {})
             for number, row in enumerate(sheet.iter_rows(values_only=True), 1):
                 if number in missing:  # a formula without a computed value: keep its text, never a blank
                     row = tuple(missing[number].get(i, c) for i, c in enumerate(row))
@@ -293,8 +434,12 @@ def read_xlsx(filename: str, data: bytes) -> list[Table]:
                     if len(rows) > MAX_ROWS:
                         raise _too_long(filename)
             if rows:
-                tables.append(_table(sheet.title, rows))
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError, EOFError) as error:
+                table = _table(sheet.title, rows)
+                table.hidden = getattr(sheet, "sheet_state", "visible") != "visible"
+                tables.append(table)
+    except FazhiError:
+        raise
+    except Exception as error:  # openpyxl, expat, defusedxml: a part damaged or crafted past the checks
         raise _not_a_table(
             filename, "已损坏，读到一半出错，请在 Excel 中重新保存为 .xlsx 后再导入。"
         ) from error
@@ -328,11 +473,8 @@ def read_tables(filename: str, data: bytes) -> list[Table]:
         try:
             with zipfile.ZipFile(io.BytesIO(data)) as archive:
                 is_workbook = "xl/workbook.xml" in archive.namelist()
-        except (zipfile.BadZipFile, OSError, ValueError):
-            raise _not_a_table(
-                filename,
-                "不是完整的 Excel 文件（可能没有下载或保存完整，或已损坏），请在 Excel 中重新保存为 .xlsx 后再导入。",
-            ) from None
+        except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError):
+            raise _broken(filename) from None
         if not is_workbook:
             raise _not_a_table(filename, "是压缩包或 Word 等文件，不是 Excel 表格，无法导入。")
         return read_xlsx(filename, data)

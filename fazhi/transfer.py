@@ -224,6 +224,8 @@ class ImportPlan:
     rows: list[PlannedRow]
     file_problems: list[RowProblem] = field(default_factory=list)
     notices: list[str] = field(default_factory=list)
+    hidden_sheets: list[str] = field(default_factory=list)  # worksheets hidden in Excel, with data
+    included_hidden: bool = False
 
     @property
     def problems(self) -> list[RowProblem]:
@@ -523,16 +525,25 @@ def preview(
     year: int | None = None,
     type_code: str | None = None,
     progress: Progress | None = None,
+    include_hidden: bool = False,
 ) -> ImportPlan:
     """Read and check a spreadsheet (xlsx or CSV) without writing anything: every row with its problems.
 
     `year` limits dates to that year; `type_code` names the record type of a table that does not say
-    (a CSV without a 记录类型 column, a sheet not named after a type).
+    (a CSV without a 记录类型 column, a sheet not named after a type). Worksheets hidden in Excel are
+    named in `hidden_sheets` and left out unless `include_hidden`.
     """
     report = progress or (lambda fraction, text: None)
     report(0.0, "正在读取文件……")
     tables = read_tables(filename, data)
-    plan = ImportPlan(filename, [])
+    plan = ImportPlan(filename, [], included_hidden=include_hidden)
+    plan.hidden_sheets = [t.name for t in tables if t.hidden and t.rows]
+    if plan.hidden_sheets and not include_hidden:
+        names = "、".join(f"“{name}”" for name in plan.hidden_sheets)
+        plan.notices.append(
+            f"文件中有隐藏的工作表{names}，其中的内容没有列入预览，也不会导入；如需导入，请勾选“同时导入隐藏的工作表”。"
+        )
+        tables = [t for t in tables if not t.hidden]
     total = max(1, sum(len(t.rows) for t in tables))
     done = 0
 

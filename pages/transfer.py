@@ -68,7 +68,8 @@ with tabs["导入"]:
     )
     if upload is None:
         st.stop()
-    cache_key = (upload.file_id, year, type_code, db.version)
+    hidden = bool(st.session_state.get("transfer_hidden"))
+    cache_key = (upload.file_id, year, type_code, db.version, hidden)
     cached = st.session_state.get("transfer_plan")
     if cached is None or cached[0] != cache_key:
         bar = st.progress(0.0, text="正在读取文件……")
@@ -82,12 +83,19 @@ with tabs["导入"]:
                 year=year,
                 type_code=type_code,
                 progress=lambda fraction, text: bar.progress(fraction, text=text),
+                include_hidden=hidden,
             )
             st.session_state["transfer_plan"] = (cache_key, plan)
         bar.empty()
         if st.session_state.get("transfer_plan", (None,))[0] != cache_key:
             st.stop()
     plan = st.session_state["transfer_plan"][1]
+    if plan.hidden_sheets:
+        st.checkbox(
+            ui.plain("同时导入隐藏的工作表：" + "、".join(plan.hidden_sheets)),
+            key="transfer_hidden",
+            help="这些工作表在 Excel 中被隐藏了，通常是不需要导入的草稿或旧数据。",
+        )
     (st.success if plan.ok else st.error)(ui.plain(f"{upload.name}：{transfer.summary(plan)}"))
     if plan.problems:
         st.subheader("需要改正的问题")
