@@ -78,7 +78,7 @@ def _check_report(catalog) -> None:
     print(f"默认报告模板检查通过：{template.DEFAULT_TEMPLATE.name}（GB/T 9704 版式，标记和变量均正确）。")
 
 
-# ───────────── accounts: user add|passwd|disable|enable|list ─────────────
+# ───────────── accounts: user add|passwd|unlock|disable|enable|list ─────────────
 
 ROLE_NAMES = {**{label: code for code, label in ROLES.items()}, **{code: code for code in ROLES}}
 
@@ -86,7 +86,7 @@ ROLE_NAMES = {**{label: code for code, label in ROLES.items()}, **{code: code fo
 def read_password() -> str:
     """A new password: typed twice at a hidden prompt, or the first line of piped input (never from argv)."""
     if sys.stdin is not None and sys.stdin.isatty():
-        first = getpass.getpass("新密码（至少8个字符，输入时不显示）：")
+        first = getpass.getpass("新密码（至少10个字符，不能是常见密码；输入时不显示）：")
         if getpass.getpass("再次输入新密码：") != first:
             raise InvalidInput([Problem("password", "两次输入的密码不一致，未作任何修改。")])
         return first
@@ -99,7 +99,9 @@ def read_password() -> str:
 
 
 def _user_options(command: argparse.ArgumentParser) -> None:
-    command.add_argument("action", choices=["add", "passwd", "disable", "enable", "list"], help="要做的事")
+    command.add_argument(
+        "action", choices=["add", "passwd", "unlock", "disable", "enable", "list"], help="要做的事"
+    )
     command.add_argument("name", nargs="?", help="用户名（list 不需要）")
     command.add_argument("--unit", help="add：所属单位名称；重名时写成“上级单位/单位名”")
     command.add_argument("--role", help="add：管理员、录入员或查看者（也可写 admin、editor、viewer）")
@@ -130,7 +132,10 @@ def cmd_user(args: argparse.Namespace) -> int:
             print(f"已添加用户 {user.username}（{user.display_name}，{user.role_label}，{user.unit_name}）。")
         elif args.action == "passwd":
             auth.set_password(database, actor, args.name, read_password())
-            print(f"已重设用户 {args.name.strip()} 的密码，并解除了登录锁定。")
+            print(f"已重设用户 {args.name.strip()} 的密码，并解除了登录暂停。")
+        elif args.action == "unlock":
+            auth.unlock(database, actor, args.name)
+            print(f"已解除用户 {args.name.strip()} 在所有电脑上的登录暂停（密码未改）。")
         else:
             auth.set_active(database, actor, args.name, args.action == "enable")
             print(f"已{'启用' if args.action == 'enable' else '停用'}用户 {args.name.strip()}。")
@@ -145,7 +150,7 @@ def _print_users(users: list[dict]) -> None:
     for item in users:
         state = "启用" if item["is_active"] else "停用"
         if item["locked_until"] is not None:
-            state += f"（锁定至 {item['locked_until']:%Y-%m-%d %H:%M}）"
+            state += f"（暂停登录至 {item['locked_until']:%Y-%m-%d %H:%M}）"
         last = f"{item['last_login_at']:%Y-%m-%d %H:%M}" if item["last_login_at"] else "从未"
         print(f"{item['username']}\t{item['display_name']}\t{item['role']}\t{item['unit']}\t{state}\t{last}")
 
@@ -476,7 +481,7 @@ COMMANDS: dict[str, tuple[str, Callable[[argparse.Namespace], int]]] = {
     "export": ("把记录导出为 Excel（.xlsx）或 CSV，格式与导入相同", cmd_export),
     "import": ("从 Excel（.xlsx）或 CSV 导入记录：全部导入或一条也不导入", cmd_import),
     "bench": ("性能基准：在临时文件夹中生成合成数据并测量速度和内存（不会改动 --db）", cmd_bench),
-    "user": ("管理账号：user add|passwd|disable|enable|list（密码在提示时输入）", cmd_user),
+    "user": ("管理账号：user add|passwd|unlock|disable|enable|list（密码在提示时输入）", cmd_user),
     "backup": ("备份数据库和佐证材料到一个 zip 文件（程序运行时请在网页“备份与恢复”中操作）", cmd_backup),
     "restore": ("从备份 zip 恢复（先完整校验；恢复前的数据另存一份）", cmd_restore),
     "address": ("显示同事访问本程序的网址", cmd_address),

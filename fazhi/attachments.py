@@ -202,9 +202,19 @@ class Attachment:
         return f"{self.size / 1024 / 1024:.1f} MB"
 
 
+_SHA256 = re.compile(r"^[0-9a-f]{64}$")
+
+
 def stored_path(db: Database, sha256: str) -> Path:
-    """Where the file with this hash lives: <folder of the database>/attachments/<sha256[:2]>/<sha256>."""
-    return attachments_dir(db.path) / sha256[:2] / sha256
+    """Where the file with this hash lives: <folder of the database>/attachments/<sha256[:2]>/<sha256>.
+
+    NotFound for anything but 64 hex digits, and for a path that would leave the folder (a second guard
+    behind the restore's checks: a forged row can never name another file on the server)."""
+    folder = attachments_dir(db.path)
+    path = folder / sha256[:2] / sha256
+    if not _SHA256.match(sha256 or "") or not path.resolve().is_relative_to(folder.resolve()):
+        raise NotFound("佐证材料的文件名不合规，无法读取（可能是从伪造的备份恢复的记录）。请联系管理员。")
+    return path
 
 
 def _store(db: Database, data: bytes, sha256: str) -> None:

@@ -8,6 +8,8 @@ leak or change another unit's data.
 from __future__ import annotations
 
 import re
+import threading
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Protocol
@@ -22,14 +24,24 @@ from fazhi.labels import ROLES
 if TYPE_CHECKING:
     from fazhi.db import Database
 
-MIN_PASSWORD = 8
+MIN_PASSWORD = 10
 MAX_PASSWORD = 128
-MAX_FAILED_LOGINS = 5
+MIN_STRENGTH = 3  # zxcvbn score 0–4: 3 means about 10^8 guesses or more
+MAX_FAILED_LOGINS = 5  # per typed username and source address
+MAX_ADDRESS_FAILURES = (
+    30  # per source address, whatever the usernames (an office behind one proxy shares one)
+)
 LOCKOUT = timedelta(minutes=15)
-_USERNAME = re.compile(r"^[^\s]{2,32}$")
+ADDRESS_ALL = "*"  # the username_key of an address's own failure count
+# Letters and digits of the Latin alphabet, . _ - @, and Chinese characters: no look-alike scripts, no
+# invisible characters, no spaces.
+_USERNAME = re.compile(r"^[A-Za-z0-9._@\-\u3400-\u4dbf\u4e00-\u9fff]{2,32}$")
 _hasher = PasswordHasher()
 # Verified against when the username does not exist, so both failures take the same time.
 _DUMMY_HASH = _hasher.hash("not-a-real-password")
+# Each argon2 check takes 64 MiB: a burst of logins waits here instead of filling memory.
+_VERIFY_SLOTS = threading.BoundedSemaphore(2)
+WRONG = "用户名或密码错误（或账号已停用）。"
 
 
 class HasPath(Protocol):
@@ -104,16 +116,36 @@ def require_admin(user: User, unit: HasPath | None = None) -> None:
         require_view(user, unit)
 
 
-def password_problems(password: str) -> list[Problem]:
-    """What is wrong with a new password, in Chinese; empty when it is acceptable."""
-    problems = []
+def password_problems(password: str, *context: str) -> list[Problem]:
+    """What is wrong with a new password, in Chinese; empty when it is acceptable. `context` holds words
+    a guesser would try first (username, name, unit)."""
     if len(password) < MIN_PASSWORD:
-        problems.append(Problem("password", f"密码至少需要{MIN_PASSWORD}个字符。"))
-    elif len(password) > MAX_PASSWORD:
-        problems.append(Problem("password", f"密码不能超过{MAX_PASSWORD}个字符。"))
-    elif len(set(password)) < 3:
-        problems.append(Problem("password", "密码过于简单，请混合使用不同的字母、数字或符号。"))
-    return problems
+        return [Problem("password", f"密码至少需要{MIN_PASSWORD}个字符。")]
+    if len(password) > MAX_PASSWORD:
+        return [Problem("password", f"密码不能超过{MAX_PASSWORD}个字符。")]
+    from zxcvbn import zxcvbn  # its word lists load on first use (about 0.3 s), not at every start
+
+    words = [word for word in context if word]
+    if zxcvbn(password[:64], user_inputs=words)["score"] < MIN_STRENGTH:
+        return [
+            Problem(
+                "password",
+                "这个密码太常见或太容易被猜到（如常用密码、连续或重复的数字和字母、键盘上相邻的键、"
+                "用户名、姓名或单位名加数字）。请换一个更长、更不规则的密码，例如用三四个互不相关的词"
+                "加上数字和符号组成。",
+            )
+        ]
+    return []
+
+
+def normalize_username(text: str) -> str:
+    """The username as stored and compared: NFKC (full-width letters become ASCII), without outer spaces."""
+    return unicodedata.normalize("NFKC", str(text or "")).strip()
+
+
+def username_key(text: str) -> str:
+    """The username for uniqueness and login: normalized and case-folded (YS_EDITOR = ys_editor)."""
+    return normalize_username(text).casefold()
 
 
 def hash_password(password: str) -> str:
@@ -143,13 +175,35 @@ def load_user(db: Database, user_id: int) -> User | None:
     return _user(row) if row else None
 
 
-def _check_new_user(username: str, password: str, role: str) -> list[Problem]:
-    problems = []
+def username_problems(username: str) -> list[Problem]:
+    """What is wrong with a new (normalized) username, in Chinese; empty when acceptable."""
+    if not 2 <= len(username) <= 32:
+        return [Problem("username", "用户名应为2到32个字符。")]
     if not _USERNAME.match(username):
-        problems.append(Problem("username", "用户名应为2到32个字符，不能含空格。"))
+        return [
+            Problem(
+                "username",
+                "用户名只能由英文字母、数字、汉字和 . _ - @ 组成，不能有空格、其他文字的字母"
+                "（如俄文、希腊文）或看不见的字符。",
+            )
+        ]
+    return []
+
+
+def _check_new_user(username: str, password: str, role: str, *context: str) -> list[Problem]:
+    problems = username_problems(username)
     if role not in ROLES:
         problems.append(Problem("role", "角色应为管理员、录入员或查看者。"))
-    return problems + password_problems(password)
+    return problems + password_problems(password, username, *context)
+
+
+def _taken(cur, username: str, except_id: int | None = None) -> str | None:
+    """The existing username equal to `username` without regard to case, if any."""
+    key = username_key(username)
+    for user_id, name in cur.execute("SELECT id, username FROM users").fetchall():
+        if user_id != except_id and username_key(name) == key:
+            return name
+    return None
 
 
 def create_user(
@@ -158,17 +212,19 @@ def create_user(
     """Create an account for a unit the administrator `actor` oversees; audited."""
     from fazhi.units import get_unit
 
-    username = username.strip()
+    username = normalize_username(username)
     display_name = display_name.strip() or username
-    problems = _check_new_user(username, password, role)
+    problems = _check_new_user(username, password, role, display_name)
     if problems:
         raise InvalidInput(problems)
     password_hash = hash_password(password)
     with db.transaction() as cur:
         unit = get_unit(cur, unit_id)
         require_admin(actor, unit)
-        if cur.execute("SELECT count(*) FROM users WHERE username = ?", [username]).fetchone()[0]:
-            raise InvalidInput([Problem("username", f"用户名“{username}”已被使用。")])
+        taken = _taken(cur, username)
+        if taken is not None:
+            same = "" if taken == username else f"（与已有的“{taken}”只差大小写）"
+            raise InvalidInput([Problem("username", f"用户名“{username}”已被使用{same}。")])
         user_id = cur.execute(
             "INSERT INTO users (username, display_name, password_hash, role, unit_id, created_at)"
             " VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
@@ -194,7 +250,7 @@ def create_first_admin(
     """Set up a new installation: the top unit (unless one exists) and the first administrator."""
     from fazhi.units import all_units, insert_unit
 
-    problems = _check_new_user(username.strip(), password, "admin")
+    problems = _check_new_user(normalize_username(username), password, "admin", display_name, unit_name)
     if problems:
         raise InvalidInput(problems)
     tops = [u for u in all_units(db) if u.parent_id is None]
@@ -208,44 +264,90 @@ def create_first_admin(
     return create_user(db, setup, username, password, "admin", top.id, display_name)
 
 
-def authenticate(db: Database, username: str, password: str, now: datetime | None = None) -> User:
-    """The user for a correct username and password; AuthError otherwise (5 failures lock 15 minutes)."""
-    now = now or datetime.now()
-    username = username.strip()
-    row = db.one(
-        f"SELECT {_USER_COLUMNS}, u.password_hash, u.is_active, u.failed_attempts, u.locked_until"
-        " FROM users u JOIN units un ON un.id = u.unit_id WHERE u.username = ?",
-        [username],
-    )
+def _find_login(cur, username: str) -> tuple | None:
+    """The account row for a typed username: the exact name, else the one name equal without regard to case
+    and width (two such names, left from before usernames were case-insensitive, need the exact one)."""
+    columns = f"SELECT {_USER_COLUMNS}, u.password_hash, u.is_active FROM users u JOIN units un ON un.id = u.unit_id"
+    row = cur.execute(f"{columns} WHERE u.username = ?", [normalize_username(username)]).fetchone()
+    if row is not None:
+        return row
+    key = username_key(username)
+    matches = [r for r in cur.execute(columns).fetchall() if username_key(r[1]) == key]
+    return matches[0] if len(matches) == 1 else None
+
+
+def _count_attempt(cur, key: str, address: str, now: datetime) -> tuple[int, datetime | None]:
+    """Count one attempt for (username, address) before any password is checked: (attempts in the current
+    window, locked until). A finished lock or an old window starts again from zero."""
+    row = cur.execute(
+        "SELECT failures, first_at, locked_until FROM login_failures WHERE username_key = ? AND address = ?",
+        [key, address],
+    ).fetchone()
+    limit = MAX_ADDRESS_FAILURES if key == ADDRESS_ALL else MAX_FAILED_LOGINS
     if row is None:
-        _verify(_DUMMY_HASH, password)
-        raise AuthError("用户名或密码错误。")
-    user = _user(row[:7])
-    password_hash, is_active, failed, locked_until = row[7:]
-    if not is_active:
-        raise AuthError("该账号已停用，请联系管理员。")
-    if locked_until is not None and now < locked_until:
-        raise AuthError(
-            f"密码连续输错{MAX_FAILED_LOGINS}次，账号已锁定，请于 {locked_until:%H:%M} 后再试，或请管理员重设密码。"
-        )
-    if not _verify(password_hash, password):
-        failed += 1
-        with db.transaction() as cur:
-            if failed >= MAX_FAILED_LOGINS:
-                cur.execute(
-                    "UPDATE users SET failed_attempts = 0, locked_until = ? WHERE id = ?",
-                    [now + LOCKOUT, user.id],
-                )
-            else:
-                cur.execute("UPDATE users SET failed_attempts = ? WHERE id = ?", [failed, user.id])
-            audit.log(cur, user, "login_failed", "user", user.id, user.unit_id, None, {"attempt": failed})
-        if failed >= MAX_FAILED_LOGINS:
-            raise AuthError(
-                f"密码连续输错{MAX_FAILED_LOGINS}次，账号已锁定{int(LOCKOUT.total_seconds() // 60)}分钟。"
-            )
-        raise AuthError(f"用户名或密码错误（再错{MAX_FAILED_LOGINS - failed}次将锁定账号）。")
+        failures, first_at, locked_until = 0, now, None
+    else:
+        failures, first_at, locked_until = row
+        if (locked_until is not None and locked_until <= now) or (
+            locked_until is None and first_at < now - LOCKOUT
+        ):
+            failures, first_at, locked_until = 0, now, None
+    failures += 1
+    if failures >= limit and locked_until is None:
+        locked_until = now + LOCKOUT
+    cur.execute(
+        "INSERT OR REPLACE INTO login_failures VALUES (?, ?, ?, ?, ?)",
+        [key, address, failures, first_at, locked_until],
+    )
+    return failures, locked_until
+
+
+def authenticate(
+    db: Database, username: str, password: str, now: datetime | None = None, address: str = ""
+) -> User:
+    """The user for a correct username and password; AuthError otherwise.
+
+    Each attempt is counted, atomically under the write lock, before the password is checked, per typed
+    username and source address (5 failures pause that username on that address for 15 minutes) and per
+    address (30). So N parallel guesses count N, and a stranger cannot lock a colleague out of their own
+    computer. Unknown user, disabled user and wrong password get one message.
+    """
+    now = now or datetime.now()
+    key, address = username_key(username), (address or "未知").strip()[:64]
     with db.transaction() as cur:
-        updates = "failed_attempts = 0, locked_until = NULL, last_login_at = ?"
+        attempts, locked_until = _count_attempt(cur, key, address, now)
+        from_address, address_locked = _count_attempt(cur, ADDRESS_ALL, address, now)
+        row = _find_login(cur, username)
+    if attempts > MAX_FAILED_LOGINS:
+        raise AuthError(
+            f"密码连续输错{MAX_FAILED_LOGINS}次，已暂停登录，请于 {locked_until:%H:%M} 后再试，或请管理员重设密码。"
+        )
+    if from_address > MAX_ADDRESS_FAILURES:
+        raise AuthError(f"这台电脑登录失败的次数过多，已暂停登录，请于 {address_locked:%H:%M} 后再试。")
+    with _VERIFY_SLOTS:
+        correct = _verify(row[7] if row is not None else _DUMMY_HASH, password)
+    if row is None or not correct or not row[8]:
+        if row is not None:
+            with db.transaction() as cur:
+                audit.log(
+                    cur, _user(row[:7]), "login_failed", "user", row[0], row[4], None, {"attempt": attempts}
+                )
+        if attempts >= MAX_FAILED_LOGINS:
+            raise AuthError(
+                f"{WRONG}已连续输错{MAX_FAILED_LOGINS}次，暂停登录{int(LOCKOUT.total_seconds() // 60)}分钟。"
+            )
+        raise AuthError(f"{WRONG}再错{MAX_FAILED_LOGINS - attempts}次将暂停登录。")
+    user = _user(row[:7])
+    password_hash = row[7]
+    with db.transaction() as cur:
+        cur.execute("DELETE FROM login_failures WHERE username_key = ? AND address = ?", [key, address])
+        cur.execute(  # a success is not a failure of the address: take back its count
+            "UPDATE login_failures SET failures = failures - 1,"
+            " locked_until = CASE WHEN failures - 1 < ? THEN NULL ELSE locked_until END"
+            " WHERE username_key = ? AND address = ? AND failures > 0",
+            [MAX_ADDRESS_FAILURES, ADDRESS_ALL, address],
+        )
+        updates = "last_login_at = ?"
         params: list = [now]
         if _hasher.check_needs_rehash(password_hash):
             updates += ", password_hash = ?"
@@ -253,6 +355,19 @@ def authenticate(db: Database, username: str, password: str, now: datetime | Non
         cur.execute(f"UPDATE users SET {updates} WHERE id = ?", [*params, user.id])
         audit.log(cur, user, "login", "user", user.id, user.unit_id, None, None)
     return user
+
+
+def paused_until(db: Database, username: str, now: datetime | None = None) -> datetime | None:
+    """Until when logins of this username are paused on some address, or None."""
+    row = db.one(
+        "SELECT max(locked_until) FROM login_failures WHERE username_key = ? AND locked_until > ?",
+        [username_key(username), now or datetime.now()],
+    )
+    return row[0] if row else None
+
+
+def _unlock(cur, username: str) -> None:
+    cur.execute("DELETE FROM login_failures WHERE username_key = ?", [username_key(username)])
 
 
 def _verify(password_hash: str, password: str) -> bool:
@@ -265,7 +380,7 @@ def _verify(password_hash: str, password: str) -> bool:
 def _target(cur, username: str) -> tuple[int, int, str, str]:
     row = cur.execute(
         "SELECT u.id, u.unit_id, un.path, un.name FROM users u JOIN units un ON un.id = u.unit_id WHERE u.username = ?",
-        [username.strip()],
+        [normalize_username(username)],
     ).fetchone()
     if row is None:
         raise NotFound(f"找不到用户“{username}”。")
@@ -274,7 +389,7 @@ def _target(cur, username: str) -> tuple[int, int, str, str]:
 
 def set_password(db: Database, actor: User, username: str, password: str) -> None:
     """Set a new password (an administrator for users of their units, or anyone for themselves); unlocks."""
-    problems = password_problems(password)
+    problems = password_problems(password, username)
     if problems:
         raise InvalidInput(problems)
     password_hash = hash_password(password)
@@ -286,7 +401,17 @@ def set_password(db: Database, actor: User, username: str, password: str) -> Non
             "UPDATE users SET password_hash = ?, failed_attempts = 0, locked_until = NULL WHERE id = ?",
             [password_hash, user_id],
         )
+        _unlock(cur, username)
         audit.log(cur, actor, "update", "user", user_id, unit_id, None, {"password": "（已重设）"})
+
+
+def unlock(db: Database, actor: User, username: str) -> None:
+    """Lift every pause on this username's logins (administrators of its unit, or the command line); audited."""
+    with db.transaction() as cur:
+        user_id, unit_id, path, name = _target(cur, username)
+        require_admin(actor, _Scope(name, path))
+        _unlock(cur, username)
+        audit.log(cur, actor, "unlock", "user", user_id, unit_id, None, {"login": "（已解除暂停）"})
 
 
 def set_active(db: Database, actor: User, username: str, active: bool) -> None:
@@ -304,8 +429,14 @@ def list_users(db: Database, actor: User) -> list[dict]:
     """Accounts of the units the administrator oversees, without password hashes."""
     require_admin(actor)
     rows = db.rows(
-        "SELECT u.username, u.display_name, u.role, un.name, un.path, u.is_active, u.locked_until, u.last_login_at"
+        "SELECT u.username, u.display_name, u.role, un.name, un.path, u.is_active, u.last_login_at"
         " FROM users u JOIN units un ON un.id = u.unit_id ORDER BY un.path, u.username"
+    )
+    paused = dict(
+        db.rows(
+            "SELECT username_key, max(locked_until) FROM login_failures WHERE locked_until > ? GROUP BY 1",
+            [datetime.now()],
+        )
     )
     return [
         {
@@ -314,8 +445,8 @@ def list_users(db: Database, actor: User) -> list[dict]:
             "role": ROLES[r[2]],
             "unit": r[3],
             "is_active": bool(r[5]),
-            "locked_until": r[6],
-            "last_login_at": r[7],
+            "locked_until": paused.get(username_key(r[0])),
+            "last_login_at": r[6],
         }
         for r in rows
         if r[4].startswith(actor.unit_path)

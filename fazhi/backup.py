@@ -25,7 +25,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
-from fazhi import audit
+from fazhi import archives, audit
 from fazhi.auth import User, require_admin, system_user
 from fazhi.db import applied_migrations, apply_migrations, connect, migrations, schema_version
 from fazhi.errors import DatabaseError, FazhiError, InvalidBackup, PermissionDenied
@@ -45,6 +45,9 @@ _FILE_NAME = re.compile(r"^fazhi-(auto|backup|before-restore)-(\d{8}-\d{6})\.zip
 KINDS = {"auto": "自动备份", "backup": "手动备份", "before-restore": "恢复前自动备份", "other": "其他"}
 _CHUNK = 1 << 20
 _MAX_MANIFEST = 50 << 20
+_SHA256 = re.compile(r"^[0-9a-f]{64}$")
+_DUCKDB_MAGIC = b"DUCK"  # bytes 8–11 of every DuckDB file
+_DISK_MARGIN = 200 << 20  # free space a restore leaves on the disk
 
 
 @dataclass(frozen=True)
@@ -195,11 +198,21 @@ def _write_member(archive: zipfile.ZipFile, name: str, source: IO[bytes], compre
     return {"sha256": digest.hexdigest(), "size": size}
 
 
+def _private(path: Path) -> None:
+    """Readable and writable by the program's own account only (a backup holds every password hash)."""
+    try:
+        os.chmod(path, 0o600 if path.is_file() else 0o700)
+    except OSError:  # a file system without Unix permissions (e.g. a USB stick): nothing to tighten
+        pass
+
+
 def create_backup(db: Database, user: User, out: Path, *, audited: bool = True) -> Manifest:
-    """Write a backup zip to `out` (replaced only once complete); audited unless it is an automatic one."""
+    """Write a backup zip to `out` (replaced only once complete, mode 0600); audited unless automatic."""
     require_backup_admin(user)
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
+    if out.parent == backups_dir(db.path):
+        _private(out.parent)
     work = Path(_temporary_folder(out.parent))
     partial = out.with_name(out.name + ".part")
     try:
@@ -225,6 +238,7 @@ def create_backup(db: Database, user: User, out: Path, *, audited: bool = True) 
             )
             text = json.dumps(manifest.as_json(), ensure_ascii=False, indent=1, sort_keys=True)
             archive.writestr(MANIFEST, text.encode("utf-8"), compress_type=zipfile.ZIP_DEFLATED)
+        _private(partial)
         os.replace(partial, out)
     except OSError as error:
         raise DatabaseError(f"无法写入备份文件 {out}：{error.strerror or error}") from error
@@ -309,8 +323,11 @@ def read_manifest(archive: zipfile.ZipFile) -> Manifest:
     return manifest
 
 
-def _extract(archive: zipfile.ZipFile, name: str, expected: dict[str, Any], target: Path) -> None:
-    """Copy one member to `target`, checking its size and sha256 on the way (never more bytes than declared)."""
+def _read_member(
+    archive: zipfile.ZipFile, name: str, expected: dict[str, Any], out: IO[bytes] | None
+) -> None:
+    """Stream one member, checking its size and sha256 (never more bytes than declared); copy it to `out`
+    when given. InvalidBackup when it does not match."""
     try:
         info = archive.getinfo(name)
     except KeyError:
@@ -318,19 +335,42 @@ def _extract(archive: zipfile.ZipFile, name: str, expected: dict[str, Any], targ
     if info.file_size != expected["size"]:
         raise InvalidBackup(f"备份已损坏：“{name}”的大小与清单不符，未作任何改动。")
     digest, size = hashlib.sha256(), 0
-    target.parent.mkdir(parents=True, exist_ok=True)
     try:
-        with archive.open(info) as source, target.open("wb") as out:
+        with archive.open(info) as source:
             while chunk := source.read(_CHUNK):
+                if size == 0 and name == DB_MEMBER and chunk[8:12] != _DUCKDB_MAGIC:
+                    raise InvalidBackup("备份中的数据库文件不是本程序的数据库，未作任何改动。")
                 size += len(chunk)
                 if size > expected["size"]:
                     break
                 digest.update(chunk)
-                out.write(chunk)
+                if out is not None:
+                    out.write(chunk)
     except (zipfile.BadZipFile, EOFError, OSError, ValueError) as error:  # CRC errors, truncation
         raise InvalidBackup(f"备份已损坏：无法读出“{name}”（{error}），未作任何改动。") from error
     if size != expected["size"] or digest.hexdigest() != expected["sha256"]:
         raise InvalidBackup(f"备份已损坏：“{name}”的校验值与清单不符，未作任何改动。")
+
+
+def _extract(archive: zipfile.ZipFile, name: str, expected: dict[str, Any], target: Path) -> None:
+    """Copy one member to `target`, checked on the way. The database is checked in a first pass that writes
+    nothing (it compresses well, so a forged one could fill the disk before its checksum fails)."""
+    if name == DB_MEMBER:
+        _read_member(archive, name, expected, None)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with target.open("wb") as out:
+        _read_member(archive, name, expected, out)
+
+
+def _check_room(manifest: Manifest, work: Path) -> None:
+    """InvalidBackup unless the disk holding `work` has room for everything the backup unpacks to."""
+    needed = sum(int(m["size"]) for m in manifest.members.values())
+    free = shutil.disk_usage(work).free
+    if needed + _DISK_MARGIN > free:
+        raise InvalidBackup(
+            f"磁盘空间不足：恢复这个备份需要约{needed / (1 << 30):.1f} GB，磁盘只剩{free / (1 << 30):.1f} GB。"
+            "请先清理磁盘（如旧的备份），未作任何改动。"
+        )
 
 
 def _unpack(source: Path | IO[bytes], work: Path) -> tuple[Manifest, dict[str, int]]:
@@ -338,7 +378,12 @@ def _unpack(source: Path | IO[bytes], work: Path) -> tuple[Manifest, dict[str, i
 
     Returns the manifest and the row counts of the extracted database once brought up to date."""
     with _open_zip(source) as archive:
+        try:
+            archives.check(archive, archives.BACKUP, "备份文件")
+        except archives.UnsafeArchive as error:
+            raise InvalidBackup(f"{error.message}未作任何改动。") from error
         manifest = read_manifest(archive)
+        _check_room(manifest, work)
         for name, expected in manifest.members.items():
             if name == DB_MEMBER:
                 _extract(archive, name, expected, work / DB_MEMBER)
@@ -376,9 +421,38 @@ def _check_database(path: Path, manifest: Manifest) -> dict[str, int]:
         if wrong:
             raise InvalidBackup(f"备份中的数据库与清单不符（{'、'.join(wrong)} 的行数不同），未作任何改动。")
         apply_migrations(candidate)
+        _check_contents(candidate)
         return _table_counts(candidate)
     finally:
         candidate.close()
+
+
+def _check_contents(candidate: Database) -> None:
+    """InvalidBackup unless what the database says is safe to use: every evidence file named by a
+    64-hex-digit hash (a name is a path below attachments/), unit paths that are the units' own, and at
+    least one active administrator of a top unit (a restore must never reopen 初始化 to anyone)."""
+    for table in ("attachments", "record_attachments"):
+        bad = candidate.one(
+            f"SELECT count(*) FROM {table} WHERE NOT regexp_full_match(sha256, '[0-9a-f]{{64}}')"
+        )
+        if bad and bad[0]:
+            raise InvalidBackup(
+                f"备份中的佐证材料记录有{bad[0]}处文件名不合规（可能是伪造的备份），未作任何改动。"
+            )
+    bad = candidate.one(
+        "SELECT count(*) FROM units WHERE NOT ends_with(path, '/' || id || '/')"
+        " OR (parent_id IS NULL AND path <> '/' || id || '/')"
+    )
+    if bad and bad[0]:
+        raise InvalidBackup("备份中的单位结构不一致（可能是伪造的备份），未作任何改动。")
+    admins = candidate.one(
+        "SELECT count(*) FROM users u JOIN units un ON un.id = u.unit_id"
+        " WHERE u.is_active AND u.role = 'admin' AND un.parent_id IS NULL"
+    )
+    if not admins or not admins[0]:
+        raise InvalidBackup(
+            "备份中没有可用的最上级单位管理员账号。恢复它会让任何人都能重新初始化程序，因此未恢复，未作任何改动。"
+        )
 
 
 def verify(source: Path | IO[bytes]) -> Manifest:

@@ -1,14 +1,21 @@
-"""封账: a unit's finished year refuses every write; locking a unit also locks the units below it."""
+"""封账: a unit's finished year refuses every write; locking a unit also locks the units below it.
+
+A lock remembers the unit of the administrator who set it (a county locking a township's year): only an
+administrator of that unit or of one above it lifts it. It also keeps `frozen`, what the year's report
+showed that does not belong to the year (unit names, report settings, the template; see
+fazhi/report/frozen.py), so a later rename or new settings change only the years still open.
+"""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from fazhi import audit
 from fazhi.auth import User, require_admin
-from fazhi.errors import InvalidInput, Problem, YearLocked
+from fazhi.errors import InvalidInput, PermissionDenied, Problem, YearLocked
 
 FIRST_YEAR, LAST_YEAR = 2000, 2100
 
@@ -55,13 +62,15 @@ def ensure_unlocked(cur: Cursor, unit: Unit, year: int) -> None:
 
 @dataclass(frozen=True)
 class YearLock:
-    """One 封账: the unit that locked the year (its children are locked with it), who and when."""
+    """One 封账: the unit that locked the year (its children are locked with it), who and when, and the
+    unit whose administrator set it (the locked unit itself, or one above it)."""
 
     unit_id: int
     unit_name: str
     year: int
     locked_by: str
     locked_at: datetime
+    set_by_unit: str = ""
 
 
 def list_locks(db: Database, user: User, unit: Unit | None = None) -> list[YearLock]:
@@ -69,11 +78,42 @@ def list_locks(db: Database, user: User, unit: Unit | None = None) -> list[YearL
     require_admin(user, unit)
     path = unit.path if unit is not None else user.unit_path
     rows = db.rows(
-        "SELECT l.unit_id, u.name, l.year, l.locked_by, l.locked_at FROM year_locks l"
-        " JOIN units u ON u.id = l.unit_id WHERE u.path LIKE ? ORDER BY l.year DESC, u.path",
+        "SELECT l.unit_id, u.name, l.year, l.locked_by, l.locked_at, coalesce(s.name, u.name) FROM year_locks l"
+        " JOIN units u ON u.id = l.unit_id LEFT JOIN units s ON s.id = l.set_by_unit_id"
+        " WHERE u.path LIKE ? ORDER BY l.year DESC, u.path",
         [path + "%"],
     )
     return [YearLock(*row) for row in rows]
+
+
+def setter(db: Database, unit: Unit, year: int) -> tuple[str, str] | None:
+    """(name, path) of the unit whose administrator set this unit's own lock of `year`, or None."""
+    row = db.one(
+        "SELECT coalesce(s.name, u.name), coalesce(s.path, u.path) FROM year_locks l JOIN units u ON u.id = l.unit_id"
+        " LEFT JOIN units s ON s.id = l.set_by_unit_id WHERE l.unit_id = ? AND l.year = ?",
+        [unit.id, year],
+    )
+    return (row[0], row[1]) if row else None
+
+
+def may_unlock(db: Database, user: User, unit: Unit, year: int) -> bool:
+    """True when this unit's own lock of `year` exists and the user is an administrator of the unit that set
+    it or of one above it."""
+    held = setter(db, unit, year)
+    return held is not None and user.is_admin and held[1].startswith(user.unit_path)
+
+
+def frozen(db: Database, unit: Unit, year: int) -> dict[str, Any] | None:
+    """What the lock covering this unit's `year` froze of its report (the topmost lock's), or None."""
+    ids = [int(part) for part in unit.path.strip("/").split("/") if part]
+    row = db.one(
+        "SELECT l.frozen FROM year_locks l JOIN units u ON u.id = l.unit_id"
+        " WHERE l.year = ? AND list_contains(?, l.unit_id) ORDER BY length(u.path) LIMIT 1",
+        [year, ids],
+    )
+    if row is None or row[0] is None:
+        return None
+    return json.loads(row[0]) if isinstance(row[0], str) else row[0]
 
 
 def locked_by_ancestor(db: Database, unit: Unit, year: int) -> str | None:
@@ -94,8 +134,9 @@ def _check_year(year: int) -> None:
         raise InvalidInput([Problem("year", f"年度应在{FIRST_YEAR}到{LAST_YEAR}年之间。")])
 
 
-def lock_year(db: Database, user: User, unit: Unit, year: int) -> None:
-    """Lock a unit's year (administrators only); audited."""
+def lock_year(db: Database, user: User, unit: Unit, year: int, frozen: dict[str, Any] | None = None) -> None:
+    """Lock a unit's year (administrators only); audited. `frozen` is what the year's report showed of
+    things outside the year (fazhi/report/frozen.py builds it; pages and the CLI lock through it)."""
     require_admin(user, unit)
     _check_year(year)
     with db.transaction() as cur:
@@ -104,7 +145,16 @@ def lock_year(db: Database, user: User, unit: Unit, year: int) -> None:
         ).fetchone()[0]:
             return
         cur.execute(
-            "INSERT INTO year_locks VALUES (?, ?, ?, ?)", [unit.id, year, user.username, datetime.now()]
+            "INSERT INTO year_locks (unit_id, year, locked_by, locked_at, set_by_unit_id, frozen)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
+            [
+                unit.id,
+                year,
+                user.username,
+                datetime.now(),
+                user.unit_id,
+                json.dumps(frozen, ensure_ascii=False) if frozen is not None else None,
+            ],
         )
         audit.log(
             cur,
@@ -119,14 +169,21 @@ def lock_year(db: Database, user: User, unit: Unit, year: int) -> None:
 
 
 def unlock_year(db: Database, user: User, unit: Unit, year: int) -> None:
-    """Unlock a unit's year (administrators only); audited."""
+    """Unlock a unit's year (an administrator of the unit that set the lock, or of one above it); audited."""
     require_admin(user, unit)
     with db.transaction() as cur:
         row = cur.execute(
-            "SELECT locked_by, locked_at FROM year_locks WHERE unit_id = ? AND year = ?", [unit.id, year]
+            "SELECT l.locked_by, l.locked_at, coalesce(s.name, u.name), coalesce(s.path, u.path)"
+            " FROM year_locks l JOIN units u ON u.id = l.unit_id LEFT JOIN units s ON s.id = l.set_by_unit_id"
+            " WHERE l.unit_id = ? AND l.year = ?",
+            [unit.id, year],
         ).fetchone()
         if row is None:
             return
+        if not row[3].startswith(user.unit_path):
+            raise PermissionDenied(
+                f"{unit.name}{year}年的封账是“{row[2]}”设置的，只能由“{row[2]}”或更上级单位的管理员解除。"
+            )
         cur.execute("DELETE FROM year_locks WHERE unit_id = ? AND year = ?", [unit.id, year])
         audit.log(
             cur,

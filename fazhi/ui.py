@@ -128,6 +128,14 @@ def show_flash() -> None:
         st.success(message, icon=":material/check_circle:")
 
 
+def client_address() -> str:
+    """The browser's address as the server sees it ('' when unknown, as in AppTest)."""
+    try:
+        return str(st.context.ip_address or "")
+    except Exception:  # no request behind this script run
+        return ""
+
+
 def log_in(user: auth.User) -> None:
     """Start a browser session for this user (valid until the database file is replaced by a restore)."""
     st.session_state[USER_KEY] = user.id

@@ -3,6 +3,7 @@
 import streamlit as st
 
 from fazhi import locks, ui
+from fazhi.report import frozen
 
 db = ui.database()
 catalog = ui.catalog()
@@ -11,7 +12,7 @@ ui.require_admin(user)
 unit = ui.selected_unit(db, user)
 year = ui.selected_year()
 
-st.title(f"封账 · {unit.name} · {year}年")
+st.title(ui.plain(f"封账 · {unit.name} · {year}年"))
 ui.show_flash()
 st.write(
     "报告定稿后封账：该单位（含下级单位）该年度的记录、佐证材料、报告文字、目标值和导入都不能再修改。"
@@ -20,21 +21,28 @@ st.write(
 
 above = locks.locked_by_ancestor(db, unit, year)
 if above:
-    st.info(f"{year}年已由上级单位“{above}”封账，需由“{above}”的管理员解除。", icon=":material/lock:")
+    st.info(
+        ui.plain(f"{year}年已由上级单位“{above}”封账，需由“{above}”的管理员解除。"), icon=":material/lock:"
+    )
+elif locks.is_locked_here(db, unit, year) and not locks.may_unlock(db, user, unit, year):
+    who = (locks.setter(db, unit, year) or ("上级单位", ""))[0]
+    st.info(
+        ui.plain(f"{unit.name}{year}年已由“{who}”封账，需由“{who}”的管理员解除。"), icon=":material/lock:"
+    )
 elif locks.is_locked_here(db, unit, year):
-    sure = st.checkbox(f"我确认要解除{unit.name}{year}年的封账", key="unlock_confirm")
+    sure = st.checkbox(ui.plain(f"我确认要解除{unit.name}{year}年的封账"), key="unlock_confirm")
     if st.button("解除封账", key="unlock", icon=":material/lock_open:", disabled=not sure):
         with ui.guard():
             locks.unlock_year(db, user, unit, year)
-            ui.flash(f"已解除{unit.name}{year}年的封账。")
+            ui.flash(ui.plain(f"已解除{unit.name}{year}年的封账。"))
             st.rerun()
 else:
-    st.success(f"{unit.name}{year}年未封账，可以录入和修改。", icon=":material/edit:")
-    sure = st.checkbox(f"{unit.name}{year}年的报告已定稿，确认封账", key="lock_confirm")
+    st.success(ui.plain(f"{unit.name}{year}年未封账，可以录入和修改。"), icon=":material/edit:")
+    sure = st.checkbox(ui.plain(f"{unit.name}{year}年的报告已定稿，确认封账"), key="lock_confirm")
     if st.button("封账", key="lock", type="primary", icon=":material/lock:", disabled=not sure):
         with ui.guard():
-            locks.lock_year(db, user, unit, year)
-            ui.flash(f"已将{unit.name}{year}年封账。")
+            frozen.lock_year(db, user, unit, year)
+            ui.flash(ui.plain(f"已将{unit.name}{year}年封账。"))
             st.rerun()
 
 st.subheader("已封账的年度")
@@ -44,7 +52,13 @@ if not held:
 else:
     st.dataframe(
         [
-            {"单位": h.unit_name, "年度": f"{h.year}年", "封账人": h.locked_by, "封账时间": h.locked_at}
+            {
+                "单位": h.unit_name,
+                "年度": f"{h.year}年",
+                "封账单位": h.set_by_unit,
+                "封账人": h.locked_by,
+                "封账时间": h.locked_at,
+            }
             for h in held
         ],
         hide_index=True,

@@ -15,7 +15,7 @@ with st.form("login"):
 
 if submitted:
     with ui.guard():
-        user = auth.authenticate(db, username, password)
+        user = auth.authenticate(db, username, password, address=ui.client_address())
         ui.log_in(user)
         st.rerun()
 

@@ -26,7 +26,7 @@ st.dataframe(
         "role": "角色",
         "unit": "单位",
         "is_active": st.column_config.CheckboxColumn("启用"),
-        "locked_until": st.column_config.DatetimeColumn("锁定至", format="YYYY-MM-DD HH:mm"),
+        "locked_until": st.column_config.DatetimeColumn("暂停登录至", format="YYYY-MM-DD HH:mm"),
         "last_login_at": st.column_config.DatetimeColumn("最近登录", format="YYYY-MM-DD HH:mm"),
     },
 )
@@ -36,7 +36,11 @@ by_id = {u.id: u for u in visible}
 left, right = st.columns(2, border=True)
 with left, st.form("add_user", clear_on_submit=False, border=False):
     st.subheader("添加用户")
-    username = st.text_input("用户名", key="new_username", help="登录时使用，2到32个字符，不含空格。")
+    username = st.text_input(
+        "用户名",
+        key="new_username",
+        help="登录时使用，2到32个字符：英文字母、数字、汉字和 . _ - @，不区分大小写。",
+    )
     display_name = st.text_input("姓名", key="new_display_name")
     unit_id = st.selectbox(
         "所属单位",
@@ -55,7 +59,12 @@ with left, st.form("add_user", clear_on_submit=False, border=False):
         horizontal=True,
         help="管理员：全部功能；录入员：录入和修改记录；查看者：只能查看和下载。",
     )
-    password = st.text_input("初始密码", type="password", key="new_password", help="至少8个字符。")
+    password = st.text_input(
+        "初始密码",
+        type="password",
+        key="new_password",
+        help=f"至少{auth.MIN_PASSWORD}个字符，不能是常见或容易猜到的密码。",
+    )
     confirm = st.text_input("再次输入初始密码", type="password", key="new_confirm")
     if st.form_submit_button("添加用户", type="primary"):
         if password != confirm:
@@ -63,7 +72,9 @@ with left, st.form("add_user", clear_on_submit=False, border=False):
         else:
             with ui.guard():
                 created = auth.create_user(db, user, username, password, role, unit_id, display_name)
-                ui.flash(f"已添加用户 {created.username}（{created.role_label}，{created.unit_name}）。")
+                ui.flash(
+                    ui.plain(f"已添加用户 {created.username}（{created.role_label}，{created.unit_name}）。")
+                )
                 st.rerun()
 
 with right:
@@ -81,11 +92,23 @@ with right:
                 else:
                     with ui.guard():
                         auth.set_password(db, user, chosen, new)
-                        ui.flash(f"已重设 {chosen} 的密码，并解除了登录锁定。请把新密码当面告诉本人。")
+                        ui.flash(
+                            ui.plain(f"已重设 {chosen} 的密码，并解除了登录暂停。请把新密码当面告诉本人。")
+                        )
                         st.rerun()
         label = "停用账号" if person["is_active"] else "启用账号"
         if st.button(label, key="toggle_active", icon=":material/person_off:"):
             with ui.guard():
                 auth.set_active(db, user, chosen, not person["is_active"])
-                ui.flash(f"已{label[:2]}用户 {chosen}。")
+                ui.flash(ui.plain(f"已{label[:2]}用户 {chosen}。"))
+                st.rerun()
+        if person["locked_until"] is not None and st.button(
+            "解除登录暂停",
+            key="unlock_user",
+            icon=":material/lock_open:",
+            help="连续输错密码被暂停登录时使用，密码不变。",
+        ):
+            with ui.guard():
+                auth.unlock(db, user, chosen)
+                ui.flash(ui.plain(f"已解除 {chosen} 的登录暂停。"))
                 st.rerun()

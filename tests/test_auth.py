@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import datetime, timedelta
 
 import pytest
@@ -29,9 +30,14 @@ def test_first_admin_creates_the_top_unit_and_stores_only_a_hash(database: db.Da
 @pytest.mark.parametrize(
     ("password", "message"),
     [
-        ("short1", "密码至少需要8个字符。"),
-        ("aaaaaaaa", "密码过于简单"),
+        ("short1", "密码至少需要10个字符。"),
         ("x" * 129, "密码不能超过128个字符。"),
+        ("12345678901", "太常见或太容易被猜到"),
+        ("password1234", "太常见或太容易被猜到"),
+        ("aaaaaaaaaaaa", "太常见或太容易被猜到"),
+        ("qwertyuiop", "太常见或太容易被猜到"),
+        ("1qaz2wsx3edc", "太常见或太容易被猜到"),
+        ("admin123456", "太常见或太容易被猜到"),  # the username plus digits
     ],
 )
 def test_weak_passwords_are_refused(database: db.Database, password: str, message: str) -> None:
@@ -40,29 +46,138 @@ def test_weak_passwords_are_refused(database: db.Database, password: str, messag
     assert auth.user_count(database) == 0
 
 
+@pytest.mark.parametrize("password", [PASSWORD, "山水-红旗-2026", "wanzhou@2025", "Fazhi-2026"])
+def test_reasonable_passwords_are_accepted(password: str) -> None:
+    assert auth.password_problems(password, "admin") == []
+
+
+@pytest.mark.parametrize(
+    ("username", "message"),
+    [
+        ("уs_editor", "其他文字的字母"),  # Cyrillic у beside Latin letters
+        ("ys\u200beditor", "看不见的字符"),  # a zero-width space
+        ("ys editor", "不能有空格"),
+        ("a", "2到32个字符"),
+        ("αβγ", "其他文字的字母"),
+    ],
+)
+def test_look_alike_usernames_are_refused(database: db.Database, username: str, message: str) -> None:
+    with pytest.raises(InvalidInput, match=message):
+        auth.create_first_admin(database, username, PASSWORD, "张三", "燕山乡", "township")
+
+
+def test_usernames_are_unique_without_regard_to_case_or_width(
+    demo: db.Database, users: dict[str, auth.User]
+) -> None:
+    village = find_unit(demo, "示例一村")
+    auth.create_user(demo, users["admin"], "ys_editor", PASSWORD, "editor", village.id)
+    for twin in ("YS_EDITOR", "Ys_Editor", "ｙｓ＿ｅｄｉｔｏｒ"):  # the last one in full-width letters
+        with pytest.raises(InvalidInput, match="已被使用"):
+            auth.create_user(demo, users["admin"], twin, PASSWORD, "editor", village.id)
+    # logging in is case-insensitive too, and full-width typing is read as ASCII
+    assert auth.authenticate(demo, "YS_Editor", PASSWORD).username == "ys_editor"
+    assert auth.authenticate(demo, "ｙｓ_editor", PASSWORD).username == "ys_editor"
+    chinese = auth.create_user(demo, users["admin"], "张三丰", PASSWORD, "viewer", village.id)
+    assert chinese.username == "张三丰"
+
+
 def test_login_and_lockout_after_five_failures(database: db.Database) -> None:
     auth.create_first_admin(database, "admin", PASSWORD, "张三", "燕山乡", "township")
     assert auth.authenticate(database, "admin", PASSWORD).username == "admin"
-    with pytest.raises(AuthError, match="用户名或密码错误。"):
-        auth.authenticate(database, "nobody", PASSWORD)
     now = datetime(2026, 3, 1, 9, 0)
     for attempt in range(1, 5):
-        with pytest.raises(AuthError, match=f"再错{5 - attempt}次将锁定账号"):
-            auth.authenticate(database, "admin", "wrong-password", now)
-    with pytest.raises(AuthError, match="账号已锁定15分钟"):
-        auth.authenticate(database, "admin", "wrong-password", now)
-    with pytest.raises(AuthError, match="请于 09:15 后再试"):
-        auth.authenticate(database, "admin", PASSWORD, now + timedelta(minutes=14))
-    assert auth.authenticate(database, "admin", PASSWORD, now + timedelta(minutes=16)).username == "admin"
+        with pytest.raises(AuthError, match=f"再错{5 - attempt}次将暂停登录"):
+            auth.authenticate(database, "admin", "wrong-password", now, "10.0.0.9")
+    with pytest.raises(AuthError, match="已连续输错5次，暂停登录15分钟"):
+        auth.authenticate(database, "admin", "wrong-password", now, "10.0.0.9")
+    with pytest.raises(AuthError, match="请于 09:15 后再试"):  # even the right password waits
+        auth.authenticate(database, "admin", PASSWORD, now + timedelta(minutes=14), "10.0.0.9")
+    assert auth.paused_until(database, "admin", now) == now + timedelta(minutes=15)
+    later = now + timedelta(minutes=16)
+    assert auth.authenticate(database, "admin", PASSWORD, later, "10.0.0.9").username == "admin"
     actions = [
         row[0] for row in database.rows("SELECT action FROM audit_log WHERE entity = 'user' ORDER BY id")
     ]
     assert actions.count("login_failed") == 5 and actions.count("login") == 2
 
 
+def test_unknown_disabled_and_wrong_get_the_same_message(
+    demo: db.Database, users: dict[str, auth.User]
+) -> None:
+    auth.set_active(demo, users["admin"], users["editor"].username, False)
+    said = set()
+    for name, password in (
+        ("nobody", PASSWORD),  # no such user
+        (users["editor"].username, PASSWORD),  # disabled, right password
+        (users["viewer"].username, "wrong-password"),  # wrong password
+    ):
+        with pytest.raises(AuthError) as caught:
+            auth.authenticate(demo, name, password, address="10.0.0.5")
+        said.add(caught.value.message)
+    assert said == {"用户名或密码错误（或账号已停用）。再错4次将暂停登录。"}
+    # an unknown name is paused like a real one, so the pause tells nothing either
+    for _ in range(4):
+        with pytest.raises(AuthError):
+            auth.authenticate(demo, "nobody", PASSWORD, address="10.0.0.5")
+    with pytest.raises(AuthError, match="已暂停登录"):
+        auth.authenticate(demo, "nobody", PASSWORD, address="10.0.0.5")
+
+
+def test_a_stranger_pauses_an_account_only_on_the_strangers_computer(
+    demo: db.Database, users: dict[str, auth.User]
+) -> None:
+    admin = users["admin"].username
+    for _ in range(6):
+        with pytest.raises(AuthError):
+            auth.authenticate(demo, admin, "wrong-password", address="10.0.0.66")
+    with pytest.raises(AuthError, match="已暂停登录"):
+        auth.authenticate(demo, admin, PASSWORD, address="10.0.0.66")
+    assert auth.authenticate(demo, admin, PASSWORD, address="10.0.0.2").username == admin
+    # and the command line (or another administrator) lifts every pause
+    auth.unlock(demo, auth.system_user(), admin)
+    assert auth.authenticate(demo, admin, PASSWORD, address="10.0.0.66").username == admin
+
+
+def test_an_address_guessing_many_names_is_paused(demo: db.Database, users: dict[str, auth.User]) -> None:
+    for n in range(auth.MAX_ADDRESS_FAILURES):
+        with pytest.raises(AuthError):
+            auth.authenticate(demo, f"guess{n}", "wrong-password", address="10.0.0.77")
+    with pytest.raises(AuthError, match="这台电脑登录失败的次数过多"):
+        auth.authenticate(demo, users["editor"].username, PASSWORD, address="10.0.0.77")
+    assert auth.authenticate(demo, users["editor"].username, PASSWORD, address="10.0.0.78")
+
+
+def test_parallel_wrong_guesses_each_count(database: db.Database) -> None:
+    """24 simultaneous wrong guesses: every one is counted before its password is checked, so at most 5
+    reach the check and the account is paused afterwards (issue 10: the counter used to stay at 1)."""
+    auth.create_first_admin(database, "admin", PASSWORD, "张三", "燕山乡", "township")
+    barrier = threading.Barrier(24)
+    outcomes: list[str] = []
+
+    def guess() -> None:
+        barrier.wait()
+        try:
+            auth.authenticate(database, "admin", "wrong-password", address="10.0.0.3")
+        except AuthError as error:
+            outcomes.append(error.message)
+
+    threads = [threading.Thread(target=guess) for _ in range(24)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(outcomes) == 24
+    assert sum("已暂停登录，请于" in message for message in outcomes) == 19
+    assert database.one(
+        "SELECT failures FROM login_failures WHERE username_key = 'admin' AND address = '10.0.0.3'"
+    ) == (24,)
+    with pytest.raises(AuthError, match="已暂停登录"):
+        auth.authenticate(database, "admin", PASSWORD, address="10.0.0.3")
+
+
 def test_disabled_account_cannot_log_in(demo: db.Database, users: dict[str, auth.User]) -> None:
     auth.set_active(demo, users["admin"], users["editor"].username, False)
-    with pytest.raises(AuthError, match="已停用"):
+    with pytest.raises(AuthError, match="或账号已停用"):
         auth.authenticate(demo, users["editor"].username, PASSWORD)
     assert auth.load_user(demo, users["editor"].id) is None
     with pytest.raises(PermissionDenied, match="不能停用自己的账号"):

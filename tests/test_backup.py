@@ -336,6 +336,10 @@ def test_an_older_backup_is_upgraded_on_restore(tmp_path: Path) -> None:
             raw.execute(sql)
             raw.execute("INSERT INTO schema_migrations VALUES (?, now())", [name])
         raw.execute("INSERT INTO units (name, level, path) VALUES ('老乡', 'township', '/1/')")
+        raw.execute(
+            "INSERT INTO users (username, display_name, password_hash, role, unit_id, created_at)"
+            " VALUES ('admin', '管理员', 'x', 'admin', 1, now())"
+        )
     older = db.connect(old, migrate=False)
     try:
         manifest = backup.create_backup(older, SYSTEM, tmp_path / "old.zip")

@@ -147,6 +147,7 @@ def test_a_very_large_sheet_is_refused_before_it_fills_memory(
 
 @pytest.fixture
 def good_backup(demo: db.Database, tmp_path: Path) -> bytes:
+    auth.create_user(demo, SYSTEM, "county_admin", "correct-horse-42", "admin", find_unit(demo, "万州区").id)
     out = tmp_path / "good.zip"
     backup.create_backup(demo, SYSTEM, out)
     return out.read_bytes()
@@ -165,6 +166,61 @@ def _tampered(data: bytes) -> bytes:
 def _without_manifest(data: bytes) -> bytes:
     source = zipfile.ZipFile(io.BytesIO(data))
     return zipped({i.filename: source.read(i) for i in source.infolist() if i.filename != "manifest.json"})
+
+
+def _forged(data: bytes, *statements: str) -> bytes:
+    """The backup with its database changed by `statements` and the manifest made to match: a forgery
+    whose every checksum and row count is right."""
+    import hashlib
+    import json
+    import tempfile
+
+    import duckdb
+
+    source = zipfile.ZipFile(io.BytesIO(data))
+    members = {info.filename: source.read(info) for info in source.infolist()}
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "x.duckdb"
+        path.write_bytes(members["fazhi.duckdb"])
+        with duckdb.connect(str(path)) as raw:
+            for statement in statements:
+                raw.execute(statement)
+            counts = {
+                name: raw.execute(f'SELECT count(*) FROM "{name}"').fetchone()[0]
+                for (name,) in raw.execute("SELECT table_name FROM duckdb_tables()").fetchall()
+            }
+            raw.execute("CHECKPOINT")
+        members["fazhi.duckdb"] = path.read_bytes()
+    manifest = json.loads(members["manifest.json"])
+    manifest["members"]["fazhi.duckdb"] = {
+        "sha256": hashlib.sha256(members["fazhi.duckdb"]).hexdigest(),
+        "size": len(members["fazhi.duckdb"]),
+    }
+    manifest["tables"] = counts
+    members["manifest.json"] = json.dumps(manifest).encode()
+    return zipped(members)
+
+
+def _zero_database(data: bytes) -> bytes:
+    """A 'database' of 300 MB of zeros that deflates to a few hundred KB, with a manifest to match."""
+    import hashlib
+    import json
+
+    size = 300 << 20
+    digest = hashlib.sha256()
+    block = bytes(1 << 20)
+    for _ in range(size >> 20):
+        digest.update(block)
+    source = zipfile.ZipFile(io.BytesIO(data))
+    manifest = json.loads(source.read("manifest.json"))
+    manifest["members"] = {"fazhi.duckdb": {"sha256": digest.hexdigest(), "size": size}}
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
+        archive.writestr("manifest.json", json.dumps(manifest))
+        with archive.open("fazhi.duckdb", "w", force_zip64=True) as handle:
+            for _ in range(size >> 20):
+                handle.write(block)
+    return out.getvalue()
 
 
 RESTORES: list[tuple[str, Callable[[bytes, bytes], bytes]]] = [
@@ -294,3 +350,60 @@ def test_a_report_of_hostile_text_opens_and_converts(
     )
     pdf = (tmp_path / "hostile.pdf").read_bytes()
     assert pdf.startswith(b"%PDF") and len(pdf) > 10_000
+
+
+# Crafted backups whose every checksum and row count is right (issue 10): each is refused for its own reason.
+FORGED: list[tuple[str, Callable[[bytes], bytes], str]] = [
+    (
+        "path_in_hash",
+        lambda good: _forged(
+            good, "INSERT INTO attachments VALUES ('../../../../etc/hostname', 10, 'image/png', now())"
+        ),
+        "文件名不合规",
+    ),
+    ("no_users", lambda good: _forged(good, "DELETE FROM users"), "没有可用的最上级单位管理员账号"),
+    (
+        "no_active_admin",
+        lambda good: _forged(good, "UPDATE users SET is_active = false"),
+        "没有可用的最上级单位管理员账号",
+    ),
+    ("zeros_as_database", _zero_database, "不是本程序的数据库"),
+]
+
+
+@pytest.mark.parametrize(("name", "make", "said"), FORGED, ids=[f[0] for f in FORGED])
+def test_forged_backups_are_refused_by_their_contents(
+    demo: db.Database, good_backup: bytes, tmp_path: Path, name: str, make, said: str
+) -> None:
+    before = snapshot(demo)
+    with pytest.raises(FazhiError, match=said):
+        backup.restore(demo, SYSTEM, io.BytesIO(make(good_backup)), name=f"{name}.zip")
+    assert snapshot(demo) == before
+    leftovers = [p for p in demo.path.parent.rglob("*") if p.is_file() and p.stat().st_size > 50 << 20]
+    assert leftovers == []  # nothing large was written on the way to the refusal
+
+
+def test_the_forger_tool_makes_restorable_backups(demo: db.Database, good_backup: bytes) -> None:
+    """Control for the cases above: a forgery that changes nothing harmful restores."""
+    data = _forged(good_backup, "UPDATE units SET sort_order = sort_order")
+    assert backup.restore(demo, SYSTEM, io.BytesIO(data), name="ok.zip").manifest.records > 0
+
+
+def test_evidence_paths_are_checked_again_when_read(demo: db.Database) -> None:
+    from fazhi import attachments
+    from fazhi.errors import NotFound
+
+    with pytest.raises(NotFound, match="文件名不合规"):
+        attachments.stored_path(demo, "../../../../etc/hostname")
+    assert attachments.stored_path(demo, "ab" * 32).name == "ab" * 32
+
+
+def test_backups_are_readable_by_the_program_only(demo: db.Database, tmp_path: Path) -> None:
+    import stat
+
+    from fazhi.settings import backups_dir
+
+    out = backup.new_backup_path(demo.path)
+    backup.create_backup(demo, SYSTEM, out)
+    assert stat.S_IMODE(out.stat().st_mode) == 0o600
+    assert stat.S_IMODE(backups_dir(demo.path).stat().st_mode) == 0o700

@@ -70,7 +70,7 @@ def test_add_with_a_hidden_prompt(demo_file: Path, monkeypatch: pytest.MonkeyPat
             "添加用户需要 --unit 单位名称 和 --role",
         ),
         (["add", "x1", "--unit", "没有的村", "--role", "viewer"], PASSWORD, "找不到名为“没有的村”的单位。"),
-        (["add", "x1", "--unit", "示例一村", "--role", "viewer"], "short\n", "密码至少需要8个字符。"),
+        (["add", "x1", "--unit", "示例一村", "--role", "viewer"], "short\n", "密码至少需要10个字符。"),
         (["add", "x1", "--unit", "示例一村", "--role", "viewer"], "", "没有读到密码。"),
         (["passwd", "nobody"], PASSWORD, "找不到用户“nobody”。"),
         (["disable"], "", "请写出用户名，如：python -m fazhi user disable 张三"),
@@ -93,10 +93,10 @@ def test_a_locked_out_administrator_gets_back_in(
         for _ in range(5):
             with pytest.raises(AuthError):
                 auth.authenticate(database, "admin", "wrong-password")
-        with pytest.raises(AuthError, match="已锁定"):
+        with pytest.raises(AuthError, match="已暂停登录"):
             auth.authenticate(database, "admin", PASSWORD)
     assert _run(["user", "passwd", "admin", "--db", str(demo_file)], NEW_PASSWORD + "\r\n", monkeypatch) == 0
-    assert capsys.readouterr().out == "已重设用户 admin 的密码，并解除了登录锁定。\n"
+    assert capsys.readouterr().out == "已重设用户 admin 的密码，并解除了登录暂停。\n"
     assert _login(demo_file, "admin", NEW_PASSWORD).id == admin.id
     with db.connect(demo_file) as database:
         entry = database.one(

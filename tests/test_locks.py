@@ -148,3 +148,83 @@ def test_a_locked_year_still_reads(
 ) -> None:
     frame = records.list_records(demo, users["village_editor"], catalog, RecordFilter(year=2020))
     assert len(frame) == 3  # the demo's two 示例一村 records and the live one
+
+
+def test_a_lock_set_above_is_lifted_only_from_above(demo: db.Database, users: dict[str, auth.User]) -> None:
+    township = find_unit(demo, "燕山乡")
+    locks.lock_year(demo, users["county_admin"], township, 2020)  # the county locks the township's year
+    assert [lock.set_by_unit for lock in locks.list_locks(demo, users["county_admin"])] == ["万州区"]
+    assert not locks.may_unlock(demo, users["admin"], township, 2020)
+    with pytest.raises(PermissionDenied, match="是“万州区”设置的，只能由“万州区”或更上级单位的管理员解除"):
+        locks.unlock_year(demo, users["admin"], township, 2020)
+    assert locks.lock_state(demo, township, 2020) is not None
+    assert locks.may_unlock(demo, users["county_admin"], township, 2020)
+    locks.unlock_year(demo, users["county_admin"], township, 2020)
+    assert locks.lock_state(demo, township, 2020) is None
+    # a lock the township set itself, it lifts itself
+    locks.lock_year(demo, users["admin"], township, 2020)
+    assert locks.may_unlock(demo, users["admin"], township, 2020)
+    locks.unlock_year(demo, users["admin"], township, 2020)
+
+
+def test_a_locked_years_report_keeps_names_settings_and_template(
+    demo: db.Database, catalog: Catalog, users: dict[str, auth.User]
+) -> None:
+    """Renaming the unit, new report settings or a new template after 封账 change only the open years."""
+    import io
+
+    from docx import Document
+
+    from fazhi.report import custom, frozen, options
+    from fazhi.report.context import build_context
+    from fazhi.report.generate import generate
+    from fazhi.report.template import default_template_bytes
+
+    admin, township = users["admin"], find_unit(demo, "燕山乡")
+    options.save_options(demo, admin, township, recipient="区委、区政府：")
+
+    def own_template(words: str) -> bytes:
+        document = Document(io.BytesIO(default_template_bytes()))
+        document.add_paragraph(words)
+        out = io.BytesIO()
+        document.save(out)
+        return out.getvalue()
+
+    custom.save_template(demo, admin, township, own_template("第一版模板"), "一.docx")
+    before = build_context(demo, admin, catalog, township, 2020)
+    frozen.lock_year(demo, admin, township, 2020)
+    units.rename_unit(demo, users["county_admin"], township.id, "燕山镇")
+    units.rename_unit(demo, users["county_admin"], find_unit(demo, "万州区").id, "万州县")
+    options.save_options(demo, admin, units.get_unit(demo, township.id), recipient="县委、县政府：")
+    custom.save_template(demo, admin, township, own_template("第二版模板"), "二.docx")
+    renamed = units.get_unit(demo, township.id)
+
+    locked = build_context(demo, admin, catalog, renamed, 2020)
+    assert (locked["unit_name"], locked["title"], locked["recipient"], locked["issuer"]) == (
+        "燕山乡",
+        "燕山乡关于2020年法治政府建设情况的报告",
+        "区委、区政府：",
+        "燕山乡人民政府",
+    )
+    assert locked["opening"] == before["opening"] and locked["duty"] == before["duty"]
+    text = "\n".join(
+        p.text
+        for p in Document(
+            io.BytesIO(generate(demo, admin, catalog, renamed, 2020, charts=False).docx)
+        ).paragraphs
+    )
+    assert "第一版模板" in text and "第二版模板" not in text
+
+    open_year = build_context(demo, admin, catalog, renamed, 2021)
+    assert (open_year["unit_name"], open_year["recipient"], open_year["issuer"]) == (
+        "燕山镇",
+        "县委、县政府：",
+        "燕山镇人民政府",
+    )
+    text = "\n".join(
+        p.text
+        for p in Document(
+            io.BytesIO(generate(demo, admin, catalog, renamed, 2021, charts=False).docx)
+        ).paragraphs
+    )
+    assert "第二版模板" in text

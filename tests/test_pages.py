@@ -135,7 +135,7 @@ def test_login_with_wrong_then_right_password(demo_app: dict[str, auth.User]) ->
     at.text_input(key="login_username").input(editor.username)
     at.text_input(key="login_password").input("wrong-password")
     at.button[0].click().run()
-    assert at.error[0].value == "用户名或密码错误（再错4次将锁定账号）。"
+    assert at.error[0].value == "用户名或密码错误（或账号已停用）。再错4次将暂停登录。"
     at.text_input(key="login_password").input(PASSWORD)
     at.button[0].click().run()
     assert not at.exception

@@ -69,7 +69,7 @@ def test_users_page_adds_resets_and_disables(app_db: db.Database, demo_app: dict
     at.text_input(key="reset_password_1").input("new-password-9")
     at.text_input(key="reset_password_2").input("new-password-9")
     at.button(key="FormSubmitter:reset_password-重设密码").click().run()
-    assert "已重设 cunyuan 的密码，并解除了登录锁定。请把新密码当面告诉本人。" in texts(at)
+    assert "已重设 cunyuan 的密码，并解除了登录暂停。请把新密码当面告诉本人。" in texts(at)
     assert auth.authenticate(app_db, "cunyuan", "new-password-9").username == "cunyuan"
 
     at.selectbox(key="manage_user").select("cunyuan").run()
@@ -88,7 +88,7 @@ def test_users_page_reports_weak_passwords(app_db: db.Database, demo_app: dict[s
     at.text_input(key="new_password").input("1234567")
     at.text_input(key="new_confirm").input("1234567")
     at.button(key="FormSubmitter:add_user-添加用户").click().run()
-    assert [e.value for e in at.error] == ["密码至少需要8个字符。"]
+    assert [e.value for e in at.error] == ["密码至少需要10个字符。"]
     assert auth.user_count(app_db) == 3
 
 
@@ -204,13 +204,15 @@ def test_five_wrong_passwords_lock_the_login_for_fifteen_minutes(
         at.text_input(key="login_username").input(editor.username)
         at.text_input(key="login_password").input("wrong-password")
         at.button[0].click().run()
-        assert [e.value for e in at.error] == [f"用户名或密码错误（再错{left}次将锁定账号）。"]
+        assert [e.value for e in at.error] == [f"用户名或密码错误（或账号已停用）。再错{left}次将暂停登录。"]
     at.text_input(key="login_password").input("wrong-password")
     at.button[0].click().run()
-    assert [e.value for e in at.error] == ["密码连续输错5次，账号已锁定15分钟。"]
+    assert [e.value for e in at.error] == [
+        "用户名或密码错误（或账号已停用）。已连续输错5次，暂停登录15分钟。"
+    ]
     at.text_input(key="login_password").input(PASSWORD)
     at.button[0].click().run()
-    assert at.error[0].value.startswith("密码连续输错5次，账号已锁定，请于 ")
+    assert at.error[0].value.startswith("密码连续输错5次，已暂停登录，请于 ")
     assert ui.USER_KEY not in at.session_state
 
 

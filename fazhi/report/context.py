@@ -22,7 +22,7 @@ from fazhi.db import Database
 from fazhi.errors import ChartsUnavailable, InvalidInput, Problem
 from fazhi.indicators import indicator_table
 from fazhi.records import RecordFilter, list_records
-from fazhi.report import drafts, numbers
+from fazhi.report import drafts, frozen, numbers
 from fazhi.report.options import ReportOptions, load_options, self_reference, short_name, superior
 from fazhi.units import Unit
 
@@ -34,39 +34,6 @@ TABLE_NOTE = (
     "注：完成率为完成情况与年度目标之比；较上年一栏，比率类指标按百分点比较，其余按增减幅度比较；"
     "“—”表示未设目标、当年或上年没有可比数据。数据来源：本单位法治政府建设工作台账。"
 )
-
-# Every top-level variable of the context: (说明, 类型). Lists of paragraphs hold {text, heading}.
-VARIABLES: dict[str, tuple[str, str]] = {
-    "unit_name": ("单位名称", "文字"),
-    "year": ("报告年度", "数字"),
-    "next_year": ("下一年度", "数字"),
-    "outline_name": ("适用的法治政府建设实施纲要", "文字"),
-    "title": ("报告标题（含单位名称）", "文字"),
-    "title_lines": ("标题分行（标题较长时在“关于”前换行）", "文字列表"),
-    "recipient": ("主送机关，如“区委、区政府：”", "文字"),
-    "headings": ("五个一级标题：measures、duty、shortcomings、plan、other", "文字表"),
-    "opening": ("开头段", "段落列表（每段有 text、heading）"),
-    "measures": ("“一”的各小节：heading（含序号）和 paragraphs", "小节列表"),
-    "duty": ("二、第一责任人履职情况", "段落列表"),
-    "shortcomings": ("三、存在的不足和原因", "段落列表"),
-    "plan": ("四、下一年工作安排", "段落列表"),
-    "other": ("五、其他需要报告的情况（未填写时为空）", "段落列表"),
-    "attachments": ("附件说明中的附件名称", "文字列表"),
-    "issuer": ("落款单位", "文字"),
-    "date": ("成文日期，如“2021年1月15日”", "文字"),
-    "table_label": ("指标表的附件标识，如“附件1”", "文字"),
-    "table_title": ("指标表标题", "文字"),
-    "table_note": ("指标表的注", "文字"),
-    "indicator_rows": ("主要指标：no、name、target、value、completion、change", "行列表"),
-    "charts_label": ("图表的附件标识，如“附件2”", "文字"),
-    "charts_title": ("图表附件标题", "文字"),
-    "charts": ("图表：image（图片）、caption（图题）", "图表列表"),
-    "charts_problem": ("图表未能生成的原因（正常时为空）", "文字"),
-    "sections": (
-        "可编辑的各节：key、title、heading、draft、text、saved、saved_by、saved_at、required",
-        "小节列表",
-    ),
-}
 
 
 @dataclass(frozen=True)
@@ -196,14 +163,17 @@ def build_context(
     made, `charts` is empty and `charts_problem` says why in Chinese.
     """
     require_view(user, unit)
-    options = options or load_options(db, user, unit)
+    kept = frozen.for_year(db, unit, year)  # a locked year shows names and settings as they were then
+    shown = kept.unit(unit) if kept else unit
+    options = options or (kept.report_options(unit) if kept else None) or load_options(db, user, unit)
     table = indicator_table(db, user, catalog, unit, year, today=today)
     frame = list_records(db, user, catalog, RecordFilter(year=year, unit_id=unit.id))
     saved = narratives.saved_texts(db, user, unit, year)
     facts = drafts.Facts(catalog, year, table, frame, options.exact_numbers)
     outline = catalog.outline_for(year)
+    above = kept.name(unit.parent_id, "") if kept and unit.parent_id is not None else None
     voice = drafts.Voice(
-        self_reference(unit), superior(db, unit).rstrip("："), short_name(unit), outline.name
+        self_reference(shown), superior(db, unit, above).rstrip("："), short_name(shown), outline.name
     )
     heads = headings(year)
 
@@ -231,13 +201,13 @@ def build_context(
     signed = saved.get(DATE_SECTION)
     signed_on = _signing_date(signed.body) if signed else default_date(year, today)
     rows = indicator_rows(table, facts.has_records)
-    images, problem = _charts(db, user, catalog, unit, year) if charts else ([], "")
+    images, problem = _charts(db, user, catalog, unit, year, kept) if charts else ([], "")
     attachments = [TABLE_TITLE] if rows else []
     if images:
         attachments.append(CHARTS_TITLE)
     numbered = len(attachments) > 1
     return {
-        "unit_name": unit.name,
+        "unit_name": shown.name,
         "year": year,
         "next_year": year + 1,
         "outline_name": outline.name,
@@ -267,13 +237,13 @@ def build_context(
 
 
 def _charts(
-    db: Database, user: User, catalog: Catalog, unit: Unit, year: int
+    db: Database, user: User, catalog: Catalog, unit: Unit, year: int, kept: frozen.Frozen | None = None
 ) -> tuple[list[dict[str, Any]], str]:
-    """Chart images for the appendix, or ([], why not)."""
+    """Chart images for the appendix (units named as the locked year knew them), or ([], why not)."""
     from fazhi.report import figures, images
 
     try:
-        made = figures.report_figures(db, user, catalog, unit, year)
+        made = figures.report_figures(db, user, catalog, unit, year, names=kept.names if kept else None)
         pngs = images.to_png([figure for _, figure in made])
     except ChartsUnavailable as error:
         return [], error.message

@@ -25,8 +25,8 @@ from fazhi import audit
 from fazhi.auth import User, require_admin, require_view
 from fazhi.db import Database
 from fazhi.errors import ReportTemplateError
-from fazhi.report.context import VARIABLES
 from fazhi.report.render import describe, jinja_env, open_template, paragraph_lines, render
+from fazhi.report.variables import VARIABLES
 from fazhi.settings import max_upload_mb, templates_dir
 from fazhi.units import Unit
 

@@ -20,19 +20,29 @@ WIDTH_PX, HEIGHT_PX = 900, 440
 FONT_SIZE = 16
 
 
-def _for_print(kind: str, data: dashboard.DashboardData, catalog: Catalog) -> go.Figure:
-    figure = charts.build(
-        kind, data.frame(kind, catalog), width=WIDTH_PX, height=HEIGHT_PX, font_size=FONT_SIZE
-    )
+def _for_print(
+    kind: str, data: dashboard.DashboardData, catalog: Catalog, names: dict[str, str] | None = None
+) -> go.Figure:
+    frame = data.frame(kind, catalog)
+    if names and "unit_id" in frame and "unit_name" in frame:  # a locked year: its units' names then
+        frame = frame.copy()
+        frame["unit_name"] = [
+            names.get(str(unit_id), name) + ("（本级）" if own else "") if str(unit_id) in names else name
+            for unit_id, name, own in zip(
+                frame["unit_id"], frame["unit_name"], frame.get("own", [False] * len(frame)), strict=False
+            )
+        ]
+    figure = charts.build(kind, frame, width=WIDTH_PX, height=HEIGHT_PX, font_size=FONT_SIZE)
     figure.update_layout(title_text="", margin_t=round(FONT_SIZE * 1.5))
     return figure
 
 
 def report_figures(
-    db: Database, user: User, catalog: Catalog, unit: Unit, year: int
+    db: Database, user: User, catalog: Catalog, unit: Unit, year: int, names: dict[str, str] | None = None
 ) -> list[tuple[str, go.Figure]]:
     """The report's charts as (caption, figure): records by month and area, completion by area, and an
-    indicator by 村/社区 (or by 乡镇 for a 区县); charts without data are left out."""
+    indicator by 村/社区 (or by 乡镇 for a 区县); charts without data are left out. `names` (unit id →
+    name) names the units as a locked year's report knew them."""
     data = dashboard.dashboard_data(db, user, catalog, unit, year)
     made: list[tuple[str, go.Figure]] = []
     if not int(data.monthly["records"].sum()):
@@ -45,5 +55,5 @@ def report_figures(
         if len(below) and below["value"].fillna(0).any():
             name = below["indicator_name"].iloc[0]
             level = "各乡镇（街道）" if unit.level == "county" else "各村（社区）"
-            made.append((f"{year}年{level}{name}", _for_print("by_unit", data, catalog)))
+            made.append((f"{year}年{level}{name}", _for_print("by_unit", data, catalog, names)))
     return made

@@ -12,7 +12,7 @@ from fazhi.auth import User
 from fazhi.catalog import Catalog
 from fazhi.db import Database
 from fazhi.errors import ReportTemplateError
-from fazhi.report import custom, pdf
+from fazhi.report import custom, frozen, pdf
 from fazhi.report.context import build_context
 from fazhi.report.render import render
 from fazhi.units import Unit
@@ -49,7 +49,8 @@ def generate(
     notes = [context["charts_problem"]] if context["charts_problem"] else []
     if template is not None:
         return Report(render(context, template), context, notes)
-    own = custom.stored_template(db, unit)
+    kept = frozen.for_year(db, unit, year)  # a locked year keeps the template it was locked with
+    own = kept.template(db, unit) if kept is not None else custom.stored_template(db, unit)
     if own is not None:
         try:
             return Report(render(context, own), context, notes)

@@ -63,10 +63,12 @@ def short_name(unit: Unit) -> str:
     return unit.name[: -len(ending)] if ending else unit.name
 
 
-def superior(db: Database, unit: Unit) -> str:
-    """The 党委 and 政府 one level up, e.g. 区委、区政府 for a 乡镇 of a 区."""
+def superior(db: Database, unit: Unit, parent_name: str | None = None) -> str:
+    """The 党委 and 政府 one level up, e.g. 区委、区政府 for a 乡镇 of a 区 (`parent_name` overrides the
+    parent's current name, as a locked year's report knew it)."""
     if unit.parent_id is not None:
-        return _SUPERIOR.get(suffix(get_unit(db, unit.parent_id).name), "上级党委、政府")
+        name = parent_name or get_unit(db, unit.parent_id).name
+        return _SUPERIOR.get(suffix(name), "上级党委、政府")
     if unit.level == "county":
         return "市委、市政府"
     if unit.level == "township":
@@ -91,7 +93,8 @@ def default_options(db: Database, unit: Unit) -> ReportOptions:
 _SQL = "SELECT key, value FROM unit_settings WHERE unit_id = ? AND starts_with(key, ?)"
 
 
-def _parse(stored: dict[str, str], defaults: ReportOptions) -> ReportOptions:
+def parse_options(stored: dict[str, str], defaults: ReportOptions) -> ReportOptions:
+    """Settings as stored in unit_settings (report.* keys) over the defaults."""
     changes: dict[str, Any] = {}
     for item in fields(ReportOptions):
         raw = stored.get(PREFIX + item.name)
@@ -103,7 +106,7 @@ def _parse(stored: dict[str, str], defaults: ReportOptions) -> ReportOptions:
 def load_options(db: Database, user: User, unit: Unit) -> ReportOptions:
     """The unit's report settings: what was saved, else the defaults."""
     require_view(user, unit)
-    return _parse(dict(db.rows(_SQL, [unit.id, PREFIX])), default_options(db, unit))
+    return parse_options(dict(db.rows(_SQL, [unit.id, PREFIX])), default_options(db, unit))
 
 
 def _clean(name: str, value: Any) -> tuple[str, list[Problem]]:
@@ -148,7 +151,7 @@ def save_options(db: Database, user: User, unit: Unit, **values: Any) -> ReportO
                 cur.execute("DELETE FROM unit_settings WHERE unit_id = ? AND key = ?", [unit.id, key])
             else:
                 cur.execute("INSERT OR REPLACE INTO unit_settings VALUES (?, ?, ?)", [unit.id, key, text])
-        after = asdict(_parse(dict(cur.execute(_SQL, [unit.id, PREFIX]).fetchall()), defaults))
+        after = asdict(parse_options(dict(cur.execute(_SQL, [unit.id, PREFIX]).fetchall()), defaults))
         changed = {k: after[k] for k in after if after[k] != before[k]}
         if changed:
             audit.log(
