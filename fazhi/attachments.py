@@ -12,8 +12,10 @@ import hashlib
 import io
 import os
 import re
+import struct
 import tempfile
 import zipfile
+import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -21,7 +23,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from fazhi import audit
+from fazhi import archives, audit
 from fazhi.auth import User, require_edit
 from fazhi.catalog import Catalog
 from fazhi.db import Database
@@ -63,21 +65,43 @@ IMAGE_EXTENSIONS = {ext for kind in KINDS.values() if kind.image for ext in kind
 ACCEPTED = "照片（JPG、PNG、GIF、WebP）、PDF、Word（DOC、DOCX）和 Excel（XLS、XLSX）"
 _OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _UNSAFE_NAME = re.compile(r"[\x00-\x1f\x7f\\/:*?\"<>|]")
+# Invisible characters that reorder or hide text (an RTL override makes “gpj.exe” look like “exe.jpg”).
+_INVISIBLE = re.compile(r"[\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
+# Names Windows keeps for devices: “CON.png” cannot be unpacked from the evidence package.
+_DEVICE = re.compile(r"^(CON|PRN|AUX|NUL|COM[0-9¹²³]|LPT[0-9¹²³])(\.|$)", re.IGNORECASE)
+# External relationships a Word or Excel file may have: links the reader clicks. Any other (a remote
+# template, an OLE object or picture fetched on opening, a frame, a sub-document) is refused.
+_SAFE_EXTERNAL = ("/hyperlink",)
+_REFUSED_PARTS = ("/afchunk", "/attachedtemplate", "/subdocument", "/frame")
+_PDF_ACTIVE = frozenset(
+    (b"/JavaScript", b"/JS", b"/Launch", b"/EmbeddedFile", b"/EmbeddedFiles", b"/RichMedia", b"/XFA")
+)
+_PDF_NAME = re.compile(rb"/[^\s/<>\[\]()%{}]+")
+_PDF_STREAM = re.compile(rb"stream\r?\n")
+_PDF_INFLATED_MAX = 64 * 1024 * 1024  # bytes of decompressed streams a check reads
 
 
 def _office_zip(data: bytes) -> str | None:
-    """'docx', 'xlsx', 'macro' (a macro-enabled Office file) or None for any other zip."""
+    """'docx', 'xlsx', 'macro' (a macro-enabled Office file), 'external' (it reaches outside itself on
+    opening: a remote template, an altChunk, an mhtml: or file: target) or None for any other zip."""
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            archives.check(archive, archives.OFFICE, "文件")
             names = set(archive.namelist())
             if "[Content_Types].xml" not in names:
                 return None
             with archive.open("[Content_Types].xml") as part:
                 types = part.read(1024 * 1024).decode("utf-8", "replace")  # a bomb stops at 1 MB
-    except (zipfile.BadZipFile, OSError, KeyError, ValueError, RuntimeError, NotImplementedError):
+            if "macroEnabled" in types or "vbaProject" in types:
+                return "macro"
+            if any(name.lower().endswith("vbaproject.bin") for name in names):
+                return "macro"
+            if any(name.endswith(".rels") and _reaches_out(archive.read(name)) for name in names):
+                return "external"
+    except archives.UnsafeArchive:
+        return "external"
+    except (zipfile.BadZipFile, OSError, KeyError, ValueError, RuntimeError, NotImplementedError, EOFError):
         return None
-    if "macroEnabled" in types or "vbaProject" in types:
-        return "macro"
     if "word/document.xml" in names and "wordprocessingml.document.main" in types:
         return "docx"
     if "xl/workbook.xml" in names and "spreadsheetml.sheet.main" in types:
@@ -85,17 +109,98 @@ def _office_zip(data: bytes) -> str | None:
     return None
 
 
+def _reaches_out(rels: bytes) -> bool:
+    """True when a relationships part points outside the file for anything but a hyperlink, or names a
+    part kind that pulls in other content (altChunk, attached template, sub-document, frame)."""
+    from xml.etree.ElementTree import ParseError, fromstring
+
+    try:
+        root = fromstring(rels)  # the archive check refused DTDs: no entity can expand here
+    except ParseError:
+        return True
+    for item in root:
+        kind = (item.get("Type") or "").lower()
+        target = (item.get("Target") or "").strip().lower()
+        if kind.endswith(_REFUSED_PARTS) or target.startswith(("mhtml:", "file:", "\\\\")):
+            return True
+        if (item.get("TargetMode") or "").lower() == "external" and not kind.endswith(_SAFE_EXTERNAL):
+            return True
+    return False
+
+
 def _ole(data: bytes) -> str | None:
-    """'doc' or 'xls' for an old Office compound file, by the stream names in its directory."""
-    if "WordDocument".encode("utf-16-le") in data:
+    """'doc' or 'xls' for an old Office compound file (by its streams), 'macro' when it carries a VBA
+    project, None when it is neither or cannot be read."""
+    import olefile
+
+    try:
+        with olefile.OleFileIO(io.BytesIO(data)) as ole:
+            entries = ["/".join(path).lower() for path in ole.listdir(streams=True, storages=True)]
+    except (OSError, ValueError, IndexError, TypeError, KeyError, struct.error, RecursionError):
+        return None
+    parts = {part for entry in entries for part in entry.split("/")}
+    if parts & {"macros", "_vba_project_cur", "_vba_project", "vba"}:
+        return "macro"
+    tops = {entry.split("/")[0] for entry in entries}
+    if "worddocument" in tops:
         return "doc"
-    if "Workbook".encode("utf-16-le") in data or "Book".encode("utf-16-le") in data:
+    if "workbook" in tops or "book" in tops:
         return "xls"
     return None
 
 
+def _pdf_names(chunk: bytes) -> set[bytes]:
+    """The PDF names in `chunk`, with #xx escapes decoded (/J#61vaScript is /JavaScript)."""
+    found = set()
+    for name in _PDF_NAME.findall(chunk):
+        if b"#" in name:
+            name = re.sub(rb"#([0-9A-Fa-f]{2})", lambda m: bytes([int(m[1], 16)]), name)
+        found.add(name)
+    return found
+
+
+def _pdf_is_active(data: bytes) -> bool:
+    """True when a PDF holds JavaScript, a launch action, embedded files, rich media or XFA forms, in its
+    objects or inside its compressed (Flate) streams, where object streams hide dictionaries."""
+    if _pdf_names(data) & _PDF_ACTIVE:
+        return True
+    budget = _PDF_INFLATED_MAX
+    for match in _PDF_STREAM.finditer(data):
+        inflater = zlib.decompressobj()
+        try:
+            inflated = inflater.decompress(data[match.end() : match.end() + budget], budget)
+        except zlib.error:
+            continue  # not a Flate stream (a JPEG, another filter): no objects inside
+        budget -= len(inflated)
+        if _pdf_names(inflated) & _PDF_ACTIVE or budget <= 0:
+            return True  # streams inflating past the budget are refused as suspicious
+    return False
+
+
+def _image_ends_cleanly(kind: str, data: bytes) -> bool:
+    """True when nothing follows the image's own end (a PNG's IEND, a JPEG's EOI, a GIF's trailer, the
+    length a WebP declares): data appended to a picture (a web page, a program) is refused."""
+    if kind == "png":
+        at = 8
+        while at + 12 <= len(data):
+            length = int.from_bytes(data[at : at + 4], "big")
+            chunk = data[at + 4 : at + 8]
+            at += 12 + length
+            if chunk == b"IEND":
+                return at == len(data)
+        return False
+    if kind == "jpeg":
+        return data.rstrip(b"\x00").endswith(b"\xff\xd9")
+    if kind == "gif":
+        return data.endswith(b"\x3b")
+    if kind == "webp":
+        return int.from_bytes(data[4:8], "little") + 8 in (len(data), len(data) - 1)
+    return True
+
+
 def sniff(data: bytes) -> str | None:
-    """The kind of file by its content: a key of KINDS, 'macro' (macro-enabled Office), or None (anything else)."""
+    """The kind of file by its content: a key of KINDS, 'macro' (Office with macros), 'external' (Office
+    reaching outside itself on opening), or None (anything else)."""
     head = data[:16]
     if head.startswith(b"\xff\xd8\xff"):
         return "jpeg"
@@ -108,17 +213,22 @@ def sniff(data: bytes) -> str | None:
     if data[:1024].lstrip(b"\x00\t\r\n ").startswith(b"%PDF-"):
         return "pdf"
     if head.startswith(b"PK\x03\x04"):
-        found = _office_zip(data)
-        return found if found in ("docx", "xlsx") else ("macro" if found == "macro" else None)
+        return _office_zip(data)
     if head.startswith(_OLE):
         return _ole(data)
     return None
 
 
+def safe_name(text: str) -> str:
+    """Text made safe as one part of a path on Windows and Linux: characters a file name may not hold
+    replaced by '_', invisible reordering characters dropped, a device name (CON, NUL, …) prefixed '_'."""
+    base = _UNSAFE_NAME.sub("_", _INVISIBLE.sub("", text)).strip()
+    return "_" + base if _DEVICE.match(base) else base
+
+
 def clean_filename(name: str) -> str:
     """The file's own name without any folder part, unsafe characters replaced, at most 120 characters."""
-    base = re.split(r"[\\/]", str(name or ""))[-1]
-    base = _UNSAFE_NAME.sub("_", base).strip().strip(".") or "未命名文件"
+    base = safe_name(re.split(r"[\\/]", str(name or ""))[-1]).strip(".") or "未命名文件"
     if len(base) > FILENAME_MAX:
         stem, dot, ext = base.rpartition(".")
         base = (
@@ -159,8 +269,38 @@ def check(filename: str, data: bytes, limit_mb: float | None = None) -> str:
                 )
             ]
         )
+    if kind == "external":
+        raise InvalidFile(
+            [
+                Problem(
+                    name,
+                    f"“{name}”在打开时会连接外部内容（远程模板、外部对象、altChunk 或 mhtml 链接等），"
+                    "为安全起见不接受。请在 Word/Excel 中“另存为”新文件后再上传。",
+                )
+            ]
+        )
     if kind is None:
         raise InvalidFile([Problem(name, f"“{name}”的内容不是可接受的文件类型，未上传。只接受{ACCEPTED}。")])
+    if kind == "pdf" and _pdf_is_active(data):
+        raise InvalidFile(
+            [
+                Problem(
+                    name,
+                    f"“{name}”含有脚本、启动程序的动作或内嵌文件（JavaScript、Launch 等），为安全起见不接受。"
+                    "请用“打印为 PDF”重新生成后再上传。",
+                )
+            ]
+        )
+    if KINDS[kind].image and not _image_ends_cleanly(kind, data):
+        raise InvalidFile(
+            [
+                Problem(
+                    name,
+                    f"“{name}”在图片数据之后还附带了其他内容（有些手机的“动态照片”也会这样），为安全起见不接受。"
+                    "请用画图等软件另存为新的图片后再上传。",
+                )
+            ]
+        )
     ext = _extension(name)
     expected = KINDS[kind]
     if ext not in expected.extensions and not (expected.image and ext in IMAGE_EXTENSIONS):
@@ -250,8 +390,14 @@ class Added:
 def add_files(
     db: Database, user: User, catalog: Catalog, record_id: int, files: Sequence[tuple[str, bytes]]
 ) -> Added:
-    """Check every file, then store and link all of them to the record, or none (InvalidFile names each bad one)."""
+    """Check every file, then store and link all of them to the record, or none (InvalidFile names each bad one).
+
+    Permission and the year lock are checked before anything is written, and again in the transaction."""
     record = get_record(db, user, catalog, record_id)
+    with db.cursor() as cur:  # refused users and locked years never put a byte on the disk
+        unit = get_unit(cur, record.unit_id)
+        require_edit(user, unit)
+        ensure_unlocked(cur, unit, record.start_on.year)
     problems: list[Problem] = []
     checked: list[tuple[str, bytes, str, str]] = []
     for filename, data in files:

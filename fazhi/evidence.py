@@ -41,8 +41,9 @@ _STORED = {"image/jpeg", "image/png", "image/gif", "image/webp"}  # already comp
 
 
 def folder_name(text: str, limit: int = 60) -> str:
-    """A name Windows accepts for a folder or file: unsafe characters replaced, no trailing dot or space."""
-    cleaned = _UNSAFE.sub("_", text).strip().rstrip(". ")
+    """A name Windows accepts for a folder or file: unsafe and invisible reordering characters replaced or
+    dropped, no device name (CON, NUL, …), no trailing dot or space."""
+    cleaned = attachments.safe_name(_UNSAFE.sub("_", text)).strip().rstrip(". ")
     return cleaned[:limit].rstrip(". ") or "_"
 
 

@@ -16,6 +16,11 @@ from fazhi.locks import ensure_unlocked
 from fazhi.units import Unit, subtree
 
 
+# Far above any year's figure (a county of 50 townships hands out a few million leaflets), far below
+# what prints as a 309-digit number.
+TARGET_MAX = 100_000_000
+
+
 def township_count(db: Database, unit: Unit) -> int:
     """How many 乡镇/街道 a unit covers (1 for a 乡镇 or 村 itself)."""
     if unit.level != "county":
@@ -66,6 +71,10 @@ def _check(catalog: Catalog, values: dict[str, float | None]) -> dict[str, float
             continue
         if math.isinf(value) or value < 0:
             problems.append(Problem(code, f"“{indicator.name}”的目标不能为负数或无穷大。"))
+        elif value > TARGET_MAX:
+            problems.append(
+                Problem(code, f"“{indicator.name}”的目标不能超过{TARGET_MAX:,.0f}（填入的是{value:.6g}）。")
+            )
         elif indicator.unit == "%" and value > 100:
             problems.append(Problem(code, f"“{indicator.name}”的目标不能超过100%。"))
         elif indicator.kind in ("yesno",) and value not in (0, 1):

@@ -203,7 +203,7 @@ def navigation_pages(db: Database, user: auth.User | None) -> list[st.Page] | di
 def sidebar(db: Database, user: auth.User) -> None:
     """Who is logged in, the year and unit everyone works on, and 退出."""
     with st.sidebar:
-        st.caption(f"{user.display_name}（{user.role_label}） · {user.unit_name}")
+        st.caption(plain(f"{user.display_name}（{user.role_label}） · {user.unit_name}"))
         unit_and_year_picker(db, user)
         if st.button("退出登录", key="logout", icon=":material/logout:"):
             log_out()
@@ -748,7 +748,7 @@ def open_record(record_id: int) -> None:
 def record_or_stop(db: Database, user: auth.User, catalog: Catalog) -> records.Record:
     """The record named by ?id= in the address, if the user may see it; else a Chinese message and a stop."""
     raw = st.query_params.get("id", "")
-    if not raw.isdigit():
+    if not re.fullmatch(r"[0-9]{1,18}", raw):  # str.isdigit() also takes '²' and '٣', which int() refuses
         st.title("记录详情")
         st.info("请在“台账”中点选一条记录。", icon=":material/info:")
         st.stop()
@@ -812,7 +812,7 @@ def evidence_panel(
             else:
                 st.markdown(":material/description:")
             st.text(item.filename)
-            st.caption(f"{item.size_text} · {item.uploaded_by} · {item.uploaded_at:%Y-%m-%d}")
+            st.caption(plain(f"{item.size_text} · {item.uploaded_by} · {item.uploaded_at:%Y-%m-%d}"))
             st.download_button(
                 "下载",
                 data=lambda item=item: attachments.read_file(db, user, catalog, item.id)[1],

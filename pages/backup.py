@@ -79,9 +79,9 @@ else:
     upload = st.file_uploader("备份文件（.zip）", type=["zip"], key="restore_upload")
     source, name = upload, upload.name if upload is not None else ""
 if source is not None:
-    sure = st.checkbox(f"我确认要用“{name}”替换现在的全部数据", key="restore_confirm")
+    sure = st.checkbox(ui.plain(f"我确认要用“{name}”替换现在的全部数据"), key="restore_confirm")
     if st.button("恢复", key="restore", icon=":material/settings_backup_restore:", disabled=not sure):
         with ui.guard(), st.spinner("正在校验并恢复……"):
             done = backup.restore(db, user, source, name=name)
-            ui.flash(f"已从“{name}”恢复：{done.manifest.records} 条记录。")
+            ui.flash(ui.plain(f"已从“{name}”恢复：{done.manifest.records} 条记录。"))
             st.rerun()

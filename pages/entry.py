@@ -10,7 +10,7 @@ user = ui.require_user()
 unit = ui.selected_unit(db, user)
 year = ui.selected_year()
 
-st.title(f"录入 · {unit.name} · {year}年")
+st.title(ui.plain(f"录入 · {unit.name} · {year}年"))
 ui.show_flash()
 
 type_code = ui.record_type_picker(catalog, key="entry_type")

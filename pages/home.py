@@ -10,7 +10,7 @@ user = ui.require_user()
 unit = ui.selected_unit(db, user)
 year = ui.selected_year()
 
-st.title(f"{unit.name} · {year}年法治政府建设")
+st.title(ui.plain(f"{unit.name} · {year}年法治政府建设"))
 ui.show_flash()
 
 if records.record_count(db) == 0:

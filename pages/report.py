@@ -14,7 +14,7 @@ user = ui.require_user()
 unit = ui.selected_unit(db, user)
 year = ui.selected_year()
 
-st.title(f"年度报告 · {unit.name} · {year}年")
+st.title(ui.plain(f"年度报告 · {unit.name} · {year}年"))
 ui.show_flash()
 context = None
 with ui.guard():

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from fazhi import ui
+from fazhi import locks, ui
 from fazhi.errors import ReportTemplateError
 from fazhi.report import context as report
 from fazhi.report import custom, options
@@ -15,8 +15,16 @@ ui.require_admin(user)
 unit = ui.selected_unit(db, user)
 year = ui.selected_year()
 
-st.title(f"报告设置 · {unit.name}")
+st.title(ui.plain(f"报告设置 · {unit.name}"))
 ui.show_flash()
+if locks.lock_state(db, unit, year):
+    st.info(
+        ui.plain(
+            f"{year}年已封账：这里的设置和模板只用于还没有封账的年度；{year}年的报告保持封账时的"
+            "单位名称、设置和模板，不会改变。"
+        ),
+        icon=":material/lock:",
+    )
 current = options.load_options(db, user, unit)
 with st.form("report_options"):
     recipient = st.text_input(

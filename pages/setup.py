@@ -40,5 +40,5 @@ if submitted:
         with ui.guard():
             user = auth.create_first_admin(db, username, password, display_name, unit_name, level)
             ui.log_in(user)
-            ui.flash(f"初始化完成，欢迎您，{user.display_name}。")
+            ui.flash(ui.plain(f"初始化完成，欢迎您，{user.display_name}。"))
             st.rerun()

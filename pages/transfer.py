@@ -10,7 +10,7 @@ user = ui.require_user()
 unit = ui.selected_unit(db, user)
 year = ui.selected_year()
 
-st.title(f"导入导出 · {unit.name} · {year}年")
+st.title(ui.plain(f"导入导出 · {unit.name} · {year}年"))
 ui.show_flash()
 names = (["导入"] if user.can_edit else []) + ["下载模板", "佐证材料包"]
 tabs = dict(zip(names, st.tabs(names, key="transfer_tabs"), strict=True))
@@ -38,8 +38,10 @@ with tabs["下载模板"]:
 
 with tabs["佐证材料包"]:
     st.write(
-        f"把{unit.name}（含下属单位）{year}年全部记录的佐证材料打包下载：按领域和记录分文件夹，"
-        "附“索引.xlsx”列出每条记录及其材料（没有材料的记录也列出）。"
+        ui.plain(
+            f"把{unit.name}（含下属单位）{year}年全部记录的佐证材料打包下载：按领域和记录分文件夹，"
+            "附“索引.xlsx”列出每条记录及其材料（没有材料的记录也列出）。"
+        )
     )
     st.download_button(
         "下载佐证材料包",

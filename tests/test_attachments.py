@@ -29,6 +29,8 @@ from tests import evidence_files as files
         (files.ole("WordDocument"), "doc"),
         (files.ole("Workbook"), "xls"),
         (files.macro_docx(), "macro"),
+        (files.ole("WordDocument", "Macros/"), "macro"),  # a .doc with a VBA storage
+        (files.ole("Workbook", "_VBA_PROJECT_CUR/"), "macro"),  # an .xls with a VBA project
         (files.plain_zip(), None),
         (b"MZ\x90\x00 this is a program", None),
         (b"just some text", None),
@@ -77,7 +79,7 @@ def test_refused_files_are_named_with_the_reason(name: str, data: bytes, message
 
 
 def test_size_limit_and_image_extensions() -> None:
-    big = files.image("PNG", (1200, 1200)) + b"\x00" * (1024 * 1024)
+    big = files.png_with_chunk(1024 * 1024)
     with pytest.raises(InvalidFile, match=r"“大.png”有1\.0 MB，超过每个文件0\.5 MB的上限，未上传。"):
         attachments.check("大.png", big, limit_mb=0.5)
     assert attachments.check("大.png", big, limit_mb=10) == "png"
@@ -191,12 +193,16 @@ def test_permissions_and_year_lock(demo: db.Database, catalog: Catalog, users: d
     photo = [("现场.jpg", files.image("JPEG"))]
     with pytest.raises(PermissionDenied, match="查看者"):
         attachments.add_files(demo, users["viewer"], catalog, record_id, photo)
+    assert not attachments.stored_path(demo, hashlib.sha256(photo[0][1]).hexdigest()).exists()
     with pytest.raises(PermissionDenied):
         attachments.list_files(demo, users["village_editor"], catalog, record_id)
     added = attachments.add_files(demo, users["editor"], catalog, record_id, photo).added[0]
     locks.lock_year(demo, users["admin"], find_unit(demo, "燕山乡"), 2020)
+    other = files.image("PNG", color="blue")
     with pytest.raises(YearLocked):
-        attachments.add_files(demo, users["editor"], catalog, record_id, [("另一张.png", files.image("PNG"))])
+        attachments.add_files(demo, users["editor"], catalog, record_id, [("另一张.png", other)])
+    # refused before a byte went to disk (issue 10: files were written, then refused)
+    assert not attachments.stored_path(demo, hashlib.sha256(other).hexdigest()).exists()
     with pytest.raises(YearLocked):
         attachments.remove_file(demo, users["editor"], catalog, added.id)
     assert len(attachments.list_files(demo, users["viewer"], catalog, record_id)) == 1
@@ -226,3 +232,92 @@ def test_thumbnail() -> None:
     with Image.open(BytesIO(thumb)) as image:
         assert (image.format, image.size) == ("JPEG", (320, 180))
     assert attachments.thumbnail(b"not an image") is None
+
+
+EXTERNAL_TEMPLATE = (
+    b'<Relationship Id="rIdX" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
+    b'attachedTemplate" Target="http://example.invalid/t.dotm" TargetMode="External"/>'
+)
+MHTML_OBJECT = (
+    b'<Relationship Id="rIdY" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
+    b'oleObject" Target="mhtml:http://example.invalid/x!x.html" TargetMode="External"/>'
+)
+ALT_CHUNK = (
+    b'<Relationship Id="rIdZ" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
+    b'aFChunk" Target="chunk.mht"/>'
+)
+REMOTE_PICTURE = (
+    b'<Relationship Id="rIdP" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
+    b'image" Target="http://example.invalid/track.png" TargetMode="External"/>'
+)
+A_LINK = (
+    b'<Relationship Id="rIdL" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
+    b'hyperlink" Target="http://www.gov.cn/" TargetMode="External"/>'
+)
+
+HOSTILE_EVIDENCE = [
+    ("宏.doc", lambda: files.ole("WordDocument", "Macros/"), "含宏"),
+    ("宏.xls", lambda: files.ole("Workbook", "_VBA_PROJECT_CUR/"), "含宏"),
+    (
+        "外部模板.docx",
+        lambda: files.office_with_rels(files.docx(), "word/_rels/document.xml.rels", EXTERNAL_TEMPLATE),
+        "外部内容",
+    ),
+    (
+        "mhtml.docx",
+        lambda: files.office_with_rels(files.docx(), "word/_rels/document.xml.rels", MHTML_OBJECT),
+        "外部内容",
+    ),
+    (
+        "altchunk.docx",
+        lambda: files.office_with_rels(files.docx(), "word/_rels/document.xml.rels", ALT_CHUNK),
+        "外部内容",
+    ),
+    (
+        "远程图片.xlsx",
+        lambda: files.office_with_rels(files.xlsx(), "xl/_rels/workbook.xml.rels", REMOTE_PICTURE),
+        "外部内容",
+    ),
+    ("脚本.pdf", lambda: files.pdf_with(b"/OpenAction << /S /JavaScript /JS (app.alert(1)) >>"), "脚本"),
+    ("启动.pdf", lambda: files.pdf_with(b"/OpenAction << /S /Launch /F (cmd.exe) >>"), "脚本"),
+    ("转义.pdf", lambda: files.pdf_with(b"/OpenAction << /S /J#61vaScript /JS (x) >>"), "脚本"),
+    ("藏在流里.pdf", lambda: files.pdf_with(b"/S /JavaScript /JS (x)", compressed=True), "脚本"),
+    ("网页.png", lambda: files.image("PNG") + b"<html><script>alert(1)</script></html>", "附带了其他内容"),
+    ("尾巴.jpg", lambda: files.image("JPEG") + b"PK\x03\x04zip", "附带了其他内容"),
+    ("尾巴.gif", lambda: files.image("GIF") + b"MZ", "附带了其他内容"),
+    ("尾巴.webp", lambda: files.image("WEBP") + b"<?php ?>", "附带了其他内容"),
+]
+
+
+@pytest.mark.parametrize(("name", "make", "said"), HOSTILE_EVIDENCE, ids=[h[0] for h in HOSTILE_EVIDENCE])
+def test_hostile_evidence_is_refused_before_anything_is_stored(
+    demo: db.Database, catalog: Catalog, users: dict[str, auth.User], name: str, make, said: str
+) -> None:
+    record_id = _record(demo, users["editor"], catalog)
+    data = make()
+    with pytest.raises(InvalidFile, match=said):
+        attachments.add_files(demo, users["editor"], catalog, record_id, [(name, data)])
+    assert not attachments.stored_path(demo, hashlib.sha256(data).hexdigest()).exists()
+    assert attachments.list_files(demo, users["editor"], catalog, record_id) == []
+
+
+def test_ordinary_office_files_with_links_and_plain_pdfs_are_accepted() -> None:
+    linked = files.office_with_rels(files.docx(), "word/_rels/document.xml.rels", A_LINK)
+    assert attachments.check("带链接.docx", linked) == "docx"
+    assert attachments.check("普通.pdf", files.pdf_with(b"/PageMode /UseOutlines", compressed=True)) == "pdf"
+    assert attachments.check("大图.png", files.png_with_chunk(2048)) == "png"
+
+
+@pytest.mark.parametrize(
+    ("typed", "stored"),
+    [
+        ("现场\u202egpj.exe", "现场gpj.exe"),  # an RTL override would show it as 现场exe.jpg
+        ("CON.png", "_CON.png"),
+        ("nul", "_nul"),
+        ("LPT1.pdf", "_LPT1.pdf"),
+        ("签到\u200b表.pdf", "签到表.pdf"),
+        ("console.png", "console.png"),
+    ],
+)
+def test_file_names_lose_invisible_characters_and_device_names(typed: str, stored: str) -> None:
+    assert attachments.clean_filename(typed) == stored

@@ -249,12 +249,18 @@ def test_target_rules(demo: db.Database, catalog: Catalog, users: dict[str, auth
         targets.set_targets(demo, users["editor"], catalog, township, 2021, {"satisfaction": 95})
     with pytest.raises(InvalidInput) as caught:
         targets.set_targets(
-            demo, users["admin"], catalog, township, 2021, {"satisfaction": 120, "banners": -1, "nope": 1}
+            demo,
+            users["admin"],
+            catalog,
+            township,
+            2021,
+            {"satisfaction": 120, "banners": -1, "nope": 1, "market_day_materials": 1e308},
         )
     assert [p.message for p in caught.value.problems] == [
         "“群众满意度”的目标不能超过100%。",
         "“悬挂横幅”的目标不能为负数或无穷大。",
         "没有编码为“nope”的指标。",
+        "“集中宣传发放资料”的目标不能超过100,000,000（填入的是1e+308）。",
     ]
     locks.lock_year(demo, users["admin"], township, 2021)
     with pytest.raises(YearLocked):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -202,3 +203,48 @@ def test_pages_alone_show_no_data_to_anonymous_visitors(demo_app: dict[str, auth
     assert not at.exception
     assert not at.dataframe and not at.metric and not at.table
     assert "燕山乡" not in texts(at)
+
+
+HOSTILE_NAME = "燕山乡![t](http://e.invalid/t.png)**粗**"
+
+
+def _rendered_markdown(at: AppTest) -> list[str]:
+    """Every text on the page that Streamlit renders as Markdown: elements and widget labels."""
+    found = [
+        str(e.value) for group in (at.title, at.header, at.subheader, at.markdown, at.caption) for e in group
+    ]
+    found += [str(e.value) for group in (at.info, at.warning, at.error, at.success) for e in group]
+    for group in (
+        at.button, at.checkbox, at.text_input, at.selectbox, at.radio, at.multiselect, at.toggle,
+        at.number_input, at.date_input, at.text_area, at.metric,
+    ):  # fmt: skip
+        found += [str(getattr(e, "label", "")) for e in group]
+    return found
+
+
+@pytest.mark.parametrize("spec", navigation.PAGES, ids=[p.url_path for p in navigation.PAGES])
+def test_names_with_markdown_are_shown_as_plain_text_on_every_page(
+    app_db: db.Database, catalog: Catalog, spec: navigation.PageSpec
+) -> None:
+    """A unit or person named with Markdown (a remote image, bold) is shown as typed: no viewer's browser
+    fetches the image (issue 10)."""
+    from fazhi import units
+
+    sample.load_demo(app_db, catalog)
+    township = units.find_unit(app_db, "燕山乡")
+    units.rename_unit(app_db, auth.system_user(), township.id, HOSTILE_NAME)
+    admin = auth.create_user(
+        app_db,
+        auth.system_user(),
+        "hostile",
+        PASSWORD,
+        "admin",
+        township.id,
+        "张![x](http://example.invalid/x)",
+    )
+    at = run_app(admin)
+    at.switch_page(spec.path).run()
+    assert not at.exception, at.exception
+    rendered = _rendered_markdown(at) + [str(e.value) for e in at.sidebar.caption]
+    leaks = [text for text in rendered if re.search(r"(?<!\\)\]\(|(?<!\\)\*(?<!\\)\*粗", text)]
+    assert leaks == [], leaks

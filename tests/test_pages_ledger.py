@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from datetime import date
 
+import pytest
 from streamlit.testing.v1 import AppTest
 
 from fazhi import auth, db, records, ui
@@ -328,3 +329,12 @@ def test_a_record_of_a_type_no_longer_in_the_catalog_is_shown_read_only(
     at = open_record(demo_app["editor"], record.id)
     assert at.title[0].value == "已停用的类型 · 农民工讨薪法律援助"
     assert [t.label for t in at.tabs] == ["内容", "佐证材料", "修改记录"]
+
+
+@pytest.mark.parametrize("raw", ["²", "٣", "1e3", "-1", "abc", "9" * 40, ""])
+def test_a_strange_record_id_in_the_address_is_explained(demo_app: dict[str, auth.User], raw: str) -> None:
+    at = run_app(demo_app["editor"])
+    at.query_params["id"] = raw
+    at.switch_page("pages/record.py").run()
+    assert not at.exception, at.exception
+    assert [i.value for i in at.info] == ["请在“台账”中点选一条记录。"]
