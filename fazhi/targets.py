@@ -15,7 +15,6 @@ from fazhi.errors import InvalidInput, Problem
 from fazhi.locks import ensure_unlocked
 from fazhi.units import Unit, subtree
 
-
 # Far above any year's figure (a county of 50 townships hands out a few million leaflets), far below
 # what prints as a 309-digit number.
 TARGET_MAX = 100_000_000
