@@ -61,10 +61,18 @@ def cmd_check(args: argparse.Namespace) -> int:
 def _check_report(catalog) -> None:
     """The report's structure file and default template: usable, and the template is what the code builds."""
     from fazhi.errors import ReportTemplateError
-    from fazhi.report import custom, drafts, template
+    from fazhi.report import custom, structure, template
 
-    parts = drafts.load_parts(catalog)
+    parts = structure.load_parts(catalog)
     print(f"报告结构检查通过：{len(catalog.outlines)} 版纲要共 {len(parts)} 个小节（data/report.toml）。")
+    from fazhi.report.wording import load_wording
+
+    wording = load_wording(catalog)
+    clauses = sum(len(t.clauses) for t in wording.topics)
+    print(
+        f"报告措辞检查通过：{len(wording.topics)} 个要点、{clauses} 个分句，{len(catalog.indicators)} 项指标中"
+        f"{len(catalog.indicators) - len(wording.untold)} 项由正文讲述、{len(wording.untold)} 项说明了不讲的原因（data/wording.toml）。"
+    )
     try:
         data = template.default_template_bytes()
     except OSError as error:

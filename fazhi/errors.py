@@ -101,3 +101,16 @@ class ChartsUnavailable(FazhiError):
 
 class PdfUnavailable(FazhiError):
     """The report cannot be converted to PDF (no LibreOffice, conversion failed or timed out)."""
+
+
+class StaleFigures(FazhiError):
+    """Saved report text quotes figures that have changed since; `changes` lists section, old and new."""
+
+    def __init__(self, changes: list[dict[str, str]]) -> None:
+        shown = "；".join(f"“{c['section']}”中的“{c['old']}”现在是“{c['new']}”" for c in changes[:5])
+        more = f"等{len(changes)}处" if len(changes) > 5 else ""
+        super().__init__(
+            f"已保存的报告文字中有数字与台账不一致：{shown}{more}。请在“年度报告”页点“采用新数字”，"
+            "或修改这些段落后再生成报告，以免一份报告中出现两个不同的数字。"
+        )
+        self.changes = changes

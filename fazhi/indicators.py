@@ -38,14 +38,28 @@ def _sql_list(codes: tuple[str, ...]) -> str:
 _DIRECT = {"distinct_days", "distinct_places", "distinct_quarters", "latest"}
 
 
-def _direct_part(key: str, measure: Measure) -> str:
+def _latest_combine(catalog: Catalog, measure: Measure) -> str:
+    """How units' latest values make one: a stock is added up (持证执法人员), a rate averaged (满意度 %), a
+    yes/no is 是 only when every unit that recorded it says 是 (the smallest)."""
+    if measure.kind != "latest":
+        return "sum"
+    field = catalog.type(measure.types[0]).field(measure.field or "")
+    if field.kind == "yesno":
+        return "min"
+    return "avg" if field.unit == "%" or field.kind == "percent" else "sum"
+
+
+def _direct_part(key: str, measure: Measure, combine: str = "sum") -> str:
     """A SELECT computing one measure that cannot be added up from per-type parts."""
     types = f"r.type_code IN ({_sql_list(measure.types)})"
     if measure.kind == "latest":
+        # each unit's latest value, then the units of the bucket combined (see _latest_combine)
         return (
-            f"SELECT r.year, r.bucket, '{key}' AS key, arg_max(v.num_value, (r.start_on, r.id)) AS value"
+            f"SELECT year, bucket, '{key}' AS key, {combine}(value) AS value FROM ("
+            f"SELECT r.year, r.bucket, r.unit_id, arg_max(v.num_value, (r.start_on, r.id)) AS value"
             f" FROM r JOIN record_values v ON v.record_id = r.id"
             f" WHERE {types} AND v.field_code = '{measure.field}' AND v.num_value IS NOT NULL GROUP BY ALL"
+            f") GROUP BY ALL"
         )
     expression = {
         "distinct_days": "len(list_distinct(flatten(list(generate_series(r.start_on, r.end_on, INTERVAL 1 DAY)))))",
@@ -61,10 +75,26 @@ class _Plan:
     direct: dict[Measure, str]
 
 
+def _paired(indicator: Indicator) -> bool:
+    """A ratio of two field sums over the same types: its denominator counts only the records that have the
+    numerator filled in (调解成功 left blank is unknown, not 0)."""
+    n, d = indicator.numerator, indicator.denominator
+    return (
+        indicator.kind == "ratio"
+        and n is not None
+        and d is not None
+        and n.kind == d.kind == "sum"
+        and n.types == d.types
+        and not n.where
+        and not d.where
+    )
+
+
 def _plan(catalog: Catalog, by_child: bool) -> _Plan:
     """One query: records per type, field sums per type, and each distinct/latest measure, as long rows."""
     measures = dict.fromkeys(m for i in catalog.indicators for m in i.measures())
     direct = {m: f"m{n}" for n, m in enumerate(measures) if m.kind in _DIRECT}
+    pairs = sorted({(i.numerator.field, i.denominator.field) for i in catalog.indicators if _paired(i)})  # type: ignore[union-attr]
     bucket = (
         "CASE WHEN u.path = $path THEN $unit_id ELSE CAST(string_split(u.path, '/')[$depth + 2] AS INTEGER) END"
         if by_child
@@ -74,11 +104,19 @@ def _plan(catalog: Catalog, by_child: bool) -> _Plan:
         "SELECT year, bucket, 'n:' || type_code AS key, count(*) AS value FROM r GROUP BY ALL",
         "SELECT r.year, r.bucket, 's:' || r.type_code || ':' || v.field_code AS key, sum(v.num_value) AS value"
         " FROM r JOIN record_values v ON v.record_id = r.id WHERE v.num_value IS NOT NULL GROUP BY ALL",
-        *(_direct_part(key, m) for m, key in direct.items()),
+        *(_direct_part(key, m, _latest_combine(catalog, m)) for m, key in direct.items()),
+        *(
+            f"SELECT r.year, r.bucket, 'p:' || r.type_code || ':{num}:{den}' AS key, sum(d.num_value) AS value"
+            f" FROM r JOIN record_values n ON n.record_id = r.id AND n.field_code = '{num}'"
+            f" AND n.num_value IS NOT NULL JOIN record_values d ON d.record_id = r.id AND d.field_code = '{den}'"
+            f" GROUP BY ALL"
+            for num, den in pairs
+        ),
     ]
     sql = f"""
         WITH r AS (
-            SELECT r.id, r.type_code, r.start_on, r.end_on, r.place, year(r.start_on) AS year, {bucket} AS bucket
+            SELECT r.id, r.unit_id, r.type_code, r.start_on, r.end_on, r.place, year(r.start_on) AS year,
+                {bucket} AS bucket
             FROM records r JOIN units u ON u.id = r.unit_id
             WHERE NOT r.is_deleted AND u.path LIKE $path || '%' AND r.start_on BETWEEN $first AND $last
         )
@@ -122,6 +160,10 @@ def compute_values(
     for (year, bucket), parts in sorted(groups.items()):
         for indicator in catalog.indicators:
             measured = {m: _measure_value(m, parts, plan.direct) for m in indicator.measures()}
+            if _paired(indicator):
+                num, den = indicator.numerator.field, indicator.denominator.field  # type: ignore[union-attr]
+                types = indicator.numerator.types  # type: ignore[union-attr]
+                measured[indicator.denominator] = sum(parts.get(f"p:{t}:{num}:{den}", 0.0) for t in types)  # type: ignore[index]
             first = indicator.measures()[0]
             records = int(sum(parts.get(f"n:{t}", 0.0) for t in first.types))
             value, numerator, denominator = _combine(indicator, measured)
@@ -211,7 +253,7 @@ def indicator_table(
     """Every indicator for the unit (with its children) and year, with target, completion and last year.
 
     Columns: code, name, unit, kind, direction, area_code, area, area_name, value, numerator, denominator,
-    records, target, completion (%), previous (last year's value), change (value − previous),
+    records, previous_records, target, completion (%), previous (last year's value), change (value − previous),
     change_pct (% of previous; None when previous is 0 or missing), status, definition, and the formatted
     value_text, target_text, previous_text. Rows follow the catalog order.
     """
@@ -226,6 +268,7 @@ def indicator_table(
         value = _number(this.at[indicator.code, "value"])
         previous = _number(last.at[indicator.code, "value"])
         records = int(this.at[indicator.code, "records"])
+        previous_records = int(last.at[indicator.code, "records"])
         target = targets[indicator.code]
         completion, status = _assess(indicator, value, target, records, share)
         change = None if value is None or previous is None else value - previous
@@ -245,6 +288,7 @@ def indicator_table(
                 "numerator": _number(this.at[indicator.code, "numerator"]),
                 "denominator": _number(this.at[indicator.code, "denominator"]),
                 "records": records,
+                "previous_records": previous_records,
                 "target": target,
                 "completion": completion,
                 "previous": previous,

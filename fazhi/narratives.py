@@ -7,9 +7,11 @@ overwrite each other silently (NarrativeConflict).
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from fazhi import audit
 from fazhi.auth import User, require_edit, require_view
@@ -31,6 +33,8 @@ class Narrative:
     body: str
     updated_by: str
     updated_at: datetime
+    # The figures the draft quoted when this text was saved: (indicator, lead words, figure as printed).
+    figures: tuple[tuple[str, str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -46,23 +50,36 @@ def _check_section(section: str) -> None:
         raise InvalidInput([Problem("section", f"报告中没有“{section}”这一节。")])
 
 
+_COLUMNS = "section, body, updated_by, updated_at, figures"
+
+
+def _narrative(row: tuple) -> Narrative:
+    raw: Any = row[4]
+    try:
+        figures = json.loads(raw) if isinstance(raw, str) else (raw or [])
+    except ValueError:
+        figures = []
+    kept = tuple(
+        tuple(str(part) for part in item) for item in figures if isinstance(item, list) and len(item) == 3
+    )
+    return Narrative(row[0], row[1], row[2], row[3], kept)  # type: ignore[arg-type]
+
+
 def _row(cur: Cursor, unit: Unit, year: int, section: str) -> Narrative | None:
     row = cur.execute(
-        "SELECT section, body, updated_by, updated_at FROM narratives WHERE year = ? AND unit_id = ? AND section = ?",
+        f"SELECT {_COLUMNS} FROM narratives WHERE year = ? AND unit_id = ? AND section = ?",
         [year, unit.id, section],
     ).fetchone()
-    return Narrative(*row) if row else None
+    return _narrative(row) if row else None
 
 
 def saved_texts(db: Database, user: User, unit: Unit, year: int) -> dict[str, Narrative]:
     """The sections saved for this unit and year, by section key."""
     require_view(user, unit)
     rows = db.rows(
-        "SELECT section, body, updated_by, updated_at FROM narratives WHERE year = ? AND unit_id = ?"
-        " ORDER BY section",
-        [year, unit.id],
+        f"SELECT {_COLUMNS} FROM narratives WHERE year = ? AND unit_id = ? ORDER BY section", [year, unit.id]
     )
-    return {row[0]: Narrative(*row) for row in rows}
+    return {row[0]: _narrative(row) for row in rows}
 
 
 def save_text(
@@ -75,8 +92,10 @@ def save_text(
     *,
     expected: datetime | None,
     required: bool = False,
+    figures: list[tuple[str, str, str]] | None = None,
 ) -> SavedText:
     """Save a section's text, started from the version saved at `expected` (None: from the draft).
+    `figures` are the draft's quoted figures at that moment (see fazhi/report/context.py).
 
     Control characters are removed (tab and newline kept), otherwise the text is kept exactly as typed.
     Raises NarrativeConflict when someone saved the section since, YearLocked in a locked year.
@@ -96,13 +115,22 @@ def save_text(
         current = _row(cur, unit, year, section)
         if (current.updated_at if current else None) != expected:
             raise NarrativeConflict(current)
-        if current is not None and current.body == text:
+        kept = tuple(tuple(str(part) for part in item) for item in (figures or ()))
+        if current is not None and current.body == text and current.figures == kept:
             return SavedText(current, notices)
         now = datetime.now()
         cur.execute(
-            "INSERT OR REPLACE INTO narratives (year, unit_id, section, body, updated_by, updated_at)"
-            " VALUES (?, ?, ?, ?, ?, ?)",
-            [year, unit.id, section, text, user.username, now],
+            "INSERT OR REPLACE INTO narratives (year, unit_id, section, body, updated_by, updated_at, figures)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [
+                year,
+                unit.id,
+                section,
+                text,
+                user.username,
+                now,
+                json.dumps([list(f) for f in kept], ensure_ascii=False),
+            ],
         )
         audit.log(
             cur,
@@ -114,7 +142,7 @@ def save_text(
             {"section": section, "body": current.body} if current else None,
             {"section": section, "body": text},
         )
-    return SavedText(Narrative(section, text, user.username, now), notices)
+    return SavedText(Narrative(section, text, user.username, now, kept), notices)  # type: ignore[arg-type]
 
 
 def reset_text(db: Database, user: User, unit: Unit, year: int, section: str) -> bool:

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from fazhi import records, ui, units
+from fazhi import cases, records, ui, units
 from fazhi.errors import RecordConflict
 
 db = ui.database()
@@ -33,6 +33,19 @@ tabs = dict(
 )  # keyed: stays on its tab after a save
 with tabs["内容"]:
     ui.detail_table(records.input_rows(catalog, record.as_input(), record.unit_name), key="record_detail")
+    marked = cases.is_marked(db, record.id)
+    if marked:
+        st.caption("这条记录是典型案例：年度报告在相应小节中引用它的标题和情况说明。")
+    if editable and st.button(
+        "取消典型案例" if marked else "设为典型案例（写入年度报告）",
+        key="record_typical",
+        icon=":material/star:",
+        help="年度报告会引用一两个典型案例，让报告更有说服力；请确保“情况说明”写清了经过和结果。",
+    ):
+        with ui.guard():
+            cases.mark(db, user, catalog, record.id, not marked)
+            ui.flash("已设为典型案例。" if not marked else "已取消典型案例。")
+            st.rerun()
 with tabs["佐证材料"]:
     ui.evidence_panel(db, user, catalog, record, editable)
 with tabs["修改记录"]:

@@ -1,4 +1,4 @@
-"""年度报告: drafts from the year's records beside editable text, the whole report as a preview, Word/PDF."""
+"""年度报告: drafts from the year's records beside editable text, what is still to fill, the preview, Word/PDF."""
 
 import streamlit as st
 
@@ -21,6 +21,18 @@ with ui.guard():
     context = ui.report_context(db, user, catalog, unit, year)
 if context is None:
     st.stop()
+editable = user.can_edit and locks.lock_state(db, unit, year) is None
+
+for warning in context["warnings"]:
+    st.warning(ui.plain(warning), icon=":material/edit_note:")
+if context["placeholders"]:
+    with st.expander(f"待填写的地方（{len(context['placeholders'])}处）", expanded=False):
+        ui.plain_list(context["placeholders"])
+if context["stale"]:
+    st.error(
+        "已保存的文字中有数字与台账不一致，请先处理下面标红的节，才能下载报告（一份报告中不能有两个不同的数字）。",
+        icon=":material/sync_problem:",
+    )
 
 
 def make():
@@ -37,6 +49,7 @@ word.download_button(
     key="report_download_docx",
     type="primary",
     icon=":material/download:",
+    disabled=bool(context["stale"]),
 )
 portable.download_button(
     "下载 PDF",
@@ -45,25 +58,40 @@ portable.download_button(
     mime="application/pdf",
     key="report_download_pdf",
     icon=":material/picture_as_pdf:",
-    disabled=bool(pdf.problem()),
+    disabled=bool(pdf.problem()) or bool(context["stale"]),
     help=pdf.problem() or "用 LibreOffice 转换，需要几秒钟。",
 )
 problems = [p for p in (images.problem(), pdf.problem()) if p]
 note.caption("；".join(problems) if problems else "Word 文件按 GB/T 9704 公文格式排版，含主要指标表和图表。")
 
-editable = user.can_edit and locks.lock_state(db, unit, year) is None
 edit, preview = st.tabs(["逐节修改", "全文预览"])
 with edit:
     if not editable:
         st.caption("只能查看：查看者账号或已封账的年度不能修改报告文字。")
     for section in context["sections"]:
         key = f"{unit.id}_{year}_{section['key']}"
-        state = "（已修改）" if section["saved"] else "" if section["draft"] else "（本年无数据）"
-        label = section["title"] + state
-        with st.expander(label, expanded=section["key"] == "opening"):
+        state = "（已修改）" if section["saved"] else "（待填写）" if section["placeholders"] else ""
+        with st.expander(
+            ui.plain(section["title"] + state + ("（数字已变化）" if section["stale"] else "")),
+            expanded=section["key"] == "opening" or bool(section["stale"]),
+        ):
+            for change in section["stale"]:
+                st.error(
+                    ui.plain(f"“{change['old']}”现在是“{change['new']}”"), icon=":material/sync_problem:"
+                )
+            if (
+                section["stale"]
+                and editable
+                and st.button("采用新数字", key=f"report_refresh_{key}", type="primary")
+            ):
+                with ui.guard():
+                    report.take_new_figures(db, user, catalog, unit, year, section["key"])
+                    st.session_state.pop(f"report_text_{key}", None)
+                    ui.flash(ui.plain(f"“{section['title']}”中的数字已更新为台账中的数字。"))
+                    st.rerun()
             left, right = st.columns(2)
-            left.caption("自动草稿（由台账数据生成）")
-            left.text(section["draft"] or "（本节暂无数据，报告中不出现；如需写入，请在右侧填写。）")
+            left.caption("自动草稿（由台账生成；“【请填写：……】”处需要手工填写）")
+            left.text(section["draft"] or "（本节暂无内容，报告中不出现；如需写入，请在右侧填写。）")
             if not editable:
                 right.text(section["text"])
                 continue
@@ -78,15 +106,9 @@ with edit:
                     with ui.guard():
                         try:
                             saved = report.save_section(
-                                db,
-                                user,
-                                catalog,
-                                unit,
-                                year,
-                                section["key"],
-                                text,
-                                expected=st.session_state[f"report_base_{key}"],
-                            )
+                                db, user, catalog, unit, year, section["key"], text,
+                                expected=st.session_state[f"report_base_{key}"], figures=section["figures"],
+                            )  # fmt: skip
                         except NarrativeConflict as conflict:
                             st.session_state[f"report_base_{key}"] = getattr(
                                 conflict.current, "updated_at", None
@@ -97,14 +119,14 @@ with edit:
                             raise
                         for name in (f"report_text_{key}", f"report_base_{key}"):
                             st.session_state.pop(name, None)
-                        ui.flash("；".join((f"已保存“{section['title']}”。", *saved.notices)))
+                        ui.flash(ui.plain("；".join((f"已保存“{section['title']}”。", *saved.notices))))
                         st.rerun()
                 if reset.button("恢复为自动草稿", key=f"report_reset_{key}", disabled=not section["saved"]):
                     with ui.guard():
                         report.reset_section(db, user, catalog, unit, year, section["key"])
                         for name in (f"report_text_{key}", f"report_base_{key}"):
                             st.session_state.pop(name, None)
-                        ui.flash(f"“{section['title']}”已恢复为自动草稿。")
+                        ui.flash(ui.plain(f"“{section['title']}”已恢复为自动草稿。"))
                         st.rerun()
 with preview:
     st.text(report.preview_text(context))

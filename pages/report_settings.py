@@ -7,6 +7,7 @@ from fazhi.errors import ReportTemplateError
 from fazhi.report import context as report
 from fazhi.report import custom, options
 from fazhi.report.template import default_template_bytes
+from fazhi.report.wording import load_wording
 
 db = ui.database()
 catalog = ui.catalog()
@@ -55,6 +56,30 @@ if st.button("恢复默认设置", key="report_options_reset"):
             db, user, unit, recipient=None, issuer=None, title_prefix=None, exact_numbers=None
         )
         ui.flash("报告设置已恢复为默认。")
+        st.rerun()
+
+st.subheader("数字写法")
+st.caption(
+    "人数、件数、次数等一般写确数（“128件次”“108人”），宣传资料、受众等估计的数写“N余”（“3800余份”）。"
+    "需要时可改写某一项；“数字写确数”勾选时全部写确数。"
+)
+rows = options.style_rows(catalog, load_wording(catalog), current)
+edited = st.data_editor(
+    rows,
+    hide_index=True,
+    key="report_styles",
+    disabled=["code", "指标", "单位", "默认写法"],
+    column_order=["指标", "单位", "默认写法", "本单位写法"],
+    column_config={
+        "本单位写法": st.column_config.SelectboxColumn(
+            "本单位写法", options=[options.DEFAULT_STYLE, *options.STYLE_LABELS.values()], required=True
+        )
+    },
+)
+if st.button("保存数字写法", key="report_styles_save"):
+    with ui.guard():
+        changed = options.save_styles(db, user, unit, edited)
+        ui.flash(f"已修改{changed}项指标的写法。" if changed else "写法没有变化。")
         st.rerun()
 
 st.subheader("报告模板")

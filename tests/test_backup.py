@@ -65,7 +65,7 @@ def full(demo: db.Database, catalog: Catalog, users: dict[str, auth.User]) -> db
         add_attachment(demo, saved.id, photo, f"照片{number}.jpg")
     add_attachment(demo, 2, photos[2], "同一张照片.jpg")
     with demo.transaction() as cur:
-        cur.execute("INSERT INTO narratives VALUES (2020, ?, 'summary', ?, '测试', now())",
+        cur.execute("INSERT INTO narratives VALUES (2020, ?, 'summary', ?, '测试', now(), NULL)",
                     [township.id, "一、工作开展情况\n（一）& < > {{ }}"])  # fmt: skip
         cur.execute("INSERT INTO targets VALUES (2020, ?, 'study_group', 4, '测试', now())", [township.id])
         cur.execute("INSERT INTO unit_settings VALUES (?, 'recipient', '区委、区政府')", [township.id])

@@ -324,8 +324,8 @@ def test_a_report_of_hostile_text_opens_and_converts(
     demo: db.Database, catalog: Catalog, tmp_path: Path
 ) -> None:
     unit = find_unit(demo, "燕山乡")
-    item = records.RecordInput(
-        "market_day", unit.id, "恶意文字", date(2020, 8, 8), None, HOSTILE[:90], HOSTILE
+    item = records.RecordInput(  # the year's first campaign: its 情况说明 is the one the report quotes
+        "market_day", unit.id, "恶意文字", date(2020, 1, 8), None, HOSTILE[:90], HOSTILE
     )
     records.add_record(demo, SYSTEM, catalog, item)
     docx = render(build_context(demo, SYSTEM, catalog, unit, 2020))

@@ -74,12 +74,12 @@ def test_a_file_from_a_newer_version_is_refused(db_file: Path) -> None:
 def test_transaction_rolls_back_on_error(database: db.Database) -> None:
     version = database.version
     with pytest.raises(RuntimeError), database.transaction() as cur:
-        cur.execute("INSERT INTO narratives VALUES (2020, 1, 'x', 'text', 'me', now())")
+        cur.execute("INSERT INTO narratives VALUES (2020, 1, 'x', 'text', 'me', now(), NULL)")
         raise RuntimeError("boom")
     assert database.one("SELECT count(*) FROM narratives") == (0,)
     assert database.version == version
     with database.transaction() as cur:
-        cur.execute("INSERT INTO narratives VALUES (2020, 1, 'x', 'text', 'me', now())")
+        cur.execute("INSERT INTO narratives VALUES (2020, 1, 'x', 'text', 'me', now(), NULL)")
     assert database.version == version + 1
 
 

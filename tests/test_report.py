@@ -16,7 +16,7 @@ from fazhi.catalog import Catalog
 from fazhi.errors import InvalidInput, PermissionDenied, ReportTemplateError
 from fazhi.records import RecordInput
 from fazhi.report import context as ctx
-from fazhi.report import custom, drafts, options
+from fazhi.report import custom, options, structure
 from fazhi.report.generate import generate
 from fazhi.report.render import jinja_env, paragraph_lines, render
 from fazhi.report.template import default_template_bytes
@@ -33,7 +33,7 @@ FIGURES = {
     "exam_expected": "组织机关、事业单位干部50余人参加网上学法考试",
     "exam_attendance_rate": "参学率和合格率均达100%",
     "exam_pass_rate": "参学率和合格率均达100%",
-    "study_group_sessions": "全年集体学法4次",
+    "study_group_sessions": "中心组集体学法4次",
     "market_day_campaigns": "3月15日、6月28日至29日、9月28日利用赶场日开展集中宣传3次",
     "market_day_consultations": "现场解答法律咨询200余人次",
     "market_day_materials": "发放宣传资料2500余份",
@@ -50,9 +50,9 @@ FIGURES = {
     "civil_code_village_sessions": "进村集中宣传5场次",
     "satisfaction": "满意度达95%",
     "enforcement_issues": "全年未发生一起执法不公正、不规范和不作为、不文明的情况",
-    "legal_aid_cases": "全年申请法律援助案件2件",
-    "disputes_resolved": "全年自排化解矛盾纠纷5件",
-    "mediation_cases": "受理调解案件9件",
+    "legal_aid_cases": "申请法律援助案件2件",
+    "disputes_resolved": "自排化解较大矛盾纠纷5件",
+    "mediation_cases": "人民调解较大案件9件",
     "major_accidents": "全年未发生重大安全事故",
     "market_cases": "未发生侵犯知识产权和销售伪劣商品案件",
 }
@@ -85,6 +85,16 @@ def test_every_reference_figure_is_in_the_2020_report(demo: db.Database, catalog
     full = "\n".join(township_report(demo, catalog))
     missing = {code: phrase for code, phrase in FIGURES.items() if phrase not in full}
     assert missing == {}
+
+
+def test_the_three_wording_shifts_of_the_reference_are_fixed(demo: db.Database, catalog: Catalog) -> None:
+    paragraphs = township_report(demo, catalog)
+    market = next(p for p in paragraphs if "利用赶场日" in p)
+    assert "悬挂横幅25幅" in market and "全年共悬挂" not in market  # told as part of the campaigns
+    full = "\n".join(paragraphs)
+    assert "自排化解较大矛盾纠纷5件" in full
+    mediation = next(p for p in paragraphs if "人民调解较大案件9件" in p)
+    assert "成功率" not in mediation  # the 2020 records say nothing of success: no rate is invented
 
 
 def test_structure_of_the_2020_report(demo: db.Database, catalog: Catalog) -> None:
@@ -133,13 +143,19 @@ def test_exact_numbers_setting(demo: db.Database, catalog: Catalog, users: dict[
     assert "2500余份" not in full
 
 
-def test_a_year_without_records_says_nothing_rather_than_zeros(demo: db.Database, catalog: Catalog) -> None:
+def test_a_year_without_records_claims_nothing_and_asks_for_text(demo: db.Database, catalog: Catalog) -> None:
     unit = find_unit(demo, "燕山乡")
     context = ctx.build_context(demo, auth.system_user(), catalog, unit, 2023, today=date(2024, 1, 10))
-    assert context["measures"] == [] and context["indicator_rows"] == [] and context["attachments"] == []
-    drafted = "\n".join(s["draft"] for s in context["sections"])
-    assert "未发生" not in drafted
+    assert context["indicator_rows"] == [] and context["attachments"] == []
+    drafted = "\n".join(s["draft"] for s in context["sections"] if s["key"] != ctx.DATE_SECTION)
+    assert "未发生" not in drafted and "取得了一定成效" not in drafted and "没有记录" not in drafted
     assert not re.search(r"(?<![\d.])0(次|件|份|人次|户|人|车次|幅)", drafted)
+    # every section is a marked placeholder for staff, never an empty heading
+    assert [m["heading"] for m in context["measures"]] == ["（一）【请填写：小节标题】"]
+    for key in ("opening", "duty", "shortcomings", "plan"):
+        assert context[key] and all(p["text"].startswith("【请填写：") for p in context[key]), key
+    assert context["warnings"][0].startswith("本年度还没有任何记录")
+    assert len(context["placeholders"]) == 6
     assert context["headings"]["measures"] == "一、2023年推进法治政府建设的主要举措和成效"
     assert "2024年" in context["headings"]["plan"]
     paragraphs = text_of(render(context))
@@ -149,6 +165,20 @@ def test_a_year_without_records_says_nothing_rather_than_zeros(demo: db.Database
         "三、存在的不足和原因",
         "四、2024年工作安排",
     ]
+
+
+def test_placeholders_left_are_highlighted_in_the_word_file(demo: db.Database, catalog: Catalog) -> None:
+    from docx.enum.text import WD_COLOR_INDEX
+
+    context = ctx.build_context(
+        demo, auth.system_user(), catalog, find_unit(demo, "燕山乡"), 2020, today=TODAY
+    )
+    document = Document(io.BytesIO(render(context)))
+    marked = [
+        r.text for p in document.paragraphs for r in p.runs if r.font.highlight_color == WD_COLOR_INDEX.YELLOW
+    ]
+    assert marked == context["placeholders"] and all(m.startswith("【请填写：") for m in marked)
+    assert len(marked) == 2  # 三 (no target of the unit's own was missed) and the plans of 四
 
 
 def test_2021_follows_the_new_outline(demo: db.Database, catalog: Catalog) -> None:
@@ -161,15 +191,15 @@ def test_2021_follows_the_new_outline(demo: db.Database, catalog: Catalog) -> No
         "（一）深入学习贯彻习近平法治思想，提升依法行政能力"
     ]
     assert context["measures"][0]["paragraphs"] == [
-        {"text": "党委理论学习中心组坚持集体学法，全年集体学法1次。", "heading": False}
+        {"text": "党委理论学习中心组集体学法1次。", "heading": False}
     ]
     assert "《法治政府建设实施纲要（2021—2025年）》" in context["opening"][0]["text"]
 
 
 def test_every_area_is_in_one_subsection(catalog: Catalog) -> None:
-    parts = drafts.load_parts(catalog)
+    parts = structure.load_parts(catalog)
     for year in (2020, 2023):
-        areas = [a for p in drafts.parts_for(catalog, year) for a in p.areas]
+        areas = [a for p in structure.parts_for(catalog, year) for a in p.areas]
         assert sorted(areas) == sorted(a.code for a in catalog.outline_for(year).areas)
     assert len(parts) == 17
 
@@ -180,8 +210,18 @@ def test_county_report_sums_its_townships(demo: db.Database, catalog: Catalog) -
     full = "\n".join(text_of(render(context)))
     assert context["title"] == "万州区关于2020年法治政府建设情况的报告"
     assert context["recipient"] == "市委、市政府：" and context["issuer"] == "万州区人民政府"
-    assert "2020年，我区在市委、市政府的正确领导下" in full
+    assert "2020年，我区在市委、市政府的领导下" in full
     assert "发放宣传资料2500余份" in full and "向群众1万余人宣传法律知识" in full
+    # the township's own meetings and study are told as its townships' work, not the district's
+    assert "各乡镇（街道）党（工）委理论学习中心组集体学法4次" in full
+    assert "党委理论学习中心组集体学法4次" not in full.replace("党（工）委理论学习中心组集体学法4次", "")
+    assert "全区共利用赶场日开展集中宣传3次" in full
+    # the district has no own records: 二 is for staff to write
+    assert context["duty"][0]["text"].startswith("【请填写：")
+    assert (
+        context["units_header"][0] == "专题研究法治建设会议（次）"
+        and context["unit_rows"][0]["name"] == "燕山乡"
+    )
 
 
 def test_saved_text_replaces_the_draft_and_reset_restores_it(
@@ -219,7 +259,7 @@ def test_saved_text_replaces_the_draft_and_reset_restores_it(
 
 def test_signing_date(demo: db.Database, catalog: Catalog, users: dict[str, auth.User]) -> None:
     unit = find_unit(demo, "燕山乡")
-    assert ctx.default_date(2020, date(2026, 3, 1)) == date(2021, 1, 15)
+    assert ctx.default_date(2020, date(2026, 3, 1)) == date(2026, 3, 1)  # the day it is generated
     assert ctx.default_date(2020, date(2021, 2, 3)) == date(2021, 2, 3)
     narratives.save_text(demo, users["editor"], unit, 2020, ctx.DATE_SECTION, "2021年2月8日", expected=None)
     assert (
@@ -288,7 +328,7 @@ def test_every_template_variable_is_provided(demo: db.Database, catalog: Catalog
     by_name = {r["变量"]: r for r in reference}
     assert by_name["title"]["示例（当前数据）"] == "燕山乡关于2020年法治政府建设情况的报告"
     assert by_name["indicator_rows"]["示例（当前数据）"].startswith(
-        "共45项，第1项：{no: 1，name: 专题研究法治建设会议"
+        "共41项，第1项：{no: 1，name: 专题研究法治建设会议"
     )
 
 
@@ -388,10 +428,7 @@ def test_preview_text_is_the_whole_report(demo: db.Database, catalog: Catalog) -
     preview = ctx.preview_text(context)
     assert preview.startswith("燕山乡关于2020年法治政府建设情况的报告\n\n区委、区政府：\n")
     assert all(heading in preview for heading in HEADINGS)
-    assert (
-        "发放宣传资料2500余份" in preview
-        and "45｜侵犯知识产权和销售伪劣商品案件｜0件｜0件｜100%｜—" in preview
-    )
+    assert "发放宣传资料2500余份" in preview and "25｜集中宣传发放资料｜—｜2536份｜—｜增长40.9%" in preview
 
 
 def test_viewers_of_a_village_cannot_build_the_township_report(

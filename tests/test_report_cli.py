@@ -36,7 +36,7 @@ def test_report_to_word(demo_file: Path, tmp_path: Path, capsys) -> None:
     ]
     assert main(args) == 0
     assert capsys.readouterr().out == (
-        f"已生成燕山乡2020年法治政府建设情况报告：{out}（7 个小节，45 项指标，0 张图表）。\n"
+        f"已生成燕山乡2020年法治政府建设情况报告：{out}（7 个小节，41 项指标，0 张图表）。\n"
     )
     paragraphs = [p.text for p in Document(io.BytesIO(out.read_bytes())).paragraphs]
     assert paragraphs[0] == "燕山乡关于2020年法治政府建设情况的报告"
@@ -75,5 +75,6 @@ def test_check_validates_the_report_template(capsys) -> None:
     lines = capsys.readouterr().out.splitlines()
     assert lines[1:] == [
         "报告结构检查通过：2 版纲要共 17 个小节（data/report.toml）。",
+        "报告措辞检查通过：33 个要点、107 个分句，67 项指标中62 项由正文讲述、5 项说明了不讲的原因（data/wording.toml）。",
         "默认报告模板检查通过：report_template.docx（GB/T 9704 版式，标记和变量均正确）。",
     ]

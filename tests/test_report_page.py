@@ -31,7 +31,9 @@ def test_editor_edits_saves_and_resets_a_section(app_db: db.Database, demo_app: 
     assert at.title[0].value == "年度报告 · 燕山乡 · 2020年"
     duty = key(app_db, "duty")
     box = at.text_area(key=f"report_text_{duty}")
-    assert box.value.startswith("（一）带头尊法学法守法用法。")
+    assert box.value.startswith(
+        "（一）带头尊法学法守法用法\n党政主要负责人带头参加党委理论学习中心组集体学法4次。"
+    )
     box.input("（一）带头学法\n主要负责人带头学法 & <守法> {{ year }}。").run()
     at.button(key=f"report_save_{duty}").click().run()
     assert not at.exception and not at.error
@@ -45,7 +47,7 @@ def test_editor_edits_saves_and_resets_a_section(app_db: db.Database, demo_app: 
     at.button(key=f"report_reset_{duty}").click().run()
     assert "“二、党政主要负责人履行推进法治建设第一责任人职责情况”已恢复为自动草稿。" in texts(at)
     assert narratives.saved_texts(app_db, demo_app["editor"], unit, 2020) == {}
-    assert at.text_area(key=f"report_text_{duty}").value.startswith("（一）带头尊法学法守法用法。")
+    assert at.text_area(key=f"report_text_{duty}").value.startswith("（一）带头尊法学法守法用法\n")
 
 
 def test_a_required_section_cannot_be_emptied(app_db: db.Database, demo_app: dict[str, auth.User]) -> None:

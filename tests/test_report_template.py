@@ -33,7 +33,13 @@ def test_committed_template_is_what_the_code_builds() -> None:
 
 
 @pytest.fixture(scope="module")
-def report() -> Document:
+def report(report_bytes: bytes) -> Document:
+    """The demo's 2020 report as users download it, opened."""
+    return Document(io.BytesIO(report_bytes))
+
+
+@pytest.fixture(scope="module")
+def report_bytes() -> bytes:
     """The demo's 2020 report as users download it (built once for the module)."""
     import tempfile
     from pathlib import Path
@@ -54,7 +60,7 @@ def report() -> Document:
             today=date(2021, 1, 15),
         )
         database.close()
-    return Document(io.BytesIO(render(context)))
+    return render(context)
 
 
 def fonts(style) -> dict[str, str]:
@@ -78,7 +84,35 @@ def test_page_and_margins(report: Document) -> None:
     assert body_height == pytest.approx(225, abs=0.2)
     assert int(body_height / 25.4 * 72 // template.LINE_PT) == 22  # 22 lines a page
     grid = section._sectPr.find(qn("w:docGrid"))
-    assert (grid.get(qn("w:type")), grid.get(qn("w:linePitch"))) == ("lines", "578")
+    assert (grid.get(qn("w:type")), grid.get(qn("w:linePitch"))) == ("linesAndChars", "579")
+    # 28 characters a line: the character pitch is 16 pt plus charSpace/4096 pt, 28 of them fill the 版心
+    pitch = 16 + int(grid.get(qn("w:charSpace"))) / 4096
+    assert int(156 / 25.4 * 72 // pitch) == 28 and grid.get(qn("w:charSpace")) == "-848"
+
+
+def test_the_page_number_sits_seven_millimetres_below_the_text_block(report: Document) -> None:
+    section = report.sections[0]
+    number = report.styles["页码"].paragraph_format
+    assert number.line_spacing_rule == WD_LINE_SPACING.EXACTLY and number.line_spacing.pt == 14
+    line_mm = 14 / 72 * 25.4
+    top_of_number = section.footer_distance.mm + line_mm  # from the bottom edge of the page
+    assert section.bottom_margin.mm - top_of_number == pytest.approx(7, abs=0.1)
+
+
+def test_language_fonts_and_table_layout(report_bytes: bytes) -> None:
+    import zipfile
+
+    with zipfile.ZipFile(io.BytesIO(report_bytes)) as archive:
+        settings = archive.read("word/settings.xml").decode()
+        document = archive.read("word/document.xml").decode()
+        font_table = archive.read("word/fontTable.xml").decode()
+        styles = archive.read("word/styles.xml").decode()
+    assert "ja-JP" not in settings + styles and 'w:eastAsia="zh-CN"' in settings
+    for font in ("方正小标宋简体", "仿宋_GB2312", "黑体", "楷体_GB2312", "宋体"):
+        assert f'w:name="{font}"' in font_table
+    for table in document.split("<w:tbl>")[1:]:
+        assert table.split("</w:tblPr>")[0].count("<w:tblLayout") == 1  # one fixed layout per table
+    assert "<w:noWrap/>" in document  # "105.6%" stays on one line
 
 
 @pytest.mark.parametrize(
@@ -103,7 +137,7 @@ def test_styles(
     fmt = found.paragraph_format
     assert fmt.alignment == align
     assert fmt.line_spacing_rule == WD_LINE_SPACING.EXACTLY
-    assert fmt.line_spacing.pt == pytest.approx(28.9, abs=0.05)
+    assert fmt.line_spacing.pt == pytest.approx(14 if style == "页码" else 28.9, abs=0.05)
     indent = found.element.pPr.find(qn("w:ind"))
     assert (indent.get(qn("w:firstLineChars")) if indent is not None else None) == first_line_chars
     if first_line_chars:

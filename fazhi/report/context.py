@@ -1,8 +1,10 @@
 """build_context: everything the report template needs, computed and formatted (pure data, no docx).
 
-The figures come from `indicators.indicator_table`; drafts from `drafts`; text saved by staff
-(fazhi.narratives) replaces a section's draft. `VARIABLES` documents every top-level key: the page's
-variable reference for custom templates and the contract test both use it.
+The figures come from `indicators.indicator_table`; the sentences from data/wording.toml through
+`writer` (what records support, a marked placeholder where they say nothing); text saved by staff
+(fazhi.narratives) replaces a section's draft, and a saved text quoting a figure that has changed since is
+flagged (`stale`) so no report carries two values for one figure. `VARIABLES` (fazhi/report/variables.py)
+documents every top-level key.
 """
 
 from __future__ import annotations
@@ -15,25 +17,41 @@ from typing import Any
 
 import pandas as pd
 
-from fazhi import narratives
+from fazhi import cases, narratives
 from fazhi.auth import User, require_view
 from fazhi.catalog import Catalog
 from fazhi.db import Database
 from fazhi.errors import ChartsUnavailable, InvalidInput, Problem
-from fazhi.indicators import indicator_table
+from fazhi.indicators import compute_values, indicator_table
 from fazhi.records import RecordFilter, list_records
-from fazhi.report import drafts, frozen, numbers
-from fazhi.report.options import ReportOptions, load_options, self_reference, short_name, superior
-from fazhi.units import Unit
+from fazhi.report import frozen, numbers, structure, writer
+from fazhi.report.facts import Facts, Figure, Voice
+from fazhi.report.options import ReportOptions, load_options, self_reference, short_name, suffix, superior
+from fazhi.report.wording import load_wording
+from fazhi.targets import stored_targets
+from fazhi.units import Unit, children
 
 DATE_SECTION = "date"
 _DATE = re.compile(r"^(\d{4})年(\d{1,2})月(\d{1,2})日$")
 TABLE_TITLE = "主要指标完成情况"
+UNITS_TITLE = "各乡镇（街道）主要工作情况"
 CHARTS_TITLE = "工作开展情况图表"
 TABLE_NOTE = (
     "注：完成率为完成情况与年度目标之比；较上年一栏，比率类指标按百分点比较，其余按增减幅度比较；"
-    "“—”表示未设目标、当年或上年没有可比数据。数据来源：本单位法治政府建设工作台账。"
+    "“—”表示未设目标或无可比情况。资料来源：本单位法治政府建设工作台账。"
 )
+UNITS_NOTE = "注：各乡镇（街道）的数字含其所辖村（社区）；资料来源：各乡镇（街道）法治政府建设工作台账。"
+UNIT_COLUMNS = 4  # indicators in the county's table of its 乡镇
+THIN = 10  # fewer records than this make a thin year: the page says what is missing
+# What a unit calls its party committee and its government, by the ending of its name.
+_BODIES = {
+    "区": ("区委", "区政府"),
+    "县": ("县委", "县政府"),
+    "市": ("市委", "市政府"),
+    "乡": ("乡党委", "乡政府"),
+    "镇": ("镇党委", "镇政府"),
+    "街道": ("街道党工委", "街道办事处"),
+}
 
 
 @dataclass(frozen=True)
@@ -61,7 +79,7 @@ def section_specs(catalog: Catalog, year: int) -> list[SectionSpec]:
     """Every section a user may edit for a year, in report order."""
     heads = headings(year)
     specs = [SectionSpec("opening", "开头段", "", True)]
-    for part in drafts.parts_for(catalog, year):
+    for part in structure.parts_for(catalog, year):
         specs.append(SectionSpec(f"measures.{part.code}", f"一 · {part.heading}", part.heading, False))
     specs += [
         SectionSpec("duty", heads["duty"], heads["duty"], True),
@@ -74,9 +92,8 @@ def section_specs(catalog: Catalog, year: int) -> list[SectionSpec]:
 
 
 def default_date(year: int, today: date | None = None) -> date:
-    """成文日期 by default: today while the report is due (the year itself or the next), else 15 January."""
-    today = today or date.today()
-    return today if year <= today.year <= year + 1 else date(year + 1, 1, 15)
+    """成文日期 by default: the day the report is generated (staff set another on the page)."""
+    return today or date.today()
 
 
 def parse_date(text: str) -> date:
@@ -110,40 +127,232 @@ def _number(value: Any) -> float | None:
     return None if value is None or (isinstance(value, float) and math.isnan(value)) else float(value)
 
 
-def indicator_rows(table: pd.DataFrame, recorded: bool = True) -> list[dict[str, str]]:
-    """The appendix table: indicators with records this year, and (once anything was `recorded` that
-    year) every must-stay-zero indicator."""
+# ───────────── the facts ─────────────
+
+
+def voice(db: Database, unit: Unit, outline: str, parent_name: str | None = None) -> Voice:
+    """How the report names its unit (我乡/我区, 全乡/全区, 乡党委/区委 …) and its superior."""
+    ending = suffix(unit.name) or ("区" if unit.level == "county" else "乡")
+    committee, government = _BODIES.get(ending, ("党委", "政府"))
+    county = unit.level == "county"
+    below = [u for u in children(db, unit) if u.level == "township"] if county else []
+    return Voice(
+        self_name=self_reference(unit),
+        whole=f"全{ending}",
+        committee=committee,
+        government=government,
+        superior=superior(db, unit, parent_name).rstrip("："),
+        short=short_name(unit),
+        outline=outline,
+        county=county,
+        children=len(below),
+    )
+
+
+def _figures_by_bucket(
+    db: Database, catalog: Catalog, unit: Unit, year: int, table: pd.DataFrame
+) -> tuple[dict[str, Figure], dict[str, dict[str, Figure]]]:
+    """A county's own figures and each 乡镇's, from one by-child query (this year and last)."""
+    values = compute_values(db, catalog, unit, [year - 1, year], by_child=True)
+    names = {u.id: u.name for u in children(db, unit)}
+    kinds = dict(zip(table.index, table["kind"], strict=True))
+    units = dict(zip(table.index, table["unit"], strict=True))
+    found: dict[int, dict[str, Figure]] = {}
+    last = {(int(r.bucket), r.code): r for r in values[values["year"] == year - 1].itertuples()}
+    for row in values[values["year"] == year].itertuples():
+        before = last.get((int(row.bucket), row.code))
+        found.setdefault(int(row.bucket), {})[row.code] = Figure(
+            code=row.code,
+            unit=str(units.get(row.code, "")),
+            kind=str(kinds.get(row.code, "")),
+            value=_number(row.value),
+            records=int(row.records),
+            previous=_number(before.value) if before is not None else None,
+            previous_records=int(before.records) if before is not None else 0,
+            numerator=_number(row.numerator),
+            denominator=_number(row.denominator),
+        )
+    own = found.pop(unit.id, {})
+    return own, {names[b]: figures for b, figures in found.items() if b in names}
+
+
+def report_facts(
+    db: Database,
+    user: User,
+    catalog: Catalog,
+    unit: Unit,
+    year: int,
+    *,
+    options: ReportOptions,
+    today: date | None = None,
+    shown: Unit | None = None,
+    parent_name: str | None = None,
+) -> Facts:
+    """Everything the writer needs for a unit-year (a county's own records and 乡镇 apart)."""
+    shown = shown or unit
+    table = indicator_table(db, user, catalog, unit, year, today=today).set_index("code", drop=False)
+    frame = list_records(db, user, catalog, RecordFilter(year=year, unit_id=unit.id))
+    outline = catalog.outline_for(year)
+    speaking = voice(db, shown, outline.name, parent_name)
+    own: dict[str, Figure] = {}
+    by_child: dict[str, dict[str, Figure]] = {}
+    own_frame = None
+    if speaking.county:
+        own, by_child = _figures_by_bucket(db, catalog, unit, year, table)
+        own_frame = frame[frame["unit_id"] == unit.id]
+    return Facts(
+        catalog=catalog,
+        wording=load_wording(catalog),
+        year=year,
+        table=table,
+        frame=frame,
+        voice=speaking,
+        exact=options.exact_numbers,
+        styles=dict(options.styles),
+        stored_targets=stored_targets(db, unit, year),
+        own=own,
+        by_child=by_child,
+        own_frame=own_frame,
+    )
+
+
+# ───────────── sections ─────────────
+
+
+def indicator_rows(
+    table: pd.DataFrame, stored: dict[str, float] | None = None, omit: tuple[str, ...] = ()
+) -> list[dict[str, str]]:
+    """The appendix table: indicators with a value recorded this year, and those with a target the unit set
+    itself. A must-stay-zero indicator only when recorded; zeros nobody entered are never printed as results;
+    a ratio whose records give no value (调解成功 left blank) is left out; `omit` as data/wording.toml says."""
+    stored = stored or {}
     rows = []
-    shown = table[(table["records"] > 0) | ((table["direction"] == "zero") & recorded)]
+    recorded = (table["records"] > 0) & table["value"].notna()
+    shown = table[
+        (recorded | (table["code"].isin(list(stored)) & (table["direction"] != "zero")))
+        & ~table["code"].isin(list(omit))
+    ]
     for number, row in enumerate(shown.itertuples(), 1):
         completion = _number(row.completion)
         moved = numbers.change(_number(row.value), _number(row.previous), points=row.unit == "%")
+        if row.records <= 0 or not (row.previous_records if hasattr(row, "previous_records") else 1):
+            moved = ""
         rows.append(
             {
                 "no": str(number),
                 "name": row.name,
-                "target": row.target_text,
-                "value": row.value_text,
-                "completion": numbers.percent(completion, 1) if completion is not None else "—",
+                "target": row.target_text if row.code in stored else "—",
+                "value": row.value_text if row.records > 0 else "—",
+                "completion": numbers.percent(completion)
+                if completion is not None and row.code in stored
+                else "—",
                 "change": moved if moved and row.kind != "yesno" else "—",
             }
         )
     return rows
 
 
-def _section(spec: SectionSpec, draft: list[str], saved: narratives.Narrative | None) -> dict[str, Any]:
-    text = saved.body if saved is not None else "\n".join(draft)
+def _unit_table(facts: Facts) -> tuple[list[str], list[dict[str, str]]]:
+    """A county's table of its 乡镇: the indicators most of them recorded (counts and sums), one row each."""
+    if not facts.voice.county or not facts.by_child:
+        return [], []
+    counted = [
+        i.code for i in facts.catalog.indicators if i.kind in ("count", "sum") and i.direction != "zero"
+    ]
+    spread = sorted(
+        counted,
+        key=lambda code: (
+            -sum(1 for figures in facts.by_child.values() if code in figures and figures[code].recorded)
+        ),
+    )
+    chosen = [c for c in spread if any(f.get(c) and f[c].recorded for f in facts.by_child.values())][
+        :UNIT_COLUMNS
+    ]
+    if not chosen:
+        return [], []
+    names = {i.code: i.name for i in facts.catalog.indicators}
+    header = [f"{names[c]}（{facts.table.at[c, 'unit']}）" for c in chosen]
+    rows = []
+    for number, (name, figures) in enumerate(facts.by_child.items(), 1):
+        cells = {}
+        for position, code in enumerate(chosen, 1):
+            figure = figures.get(code)
+            cells[f"c{position}"] = (
+                numbers.plain(figure.value) if figure and figure.recorded and figure.value else "—"
+            )
+        rows.append({"no": str(number), "name": name, **cells})
+    header += [""] * (UNIT_COLUMNS - len(header))
+    for row in rows:
+        for position in range(len(chosen) + 1, UNIT_COLUMNS + 1):
+            row[f"c{position}"] = ""
+    return header, rows
+
+
+def _stale(saved: narratives.Narrative | None, facts: Facts) -> list[dict[str, str]]:
+    """Figures the saved text quoted from its draft that read differently now: [{code, old, new}]."""
+    if saved is None or not saved.figures:
+        return []
+    changed = []
+    for code, lead, printed in saved.figures:
+        old = f"{lead}{printed}"
+        if old not in saved.body or not facts.known(code):
+            continue
+        figure = facts.figure(code)
+        if figure is None:
+            continue
+        now = facts.format(
+            code, figure.value or 0, previous=figure.previous if figure.previous_records else None
+        )
+        if figure.records <= 0 or figure.value is None:
+            now = facts.format(code, 0)
+        if now != printed:
+            changed.append({"code": code, "old": old, "new": f"{lead}{now}"})
+    return changed
+
+
+def _section(
+    spec: SectionSpec, draft: writer.Written, saved: narratives.Narrative | None, facts: Facts
+) -> dict[str, Any]:
+    text = saved.body if saved is not None else "\n".join(draft.paragraphs)
     return {
         "key": spec.key,
         "title": spec.title,
         "heading": spec.heading,
-        "draft": "\n".join(draft),
+        "draft": "\n".join(draft.paragraphs),
         "text": text,
         "saved": saved is not None,
         "saved_by": saved.updated_by if saved else "",
         "saved_at": saved.updated_at if saved else None,
         "required": spec.required,
+        "figures": [list(f) for f in draft.figures],
+        "stale": _stale(saved, facts),
+        "placeholders": writer.placeholders(text.splitlines()),
     }
+
+
+def _topics_by_part(facts: Facts, parts: tuple[structure.Part, ...]) -> dict[str, list]:
+    placed: dict[str, list] = {part.code: [] for part in parts}
+    area_to_part = {area: part.code for part in parts for area in part.areas}
+    for topic in facts.wording.topics:
+        indicator = facts.catalog.indicator(topic.indicators[0])
+        area = facts.catalog.indicator_area(indicator, facts.year).code
+        if area in area_to_part:
+            placed[area_to_part[area]].append(topic)
+    return placed
+
+
+def _typical(db: Database, facts: Facts, parts: tuple[structure.Part, ...]) -> dict[str, list[str]]:
+    """The marked typical cases' paragraphs, by the subsection holding their record type's area."""
+    marked = cases.marked_ids(db, [int(i) for i in facts.frame["id"]]) if not facts.frame.empty else set()
+    chosen = facts.frame[facts.frame["id"].isin(marked)].sort_values(["start_on", "id"]) if marked else None
+    if chosen is None or chosen.empty:
+        return {}
+    area_to_part = {area: part.code for part in parts for area in part.areas}
+    out: dict[str, list[str]] = {}
+    for type_code, text in writer.typical_cases(facts, chosen.to_dict("records")):
+        area = facts.catalog.area_of(type_code, facts.year).code
+        out.setdefault(area_to_part.get(area, parts[0].code), []).append(text)
+    return out
 
 
 def build_context(
@@ -166,46 +375,83 @@ def build_context(
     kept = frozen.for_year(db, unit, year)  # a locked year shows names and settings as they were then
     shown = kept.unit(unit) if kept else unit
     options = options or (kept.report_options(unit) if kept else None) or load_options(db, user, unit)
-    table = indicator_table(db, user, catalog, unit, year, today=today)
-    frame = list_records(db, user, catalog, RecordFilter(year=year, unit_id=unit.id))
-    saved = narratives.saved_texts(db, user, unit, year)
-    facts = drafts.Facts(catalog, year, table, frame, options.exact_numbers)
-    outline = catalog.outline_for(year)
     above = kept.name(unit.parent_id, "") if kept and unit.parent_id is not None else None
-    voice = drafts.Voice(
-        self_reference(shown), superior(db, unit, above).rstrip("："), short_name(shown), outline.name
+    facts = report_facts(
+        db, user, catalog, unit, year, options=options, today=today, shown=shown, parent_name=above
     )
+    saved = narratives.saved_texts(db, user, unit, year)
     heads = headings(year)
+    parts = structure.parts_for(catalog, year)
+    by_part = _topics_by_part(facts, parts)
+    typical = _typical(db, facts, parts)
 
-    written: dict[str, list[str]] = {"opening": drafts.opening(facts, voice)}
-    parts = {f"measures.{p.code}": p for p in drafts.parts_for(catalog, year)}
-    for key, part in parts.items():
-        written[key] = drafts.write_part(facts, part)
-    written["duty"] = drafts.duty(facts, voice)
-    written["shortcomings"] = drafts.shortcomings(facts, voice)
-    written["plan"] = drafts.plan(facts, voice)
-    written["other"] = []
-    written[DATE_SECTION] = [numbers.chinese_date(default_date(year, today))]
+    written: dict[str, writer.Written] = {}
+    areas_told: list[str] = []
+    shorts: list[str] = []
+    outline = catalog.outline_for(year)
+    for part in parts:
+        made = writer.write_topics(facts, by_part[part.code])
+        made.paragraphs += typical.get(part.code, [])
+        written[f"measures.{part.code}"] = made
+        if made.paragraphs:
+            told_areas = {
+                catalog.indicator_area(catalog.indicator(t.indicators[0]), year).code
+                for t in by_part[part.code]
+                if writer.topic_body(t, facts)
+            }
+            for area in part.areas:
+                if area in told_areas:
+                    areas_told.append(area)
+                    shorts.append(outline.area(area).short)
+    written["opening"] = writer.opening(facts, shorts)
+    written["duty"] = writer.duty(facts)
+    written["shortcomings"] = writer.shortcomings(facts)
+    written["plan"] = writer.plan(facts, areas_told)
+    written["other"] = writer.Written()
+    written[DATE_SECTION] = writer.Written([numbers.chinese_date(default_date(year, today))])
     sections = [
-        _section(spec, written[spec.key], saved.get(spec.key)) for spec in section_specs(catalog, year)
+        _section(spec, written[spec.key], saved.get(spec.key), facts) for spec in section_specs(catalog, year)
     ]
-    text = {s["key"]: drafts.paragraphs(s["text"]) for s in sections}
+    text = {s["key"]: structure.paragraphs(s["text"]) for s in sections}
 
     measures = []
-    for key, part in parts.items():
+    for part in parts:
+        key = f"measures.{part.code}"
         if text[key]:
             number = numbers.subheading_number(len(measures) + 1)
             measures.append({"heading": f"{number}{part.heading}", "paragraphs": text[key]})
+    if not measures:
+        empty = facts.wording.sections["opening"]["placeholder"].replace(
+            "开头段，概括", "主要举措和成效，逐项写明"
+        )
+        measures.append(
+            {
+                "heading": f"{numbers.subheading_number(1)}【请填写：小节标题】",
+                "paragraphs": structure.paragraphs(empty),
+            }
+        )
 
     title = f"{options.title_prefix}关于{year}年法治政府建设情况的报告"
     signed = saved.get(DATE_SECTION)
     signed_on = _signing_date(signed.body) if signed else default_date(year, today)
-    rows = indicator_rows(table, facts.has_records)
+    rows = indicator_rows(
+        facts.table.reset_index(drop=True), facts.stored_targets, facts.wording.appendix_omit
+    )
+    unit_header, unit_rows = _unit_table(facts)
     images, problem = _charts(db, user, catalog, unit, year, kept) if charts else ([], "")
     attachments = [TABLE_TITLE] if rows else []
+    if unit_rows:
+        attachments.append(UNITS_TITLE)
     if images:
         attachments.append(CHARTS_TITLE)
     numbered = len(attachments) > 1
+    label = {name: (f"附件{n}" if numbered else "附件") for n, name in enumerate(attachments, 1)}
+    body_paragraphs = [
+        *(p["text"] for key in ("opening",) for p in text[key]),
+        *(line for m in measures for line in (m["heading"], *(p["text"] for p in m["paragraphs"]))),
+        *(p["text"] for key in ("duty", "shortcomings", "plan", "other") for p in text[key]),
+    ]
+    placeholders = list(dict.fromkeys(writer.placeholders(body_paragraphs)))
     return {
         "unit_name": shown.name,
         "year": year,
@@ -224,16 +470,44 @@ def build_context(
         "attachments": [f"{n}．{name}" for n, name in enumerate(attachments, 1)] if numbered else attachments,
         "issuer": options.issuer,
         "date": numbers.chinese_date(signed_on or default_date(year, today)),
-        "table_label": "附件1" if numbered else "附件",
+        "table_label": label.get(TABLE_TITLE, "附件"),
         "table_title": TABLE_TITLE,
         "table_note": TABLE_NOTE,
         "indicator_rows": rows,
-        "charts_label": "附件2",
+        "units_label": label.get(UNITS_TITLE, ""),
+        "units_title": UNITS_TITLE,
+        "units_header": unit_header,
+        "unit_rows": unit_rows,
+        "units_note": UNITS_NOTE,
+        "charts_label": label.get(CHARTS_TITLE, "附件"),
         "charts_title": CHARTS_TITLE,
         "charts": images,
         "charts_problem": problem,
         "sections": sections,
+        "placeholders": placeholders,
+        "warnings": _warnings(facts, sections, placeholders),
+        "stale": [dict(s, section=sec["title"]) for sec in sections for s in sec["stale"]],
     }
+
+
+def _warnings(facts: Facts, sections: list[dict[str, Any]], placeholders: list[str]) -> list[str]:
+    """What the page and the CLI tell before download: a thin or empty year, placeholders left."""
+    spec = facts.wording.sections["warnings"]
+    found = []
+    empty = [s["title"] for s in sections if s["placeholders"] and not s["saved"]]
+    if facts.record_count == 0:
+        found.append(str(spec["empty"]))
+    elif facts.record_count < THIN or empty:
+        if empty:
+            found.append(
+                str(spec["thin"])
+                .replace("{records}", str(facts.record_count))
+                .replace("{count}", str(len(empty)))
+                .replace("{sections}", "、".join(empty))
+            )
+    if placeholders:
+        found.append(str(spec["placeholders"]).replace("{count}", str(len(placeholders))))
+    return found
 
 
 def _charts(
@@ -258,7 +532,7 @@ def preview_text(context: dict[str, Any]) -> str:
     lines = [*context["title_lines"], "", context["recipient"]]
 
     def add(paragraphs: list[dict[str, Any]]) -> None:
-        lines.extend(("" if p["heading"] else "　　") + str(p["text"]) for p in paragraphs)
+        lines.extend(("　　" if p["heading"] else "　　") + str(p["text"]) for p in paragraphs)
 
     add(context["opening"])
     lines.append("　　" + context["headings"]["measures"])
@@ -284,6 +558,14 @@ def preview_text(context: dict[str, Any]) -> str:
             "｜".join(r[k] for k in ("no", "name", "target", "value", "completion", "change"))
             for r in context["indicator_rows"]
         ]
+    if context["unit_rows"]:
+        lines += ["", context["units_label"], context["units_title"]]
+        lines.append("｜".join(["序号", "乡镇（街道）", *[h for h in context["units_header"] if h]]))
+        width = len([h for h in context["units_header"] if h])
+        lines += [
+            "｜".join([r["no"], r["name"], *[r[f"c{n}"] for n in range(1, width + 1)]])
+            for r in context["unit_rows"]
+        ]
     return "\n".join(lines)
 
 
@@ -297,16 +579,48 @@ def save_section(
     text: str,
     *,
     expected: datetime | None,
+    figures: list[list[str]] | None = None,
 ) -> narratives.SavedText:
     """Save the text of one section of the year's report (see narratives.save_text); the 成文日期 must be a
-    date and is stored as '2021年1月15日'; sections the report must have may not be empty."""
+    date and is stored as '2021年1月15日'; sections the report must have may not be empty. `figures` are
+    the draft's quoted figures ([code, lead, figure]) so later changes to them are noticed; computed from
+    the current draft when not given."""
     specs = {spec.key: spec for spec in section_specs(catalog, year)}
     if key not in specs:
         raise InvalidInput([Problem("section", f"{year}年的报告中没有“{key}”这一节。")])
     if key == DATE_SECTION:
         text = numbers.chinese_date(parse_date(text))
+        figures = []
+    if figures is None:
+        context = build_context(db, user, catalog, unit, year)
+        figures = next(s["figures"] for s in context["sections"] if s["key"] == key)
     return narratives.save_text(
-        db, user, unit, year, key, text, expected=expected, required=specs[key].required
+        db,
+        user,
+        unit,
+        year,
+        key,
+        text,
+        expected=expected,
+        required=specs[key].required,
+        figures=[(str(c), str(lead), str(value)) for c, lead, value in figures],
+    )
+
+
+def take_new_figures(
+    db: Database, user: User, catalog: Catalog, unit: Unit, year: int, key: str
+) -> narratives.SavedText | None:
+    """Replace, in a section's saved text, every figure that has changed since it was saved with the figure
+    as it reads now (the one click offered beside a stale section); None when nothing needed changing."""
+    context = build_context(db, user, catalog, unit, year)
+    section = next((s for s in context["sections"] if s["key"] == key), None)
+    if section is None or not section["stale"]:
+        return None
+    text = section["text"]
+    for change in section["stale"]:
+        text = text.replace(change["old"], change["new"])
+    return save_section(
+        db, user, catalog, unit, year, key, text, expected=section["saved_at"], figures=section["figures"]
     )
 
 

@@ -84,7 +84,10 @@ class Frozen:
     def report_options(self, unit: Unit) -> ReportOptions | None:
         """The settings the locked report used, or None when not recorded."""
         stored = self.options.get(str(unit.id))
-        return ReportOptions(**stored) if stored else None
+        if not stored:
+            return None
+        styles = tuple((str(code), str(style)) for code, style in stored.get("styles", ()))
+        return ReportOptions(**{**stored, "styles": styles})
 
     def template(self, db: Database, unit: Unit) -> bytes | None:
         """The unit's own template as it was when the year was locked, or None (the default template)."""

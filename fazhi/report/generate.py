@@ -11,7 +11,7 @@ from typing import Any
 from fazhi.auth import User
 from fazhi.catalog import Catalog
 from fazhi.db import Database
-from fazhi.errors import ReportTemplateError
+from fazhi.errors import ReportTemplateError, StaleFigures
 from fazhi.report import custom, frozen, pdf
 from fazhi.report.context import build_context
 from fazhi.report.render import render
@@ -42,10 +42,14 @@ def generate(
     charts: bool = True,
     template: bytes | None = None,
     today: date | None = None,
+    allow_stale: bool = False,
 ) -> Report:
     """The report as .docx. `template` (e.g. from the command line) must fit; otherwise the unit's own
-    template is used, falling back to the default (with a note) if it no longer fits the data."""
+    template is used, falling back to the default (with a note) if it no longer fits the data.
+    StaleFigures when saved text quotes figures that have changed since (unless `allow_stale`)."""
     context = build_context(db, user, catalog, unit, year, today=today, charts=charts)
+    if context["stale"] and not allow_stale:
+        raise StaleFigures(context["stale"])
     notes = [context["charts_problem"]] if context["charts_problem"] else []
     if template is not None:
         return Report(render(context, template), context, notes)
@@ -69,7 +73,9 @@ def timings(
 ) -> dict[str, float]:
     """Warm timings in seconds (best of `repeat`, after one untimed warm-up) of each piece, for the
     benchmark: build_context without charts, render from that precomputed context, the chart figures and
-    their PNG images, and the whole report with and without charts. Raises ChartsUnavailable without a browser."""
+    their PNG images (drawn anew each time), and the whole report with and without charts (the report's
+    images come from the cache while the data is unchanged, as for a user downloading twice). Raises
+    ChartsUnavailable without a browser."""
     import time
 
     from fazhi.report import figures, images
@@ -89,7 +95,7 @@ def timings(
         "build_context": best(lambda: build_context(db, user, catalog, unit, year)),
         "render": best(lambda: render(context)),
         "figures": best(lambda: figures.report_figures(db, user, catalog, unit, year)),
-        "images": best(lambda: images.to_png([figure for _, figure in made])),
+        "images": best(lambda: images.to_png([figure for _, figure in made], cached=False)),
         "report_without_charts": best(lambda: generate(db, user, catalog, unit, year, charts=False)),
         "report_with_charts": best(lambda: generate(db, user, catalog, unit, year, charts=True)),
     }

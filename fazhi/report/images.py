@@ -1,17 +1,22 @@
 """Plotly figures to PNG with kaleido 1.x and a Chromium already on the machine (never downloaded).
 
 One kaleido server (a headless Chromium) is started on first use and kept for the process, so the
-first chart costs a browser start (≈2.5 s) and later ones ≈0.2 s each. Every failure — no browser,
+first chart costs a browser start (≈2.5 s) and later ones ≈0.2 s each. Images are kept by the content of
+their figure (a figure is built from the data, so while the data is unchanged the same chart is never
+drawn twice). Every failure — no browser,
 a kaleido error, a timeout — becomes ChartsUnavailable with a Chinese reason; the report then goes
 without charts. After a failure the backend is not tried again for a few minutes.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import shutil
 import threading
 import time
+from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from pathlib import Path
@@ -32,6 +37,8 @@ _WINDOWS = (
 _lock = threading.Lock()
 _state: dict[str, Any] = {"started": False, "problem": "", "failed_at": 0.0}
 _pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="fazhi-kaleido")
+CACHE_SIZE = 64  # images (≈100 KB each) kept by the content of their figure
+_cache: OrderedDict[str, bytes] = OrderedDict()
 
 
 def browser_path() -> str | None:
@@ -93,20 +100,57 @@ def _render(figures: list[Any], width: int | None, height: int | None) -> list[b
     return out
 
 
-def to_png(figures: list[Any], *, width: int | None = None, height: int | None = None) -> list[bytes]:
-    """PNG bytes of each figure, in order; ChartsUnavailable (with the reason) when they cannot be made."""
+def _key(figure: Any, width: int | None, height: int | None) -> str:
+    spec = figure.to_plotly_json() if hasattr(figure, "to_plotly_json") else figure
+    text = json.dumps([spec, width, height, SCALE], sort_keys=True, default=str, ensure_ascii=False)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def to_png(
+    figures: list[Any], *, width: int | None = None, height: int | None = None, cached: bool = True
+) -> list[bytes]:
+    """PNG bytes of each figure, in order; ChartsUnavailable (with the reason) when they cannot be made.
+    A figure drawn before (same content, same size) comes from the cache without asking the browser
+    (`cached=False` draws anew, as the benchmark times it)."""
     if not figures:
         return []
-    reason = problem()
-    if reason:
-        raise ChartsUnavailable(reason)
-    with _lock:  # the kaleido server answers one caller at a time
-        future = _pool.submit(_render, figures, width, height)
-        try:
-            images = future.result(timeout=TIMEOUT_S * max(1, len(figures)))
-        except FutureTimeout:
-            raise _fail("生成图表超时（浏览器没有响应），报告将不含图表；几分钟后会自动重试。") from None
-        except Exception as error:  # kaleido and choreographer raise many kinds
-            raise _fail(f"生成图表时出错（{type(error).__name__}：{error}），报告将不含图表。") from error
-    _state["problem"] = ""
-    return images
+    keys = [_key(figure, width, height) for figure in figures]
+    missing = [
+        (key, figure) for key, figure in zip(keys, figures, strict=True) if not cached or key not in _cache
+    ]
+    if missing:
+        reason = problem()
+        if reason:
+            raise ChartsUnavailable(reason)
+        with _lock:  # the kaleido server answers one caller at a time
+            future = _pool.submit(_render, [figure for _, figure in missing], width, height)
+            try:
+                images = future.result(timeout=TIMEOUT_S * max(1, len(missing)))
+            except FutureTimeout:
+                raise _fail("生成图表超时（浏览器没有响应），报告将不含图表；几分钟后会自动重试。") from None
+            except Exception as error:  # kaleido and choreographer raise many kinds
+                raise _fail(f"生成图表时出错（{type(error).__name__}：{error}），报告将不含图表。") from error
+            for (key, _), image in zip(missing, images, strict=True):
+                _cache[key] = image
+                while len(_cache) > CACHE_SIZE:
+                    _cache.popitem(last=False)
+        _state["problem"] = ""
+    found = []
+    for key in keys:
+        _cache.move_to_end(key)
+        found.append(_cache[key])
+    return found
+
+
+def warm_up() -> bool:
+    """Start the chart browser now (in the background at server start), so the first report does not wait
+    for it; False when charts are not available here."""
+    if problem():
+        return False
+    with _lock:
+        if not _state["started"]:
+            try:
+                _pool.submit(_start).result(timeout=TIMEOUT_S)
+            except Exception:  # reported on first real use, with its reason
+                return False
+    return True

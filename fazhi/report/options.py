@@ -4,6 +4,7 @@ whether numbers are written exactly instead of "2500余"; with sensible defaults
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass, fields, replace
 from typing import Any
 
@@ -32,6 +33,7 @@ LABELS = {
     "title_prefix": "标题前的单位名称",
     "exact_numbers": "数字写确数（不写“余”“以上”）",
 }
+STYLE_PREFIX = PREFIX + "style."  # report.style.<indicator>: exact / approx / at_least
 
 
 @dataclass(frozen=True)
@@ -42,6 +44,8 @@ class ReportOptions:
     issuer: str
     title_prefix: str
     exact_numbers: bool = False
+    # Indicators whose figures this unit writes another way than data/wording.toml says: (code, style).
+    styles: tuple[tuple[str, str], ...] = ()
 
 
 def suffix(name: str) -> str:
@@ -98,9 +102,16 @@ def parse_options(stored: dict[str, str], defaults: ReportOptions) -> ReportOpti
     changes: dict[str, Any] = {}
     for item in fields(ReportOptions):
         raw = stored.get(PREFIX + item.name)
-        if raw is not None:
+        if raw is not None and item.name != "styles":
             changes[item.name] = raw == "1" if item.name == "exact_numbers" else raw
-    return replace(defaults, **changes)
+    styles = tuple(
+        sorted(
+            (key.removeprefix(STYLE_PREFIX), value)
+            for key, value in stored.items()
+            if key.startswith(STYLE_PREFIX)
+        )
+    )
+    return replace(defaults, **changes, styles=styles)
 
 
 def load_options(db: Database, user: User, unit: Unit) -> ReportOptions:
@@ -165,3 +176,77 @@ def save_options(db: Database, user: User, unit: Unit, **values: Any) -> ReportO
                 changed,
             )
     return ReportOptions(**after)
+
+
+STYLE_LABELS = {"exact": "写确数", "approx": "写“N余”", "at_least": "写“N以上”"}
+
+
+def save_style(db: Database, user: User, unit: Unit, code: str, style: str | None) -> ReportOptions:
+    """How this unit writes one indicator's figures in its report ('exact', 'approx', 'at_least'; None goes
+    back to data/wording.toml's choice); administrators; audited."""
+    from fazhi.report.numbers import STYLES  # numbers is a leaf module; imported here to keep options light
+
+    require_admin(user, unit)
+    if not re.fullmatch(r"[a-z][a-z0-9_]{0,60}", code or ""):
+        raise InvalidInput([Problem("style", f"没有编码为“{code}”的指标。")])
+    if style is not None and style not in STYLES:
+        raise InvalidInput([Problem("style", "写法应为写确数、写“N余”或写“N以上”。")])
+    key = STYLE_PREFIX + code
+    with db.transaction() as cur:
+        row = cur.execute(
+            "SELECT value FROM unit_settings WHERE unit_id = ? AND key = ?", [unit.id, key]
+        ).fetchone()
+        before = row[0] if row else None
+        if before != style:
+            if style is None:
+                cur.execute("DELETE FROM unit_settings WHERE unit_id = ? AND key = ?", [unit.id, key])
+            else:
+                cur.execute("INSERT OR REPLACE INTO unit_settings VALUES (?, ?, ?)", [unit.id, key, style])
+            audit.log(
+                cur,
+                user,
+                "update",
+                "setting",
+                f"{unit.id}:{key}",
+                unit.id,
+                {"style": before},
+                {"style": style},
+            )
+    return load_options(db, user, unit)
+
+
+def style_rows(catalog: Any, wording: Any, current: ReportOptions) -> list[dict[str, str]]:
+    """Every indicator with how the report writes it: 指标, 单位, 默认写法, 本单位写法 (labels of STYLE_LABELS,
+    or '按默认'), for the settings page's table."""
+    chosen = dict(current.styles)
+    rows = []
+    for indicator in catalog.indicators:
+        if indicator.unit in ("%", "") or indicator.kind == "yesno":
+            continue  # rates and yes/no have one way of being written
+        default = wording.style_of(indicator.code, indicator.unit)
+        rows.append(
+            {
+                "code": indicator.code,
+                "指标": indicator.name,
+                "单位": indicator.unit,
+                "默认写法": STYLE_LABELS[default],
+                "本单位写法": STYLE_LABELS.get(chosen.get(indicator.code, ""), DEFAULT_STYLE),
+            }
+        )
+    return rows
+
+
+DEFAULT_STYLE = "按默认"
+
+
+def save_styles(db: Database, user: User, unit: Unit, edited: list[dict[str, str]]) -> int:
+    """Apply the settings page's table (rows of `style_rows` as edited); returns how many changed."""
+    by_label = {label: style for style, label in STYLE_LABELS.items()}
+    current = dict(load_options(db, user, unit).styles)
+    changed = 0
+    for row in edited:
+        wanted = by_label.get(str(row.get("本单位写法", "")))
+        if wanted != current.get(str(row["code"])):
+            save_style(db, user, unit, str(row["code"]), wanted)
+            changed += 1
+    return changed

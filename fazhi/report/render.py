@@ -7,8 +7,10 @@ characters XML forbids (control characters, lone surrogates) are dropped before 
 
 from __future__ import annotations
 
+import copy
 import io
 import re
+from datetime import datetime
 from typing import Any
 
 import jinja2
@@ -111,6 +113,40 @@ def _in_chinese(detail: str) -> str:
     return "标记写法有误"
 
 
+_PLACEHOLDER = re.compile(r"【请填写：[^】]*】")
+
+
+def highlight_placeholders(document: Any) -> int:
+    """Mark every '【请填写：……】' left in the document in yellow (the run is split around it); returns how
+    many were marked, so staff see at a glance what is still to write."""
+    from docx.enum.text import WD_COLOR_INDEX
+
+    marked = 0
+    paragraphs = list(document.paragraphs)
+    for table in document.tables:
+        for row in table.rows:
+            for cell in row.cells:
+                paragraphs += cell.paragraphs
+    for paragraph in paragraphs:
+        for run in list(paragraph.runs):
+            text = run.text
+            if "【请填写：" not in text:
+                continue
+            pieces = [piece for piece in re.split(f"({_PLACEHOLDER.pattern})", text) if piece]
+            anchor = run._r
+            for piece in pieces:
+                element = copy.deepcopy(run._r)
+                anchor.addnext(element)
+                anchor = element
+                new = type(run)(element, paragraph)
+                new.text = piece
+                if _PLACEHOLDER.fullmatch(piece):
+                    new.font.highlight_color = WD_COLOR_INDEX.YELLOW
+                    marked += 1
+            run._r.getparent().remove(run._r)
+    return marked
+
+
 def render(context: dict[str, Any], template: bytes | None = None) -> bytes:
     """The filled .docx as bytes; `template` defaults to data/report_template.docx (rendered here). Any
     other template (a unit's own, one given on the command line) is rendered in a child process with time
@@ -152,9 +188,13 @@ def render_in_process(context: dict[str, Any], template: bytes | None) -> bytes:
         raise ReportTemplateError(
             f"模板中的标记打乱了文档结构，无法生成报告（{type(error).__name__}）。请检查表格和段落中的 {{% %}} 标记。"
         ) from error
+    highlight_placeholders(document.docx)
     properties = document.docx.core_properties
     properties.title = _FORBIDDEN.sub("", str(context.get("title", "")))[:250]
     properties.author = _FORBIDDEN.sub("", str(context.get("issuer", "")))[:250]
+    now = datetime.now()
+    properties.created = properties.modified = now  # when this report was generated
+    properties.last_modified_by = properties.author
     buffer = io.BytesIO()
     document.save(buffer)
     return buffer.getvalue()

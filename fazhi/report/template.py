@@ -22,9 +22,10 @@ from docx.enum.section import WD_SECTION
 from docx.enum.style import WD_STYLE_TYPE
 from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT, WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
-from docx.oxml import OxmlElement
+from docx.oxml import OxmlElement, parse_xml
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt
+from lxml import etree
 
 from fazhi.settings import DATA_DIR
 
@@ -36,6 +37,11 @@ HEADER_MM = 15
 # The page number sits 7 mm below the 版心: its 14 pt line (≈5 mm) ends 35 − 7 − 5 = 23 mm above the edge.
 FOOTER_MM = 23
 LINE_PT = 28.9  # 225 mm ÷ 22 lines
+LINE_PITCH = 579  # the document grid's line pitch in twips (28.95 pt: 22 lines in the 225 mm 版心)
+# The grid's character pitch: 28 characters of 16 pt in the 156 mm 版心 are 15.79 pt each, written as
+# the offset from 16 pt in 1/4096 pt (Word's w:charSpace).
+CHARS_PER_LINE = 28
+CHAR_SPACE = round((156 / 25.4 * 72 / CHARS_PER_LINE - 16) * 4096)
 BODY_PT = 16  # 三号
 TITLE_PT = 22  # 二号
 PAGE_NUMBER_PT = 14  # 四号
@@ -70,9 +76,21 @@ STYLES: dict[str, tuple[str, float, WD_ALIGN_PARAGRAPH, int, int]] = {
     "页码": (PAGE_NUMBER_FONT, PAGE_NUMBER_PT, WD_ALIGN_PARAGRAPH.RIGHT, 0, 0),
 }
 OUTLINE_LEVELS = {"一级标题": 0, "二级标题": 1}  # so Word's navigation pane lists the headings
-TABLE_COLUMNS_MM = (14, 50, 22, 22, 18, 30)  # 序号, 指标, 年度目标, 完成情况, 完成率, 较上年 = 156 mm
+TABLE_COLUMNS_MM = (13, 47, 22, 22, 20, 32)  # 序号, 指标, 年度目标, 完成情况, 完成率, 较上年 = 156 mm
 TABLE_HEADERS = ("序号", "指标", "年度目标", "完成情况", "完成率", "较上年")
 TABLE_FIELDS = ("no", "name", "target", "value", "completion", "change")
+NO_WRAP = ("target", "value", "completion")  # "105.6%" and "2536份" never break inside a cell
+UNITS_COLUMNS_MM = (13, 35, 27, 27, 27, 27)  # 序号, 乡镇（街道）, four indicators = 156 mm
+UNITS_FIELDS = ("no", "name", "c1", "c2", "c3", "c4")
+# The 公文 fonts named in the document's font table (Word shows them in its font list and substitutes the
+# closest installed face by charset and family when one is missing): name → (alternative name, family).
+FONT_TABLE = {
+    TITLE_FONT: ("方正小标宋_GBK", "roman"),
+    BODY_FONT: ("仿宋", "modern"),
+    H1_FONT: ("SimHei", "modern"),
+    H2_FONT: ("楷体", "modern"),
+    PAGE_NUMBER_FONT: ("SimSun", "auto"),
+}
 
 
 def set_fonts(rpr: OxmlElement, name: str) -> None:
@@ -109,6 +127,11 @@ def _defaults(document: Document) -> None:
         rpr.append(lang)
     lang.set(qn("w:val"), "en-US")
     lang.set(qn("w:eastAsia"), "zh-CN")
+    theme_lang = document.settings.element.find(qn("w:themeFontLang"))
+    if (
+        theme_lang is not None
+    ):  # python-docx's template says ja-JP: Chinese text would be laid out as Japanese
+        theme_lang.set(qn("w:eastAsia"), "zh-CN")
     normal = document.styles["Normal"]
     normal.font.size = Pt(BODY_PT)
     set_fonts(normal.element.get_or_add_rPr(), BODY_FONT)
@@ -144,6 +167,9 @@ def _styles(document: Document) -> None:
         fmt = document.styles[name].paragraph_format
         fmt.line_spacing_rule = WD_LINE_SPACING.EXACTLY
         fmt.line_spacing = Pt(20)
+    number = document.styles["页码"].paragraph_format
+    number.line_spacing_rule = WD_LINE_SPACING.EXACTLY
+    number.line_spacing = Pt(PAGE_NUMBER_PT)  # one 14 pt line, so its top sits 7 mm below the 版心
     document.styles["附件标识"].paragraph_format.page_break_before = True
     # No page may hold the signature alone: the last paragraph of the body, the 附件说明 and the blank line
     # travel with 署名, and 署名 with 成文日期.
@@ -169,8 +195,9 @@ def _page(document: Document) -> None:
         grid = OxmlElement("w:docGrid")
         section._sectPr.append(grid)
     grid.attrib.clear()
-    grid.set(qn("w:type"), "lines")
-    grid.set(qn("w:linePitch"), str(round(LINE_PT * 20)))
+    grid.set(qn("w:type"), "linesAndChars")  # 22 lines of 28 characters, as GB/T 9704 sets the 版心
+    grid.set(qn("w:linePitch"), str(LINE_PITCH))
+    grid.set(qn("w:charSpace"), str(CHAR_SPACE))
     document.settings.odd_and_even_pages_header_footer = True
     _page_number(document, section.footer.paragraphs[0], WD_ALIGN_PARAGRAPH.RIGHT)
     _page_number(document, section.even_page_footer.paragraphs[0], WD_ALIGN_PARAGRAPH.LEFT)
@@ -234,37 +261,64 @@ class _Writer:
         self.control("endfor")
 
 
-def _table(document: Document) -> None:
-    table = document.add_table(rows=4, cols=len(TABLE_HEADERS))
+def _table(
+    document: Document,
+    columns_mm: tuple[int, ...],
+    headers: tuple[str, ...],
+    fields: tuple[str, ...],
+    rows: str,
+    no_wrap: tuple[str, ...] = (),
+) -> None:
+    """A fixed-width table: a header row repeated on every page and one row per item of `rows`."""
+    table = document.add_table(rows=4, cols=len(headers))
     table.style = document.styles["Table Grid"]
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
-    table.autofit = False
+    table.autofit = False  # a fixed layout (one w:tblLayout): the widths below hold in Word and LibreOffice
     properties = table._tbl.tblPr
-    layout = OxmlElement("w:tblLayout")
-    layout.set(qn("w:type"), "fixed")  # keep the column widths below, in Word and LibreOffice alike
-    properties.append(layout)
     width = properties.find(qn("w:tblW"))
     width.set(qn("w:type"), "dxa")
-    width.set(qn("w:w"), str(round(sum(TABLE_COLUMNS_MM) / 25.4 * 1440)))
-    for column, mm in zip(table.columns, TABLE_COLUMNS_MM, strict=True):
+    width.set(qn("w:w"), str(round(sum(columns_mm) / 25.4 * 1440)))
+    for column, mm in zip(table.columns, columns_mm, strict=True):
         column.width = Mm(mm)
     for row in table.rows:
-        for width, cell in zip(TABLE_COLUMNS_MM, row.cells, strict=True):
+        for width, cell in zip(columns_mm, row.cells, strict=True):
             cell.width = Mm(width)
             cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
     header = table.rows[0]
     header_pr = header._tr.get_or_add_trPr()
     repeat = OxmlElement("w:tblHeader")
     header_pr.append(repeat)  # the header row repeats on every page of the table
-    for cell, title in zip(header.cells, TABLE_HEADERS, strict=True):
+    for cell, title in zip(header.cells, headers, strict=True):
         cell.paragraphs[0].text = title
         cell.paragraphs[0].style = document.styles["表头"]
-    table.rows[1].cells[0].paragraphs[0].text = "{%tr for row in indicator_rows %}"
-    for cell, field in zip(table.rows[2].cells, TABLE_FIELDS, strict=True):
+    table.rows[1].cells[0].paragraphs[0].text = f"{{%tr for row in {rows} %}}"
+    for cell, field in zip(table.rows[2].cells, fields, strict=True):
         cell.paragraphs[0].text = f"{{{{ row.{field} }}}}"
         cell.paragraphs[0].style = document.styles["表格文字"]
+        if field in no_wrap:
+            cell._tc.get_or_add_tcPr().append(OxmlElement("w:noWrap"))
     table.rows[2].cells[1].paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.LEFT
     table.rows[3].cells[0].paragraphs[0].text = "{%tr endfor %}"
+
+
+def _font_table(document: Document) -> None:
+    """Name the 公文 fonts in word/fontTable.xml with their GB2312 charset and family."""
+    part = next(p for p in document.part.package.parts if p.partname.endswith("fontTable.xml"))
+    root = parse_xml(part.blob)
+    for name, (alternative, family) in FONT_TABLE.items():
+        font = OxmlElement("w:font")
+        font.set(qn("w:name"), name)
+        for tag, value in (
+            ("w:altName", alternative),
+            ("w:charset", "86"),
+            ("w:family", family),
+            ("w:pitch", "variable"),
+        ):
+            child = OxmlElement(tag)
+            child.set(qn("w:val"), value)
+            font.append(child)
+        root.append(font)
+    part._blob = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
 
 
 def build_template() -> bytes:
@@ -280,6 +334,7 @@ def build_template() -> bytes:
     _defaults(document)
     _styles(document)
     _page(document)
+    _font_table(document)
     body = document.element.body
     for paragraph in list(document.paragraphs):
         body.remove(paragraph._p)
@@ -322,8 +377,17 @@ def build_template() -> bytes:
     w.line("", "附件标题")
     w.line("{{ table_title }}", "附件标题")
     w.line("", "附件标题")
-    _table(document)
+    _table(document, TABLE_COLUMNS_MM, TABLE_HEADERS, TABLE_FIELDS, "indicator_rows", NO_WRAP)
     w.line("{{ table_note }}", "表注")
+    w.control("endif")
+    w.control("if unit_rows")
+    w.line("{{ units_label }}", "附件标识")
+    w.line("", "附件标题")
+    w.line("{{ units_title }}", "附件标题")
+    w.line("", "附件标题")
+    headers = ("序号", "乡镇（街道）", *(f"{{{{ units_header[{n}] }}}}" for n in range(4)))
+    _table(document, UNITS_COLUMNS_MM, headers, UNITS_FIELDS, "unit_rows", UNITS_FIELDS[2:])
+    w.line("{{ units_note }}", "表注")
     w.control("endif")
     w.control("if charts")
     w.line("{{ charts_label }}", "附件标识")
