@@ -344,9 +344,9 @@ def _topics_by_part(facts: Facts, parts: tuple[structure.Part, ...]) -> dict[str
 def _typical(db: Database, facts: Facts, parts: tuple[structure.Part, ...]) -> dict[str, list[str]]:
     """The marked typical cases' paragraphs, by the subsection holding their record type's area."""
     marked = cases.marked_ids(db, [int(i) for i in facts.frame["id"]]) if not facts.frame.empty else set()
-    chosen = facts.frame[facts.frame["id"].isin(marked)].sort_values(["start_on", "id"]) if marked else None
-    if chosen is None or chosen.empty:
+    if not marked:
         return {}
+    chosen = facts.frame[facts.frame["id"].isin(marked)].sort_values(["start_on", "id"])
     area_to_part = {area: part.code for part in parts for area in part.areas}
     out: dict[str, list[str]] = {}
     for type_code, text in writer.typical_cases(facts, chosen.to_dict("records")):
@@ -397,7 +397,7 @@ def build_context(
             told_areas = {
                 catalog.indicator_area(catalog.indicator(t.indicators[0]), year).code
                 for t in by_part[part.code]
-                if writer.topic_body(t, facts)
+                if t.code in made.topics
             }
             for area in part.areas:
                 if area in told_areas:

@@ -30,6 +30,7 @@ class Written:
 
     paragraphs: list[str] = field(default_factory=list)
     figures: list[tuple[str, str, str]] = field(default_factory=list)
+    topics: list[str] = field(default_factory=list)  # the topics told, for a subsection of “一”
 
 
 class _Filler:
@@ -223,7 +224,7 @@ def write_topics(facts: Facts, topics: list[Topic]) -> Written:
         ]
     else:
         paragraphs = [body for _, body in told]
-    return Written(once_whole_year(paragraphs), figures)
+    return Written(once_whole_year(paragraphs), figures, [topic.code for topic, _ in told])
 
 
 def _section_text(template: str, facts: Facts, extra: dict[str, str] | None = None) -> str:
