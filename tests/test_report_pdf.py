@@ -10,6 +10,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from PIL import Image
 
 from fazhi import auth, db
 from fazhi.catalog import Catalog
@@ -96,3 +97,71 @@ def test_a_failed_conversion_is_reported(monkeypatch: pytest.MonkeyPatch, tmp_pa
     monkeypatch.setenv("FAZHI_SOFFICE", str(failing))
     with pytest.raises(PdfUnavailable, match="没能把报告转换为 PDF。Error: source file could not be loaded"):
         pdf.to_pdf(b"docx")
+
+
+NOTO_SERIF = Path("/usr/share/fonts/opentype/noto/NotoSerifCJK-Regular.ttc")
+
+
+def _normal(image: Image.Image) -> Image.Image:
+    """The ink of a glyph, cropped and scaled to 64 × 64 black and white."""
+    from PIL import ImageOps
+
+    box = ImageOps.invert(image.convert("L")).getbbox()
+    return image.convert("L").crop(box).resize((64, 64)).point(lambda v: 0 if v < 128 else 255)
+
+
+def _reference(char: str, face: int) -> Image.Image:
+    """`char` drawn by one face of the Noto Serif CJK collection (0 = JP, 2 = SC)."""
+    from PIL import ImageDraw, ImageFont
+
+    image = Image.new("L", (320, 320), 255)
+    ImageDraw.Draw(image).text(
+        (20, 20), char, font=ImageFont.truetype(str(NOTO_SERIF), 240, index=face), fill=0
+    )
+    return _normal(image)
+
+
+def looks_simplified(glyph: Image.Image, char: str = "令") -> bool:
+    """True when a drawn 令 is nearer the Simplified Chinese form (丶 and マ below) than the Japanese one."""
+    from PIL import ImageChops, ImageStat
+
+    shape = _normal(glyph)
+    distance = {
+        face: ImageStat.Stat(ImageChops.difference(shape, _reference(char, face))).mean[0] for face in (0, 2)
+    }
+    return distance[2] < distance[0]
+
+
+@needs_soffice
+@pytest.mark.skipif(not NOTO_SERIF.exists(), reason="需要 fonts-noto-cjk 才能比较字形")
+def test_the_pdf_draws_simplified_chinese_glyph_forms(tmp_path: Path) -> None:
+    """令 differs between the Japanese and the Simplified Chinese forms of Noto CJK: the PDF must draw the SC
+    one (python-docx's template declares ja-JP, and a PDF embedding the JP face drew Japanese forms)."""
+    import io
+
+    from docx import Document
+    from docx.oxml.ns import qn
+    from docx.shared import Pt
+
+    from fazhi.report.template import default_template_bytes
+
+    # the check can tell the two apart: the JP face's own 令 is not taken for the SC form
+    assert looks_simplified(_reference("令", 2)) and not looks_simplified(_reference("令", 0))
+    document = Document(io.BytesIO(default_template_bytes()))  # our template: its language, fonts, grid
+    body = document.element.body
+    for element in list(body)[:-1]:
+        body.remove(element)
+    run = document.add_paragraph(style="公文正文").add_run("令")
+    run.font.size = Pt(72)
+    fonts = run._r.get_or_add_rPr().get_or_add_rFonts()
+    for attribute in ("w:ascii", "w:hAnsi", "w:eastAsia"):
+        fonts.set(qn(attribute), "仿宋_GB2312")
+    out = io.BytesIO()
+    document.save(out)
+    (tmp_path / "glyph.pdf").write_bytes(pdf.to_pdf(out.getvalue()))
+    subprocess.run(
+        ["pdftoppm", "-r", "150", "-png", "-f", "1", "-l", "1", "glyph.pdf", "g"], cwd=tmp_path, check=True
+    )
+    page = Image.open(next(tmp_path.glob("g*.png")))
+    top = page.crop((0, 0, page.width, page.height // 3))  # the glyph, not the page number
+    assert looks_simplified(top)
