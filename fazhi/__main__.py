@@ -365,8 +365,10 @@ def cmd_report(args: argparse.Namespace) -> int:
         f"已生成{unit.name}{args.year}年法治政府建设情况报告：{out}"
         f"（{len(context['measures'])} 个小节，{len(context['indicator_rows'])} 项指标，{len(context['charts'])} 张图表）。"
     )
-    for note in report.notes:
+    for note in report.notes + context["warnings"]:
         print(f"提示：{note}")
+    for placeholder in context["placeholders"]:
+        print(f"待填写：{placeholder}")
     if args.pdf:
         target = out.with_suffix(".pdf")
         target.write_bytes(generate_pdf(report))

@@ -35,9 +35,13 @@ def test_report_to_word(demo_file: Path, tmp_path: Path, capsys) -> None:
         "--no-charts",
     ]
     assert main(args) == 0
-    assert capsys.readouterr().out == (
-        f"已生成燕山乡2020年法治政府建设情况报告：{out}（7 个小节，41 项指标，0 张图表）。\n"
+    printed = capsys.readouterr().out.splitlines()
+    assert printed[0] == f"已生成燕山乡2020年法治政府建设情况报告：{out}（7 个小节，41 项指标，0 张图表）。"
+    assert printed[1].startswith(
+        "提示：以下2节没有数据，需要手工填写：三、存在的不足和原因、四、2021年工作安排"
     )
+    assert printed[2] == "提示：报告中还有2处“【请填写：……】”没有填写（在 Word 文件中以黄色标出）。"
+    assert printed[3].startswith("待填写：【请填写：本年度法治政府建设存在的不足和原因")
     paragraphs = [p.text for p in Document(io.BytesIO(out.read_bytes())).paragraphs]
     assert paragraphs[0] == "燕山乡关于2020年法治政府建设情况的报告"
     assert any("发放宣传资料2500余份" in p for p in paragraphs)

@@ -497,14 +497,13 @@ def _warnings(facts: Facts, sections: list[dict[str, Any]], placeholders: list[s
     empty = [s["title"] for s in sections if s["placeholders"] and not s["saved"]]
     if facts.record_count == 0:
         found.append(str(spec["empty"]))
-    elif facts.record_count < THIN or empty:
-        if empty:
-            found.append(
-                str(spec["thin"])
-                .replace("{records}", str(facts.record_count))
-                .replace("{count}", str(len(empty)))
-                .replace("{sections}", "、".join(empty))
-            )
+    elif empty:
+        template = str(spec["thin" if facts.record_count < THIN else "sections"])
+        found.append(
+            template.replace("{records}", str(facts.record_count))
+            .replace("{count}", str(len(empty)))
+            .replace("{sections}", "、".join(empty))
+        )
     if placeholders:
         found.append(str(spec["placeholders"]).replace("{count}", str(len(placeholders))))
     return found
