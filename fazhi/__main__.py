@@ -223,6 +223,39 @@ def cmd_address(args: argparse.Namespace) -> int:
     return 0
 
 
+# ───────────── the offline bundle ─────────────
+
+
+def _bundle_options(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "--platform",
+        help="目标电脑：win_amd64（64 位 Windows）、linux（64 位 Linux，glibc 2.28 及以上）或 manylinux_2_NN_x86_64；"
+        "默认与本机相同",
+    )
+    command.add_argument("--python", help="目标电脑上安装的 Python 版本，如 3.11（默认与本机相同；必须一致）")
+    command.add_argument(
+        "--out", type=Path, help="输出的 zip 文件（默认：法治工作台-离线安装包-平台-py版本.zip）"
+    )
+    command.add_argument("--cache", type=Path, help="pip 的缓存文件夹（再次制作时不必重新下载）")
+
+
+def cmd_bundle(args: argparse.Namespace) -> int:
+    """Write the offline installation zip: the program and a wheel of every requirement for one platform."""
+    from fazhi import bundle
+
+    made = bundle.build(args.out, args.platform, args.python, cache=args.cache)
+    target = made.target
+    print(
+        f"已生成离线安装包 {made.path}（{made.size_mb:.0f} MB：{made.wheels} 个软件包，{made.files} 个程序文件，"
+        f"用时 {made.seconds:.0f} 秒）。"
+    )
+    where = (
+        f"双击 {bundle.TOP}\\start.bat" if target.windows else f"在 {bundle.TOP} 文件夹中运行 python3 run.py"
+    )
+    print(f"在没有网络的电脑上：先安装 Python {target.version}，把 zip 解压，然后{where}。")
+    return 0
+
+
 # ───────────── indicators and benchmark ─────────────
 
 
@@ -480,6 +513,7 @@ COMMANDS: dict[str, tuple[str, Callable[[argparse.Namespace], int]]] = {
     "backup": ("备份数据库和佐证材料到一个 zip 文件（程序运行时请在网页“备份与恢复”中操作）", cmd_backup),
     "restore": ("从备份 zip 恢复（先完整校验；恢复前的数据另存一份）", cmd_restore),
     "address": ("显示同事访问本程序的网址", cmd_address),
+    "bundle": ("制作离线安装包：程序和全部软件包放进一个 zip，拷到没有网络的电脑上安装", cmd_bundle),
 }
 
 # Extra arguments of a command, beyond --db.
@@ -493,6 +527,7 @@ OPTIONS: dict[str, Callable[[argparse.ArgumentParser], None]] = {
     "backup": _backup_options,
     "restore": _restore_options,
     "address": _address_options,
+    "bundle": _bundle_options,
 }
 
 

@@ -101,3 +101,7 @@ class ChartsUnavailable(FazhiError):
 
 class PdfUnavailable(FazhiError):
     """The report cannot be converted to PDF (no LibreOffice, conversion failed or timed out)."""
+
+
+class BundleError(FazhiError):
+    """An offline bundle cannot be made: unknown platform, a download failed, or a requirement has no wheel."""
