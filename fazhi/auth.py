@@ -143,10 +143,15 @@ def load_user(db: Database, user_id: int) -> User | None:
     return _user(row) if row else None
 
 
-def _check_new_user(username: str, password: str, role: str) -> list[Problem]:
-    problems = []
+def username_problems(username: str) -> list[Problem]:
+    """What is wrong with a new (stripped) username, in Chinese; empty when it is acceptable."""
     if not _USERNAME.match(username):
-        problems.append(Problem("username", "用户名应为2到32个字符，不能含空格。"))
+        return [Problem("username", "用户名应为2到32个字符，不能含空格。")]
+    return []
+
+
+def _check_new_user(username: str, password: str, role: str) -> list[Problem]:
+    problems = username_problems(username)
     if role not in ROLES:
         problems.append(Problem("role", "角色应为管理员、录入员或查看者。"))
     return problems + password_problems(password)
