@@ -156,7 +156,7 @@ def venv_problem(venv: Path, version: tuple = tuple(sys.version_info)) -> Option
     if not python.exists() or not (venv / "pyvenv.cfg").exists():
         return "运行环境不完整，正在重新建立……"
     if not marker:
-        return "运行环境不是由 run.py 建立的（或上次没有建完），正在重新建立……"
+        return "运行环境是旧版程序建立的（或上次没有建完），正在重新建立……"
     if not _same_path(str(marker.get("location", "")), str(venv)):
         return "程序文件夹已移动，正在重新建立运行环境……"
     found = probe_version(python)

@@ -104,7 +104,7 @@ _LEGACY = {
 }
 PLATFORM_HELP = (
     "可用：win_amd64（64 位 Windows）、linux（64 位 Linux，即 manylinux_2_28_x86_64：glibc 2.28 及以上，"
-    "如 Debian 10、Ubuntu 20.04、麒麟 V10 及更新的系统），或 manylinux_2_NN_x86_64、manylinux_2_NN_aarch64"
+    "如 Debian 10、Ubuntu 20.04 及更新的系统），或 manylinux_2_NN_x86_64、manylinux_2_NN_aarch64"
 )
 
 

@@ -217,7 +217,7 @@ def test_why_an_environment_is_rebuilt(tmp_path: Path, monkeypatch: pytest.Monke
     moved = _venv(tmp_path / "moved" / ".venv", location=tmp_path / "old" / ".venv")
     assert run.venv_problem(moved, (3, 11)) == "程序文件夹已移动，正在重新建立运行环境……"
     (venv / run.MARKER).unlink()
-    assert run.venv_problem(venv, (3, 11)) == "运行环境不是由 run.py 建立的（或上次没有建完），正在重新建立……"
+    assert run.venv_problem(venv, (3, 11)) == "运行环境是旧版程序建立的（或上次没有建完），正在重新建立……"
     run.venv_python(venv).unlink()
     assert run.venv_problem(venv, (3, 11)) == "运行环境不完整，正在重新建立……"
 
