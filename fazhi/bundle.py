@@ -334,9 +334,11 @@ def pip_check(target_: Target, wheels: Path, requirements: Path) -> list[str]:
     """pip's own dry run from the wheels alone (no index, no configuration of this computer): the
     requirements it cannot resolve, or [] when it would install everything."""
     with tempfile.TemporaryDirectory() as scratch:
+        # pip install checks Requires-Python against the Python running it even with --python-version;
+        # missing() checks it against the target's, so here only the resolution counts.
         code, output = _pip(
-            target_, "install", "--dry-run", "--ignore-installed", "--no-index", "--find-links", str(wheels),
-            "--target", scratch, "-r", str(requirements), isolated=True,
+            target_, "install", "--dry-run", "--ignore-installed", "--ignore-requires-python", "--no-index",
+            "--find-links", str(wheels), "--target", scratch, "-r", str(requirements), isolated=True,
         )  # fmt: skip
     if code == 0:
         return []

@@ -51,13 +51,19 @@ def test_targets() -> None:
 
 
 def _wheel(
-    folder: Path, name: str, version: str, tag: str = "py3-none-any", requires: tuple[str, ...] = ()
+    folder: Path,
+    name: str,
+    version: str,
+    tag: str = "py3-none-any",
+    requires: tuple[str, ...] = (),
+    python: str = "",
 ) -> Path:
     """A wheel file with just enough metadata for the completeness check (and pip's dry run)."""
     folder.mkdir(exist_ok=True)
     path = folder / f"{name}-{version}-{tag}.whl"
     info = f"{name}-{version}.dist-info"
     metadata = f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n"
+    metadata += f"Requires-Python: {python}\n" if python else ""
     metadata += "".join(f"Requires-Dist: {line}\n" for line in requires)
     files = {
         f"{name}/__init__.py": "",
@@ -99,6 +105,18 @@ def test_the_check_uses_the_targets_markers_and_tags(tmp_path: Path) -> None:
     ]
     requirements.write_text("delta\n")
     assert bundle.missing(windows, wheels, requirements)[0] == ["delta（requirements.txt 需要）"]
+
+
+def test_requires_python_is_checked_for_the_target_python(tmp_path: Path) -> None:
+    """A bundle for Python 3.12 made with another Python: the wheels' Requires-Python is the target's concern
+    (pip's own dry run would compare it with the Python running pip)."""
+    requirements = tmp_path / "requirements.txt"
+    requirements.write_text("alpha\n")
+    _wheel(tmp_path / "wheels", "alpha", "1.0", python=">=3.12")
+    newer, older = bundle.target("linux", "3.12"), bundle.target("linux", "3.11")
+    assert bundle.missing(newer, tmp_path / "wheels", requirements)[0] == []
+    assert bundle.missing(older, tmp_path / "wheels", requirements)[0] == ["alpha（requirements.txt 需要）"]
+    assert bundle.pip_check(newer, tmp_path / "wheels", requirements) == []
 
 
 def _program(root: Path) -> Path:
