@@ -215,7 +215,13 @@ def _not_found(output: str) -> list[str]:
     return re.findall(r"No matching distribution found for (.+)", output)
 
 
-def download(target_: Target, requirements: Path, dest: Path, cache: Path | None = None, say=print) -> None:
+def download(
+    target_: Target,
+    requirements: Path,
+    dest: Path,
+    cache: Path | None = None,
+    say: Callable[[str], None] = print,
+) -> None:
     """pip download every requirement of `requirements` for the target into `dest`; BundleError when pip
     fails, naming the requirements that have no wheel for the target."""
     args = ["download", "-r", str(requirements), "-d", str(dest)]
