@@ -395,7 +395,11 @@ def _bundle_options(command: argparse.ArgumentParser) -> None:
     command.add_argument(
         "--out", type=Path, help="输出的 zip 文件（默认：法治工作台-离线安装包-平台-py版本.zip）"
     )
-    command.add_argument("--cache", type=Path, help="pip 的缓存文件夹（再次制作时不必重新下载）")
+    command.add_argument(
+        "--cache",
+        type=Path,
+        help="下载的软件包存放在这个文件夹中；再次制作时其中的软件包够用就不再联网（默认不保留）",
+    )
 
 
 def cmd_bundle(args: argparse.Namespace) -> int:

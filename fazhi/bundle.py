@@ -8,6 +8,7 @@ import hashlib
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -223,12 +224,21 @@ def download(
     say: Callable[[str], None] = print,
 ) -> None:
     """pip download every requirement of `requirements` for the target into `dest`; BundleError when pip
-    fails, naming the requirements that have no wheel for the target."""
-    args = ["download", "-r", str(requirements), "-d", str(dest)]
-    if cache is not None:
-        args += ["--cache-dir", str(cache)]
-    code, output = _pip(target_, *args, say=say)
+    fails, naming the requirements that have no wheel for the target.
+
+    With `cache`, the wheels are downloaded into that folder and kept there (pip skips a file it finds
+    already downloaded), and exactly the files pip chose this time are copied into `dest`."""
+    store = dest if cache is None else cache
+    try:
+        store.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise BundleError(f"无法建立下载文件夹 {store}：{error.strerror or error}") from error
+    code, output = _pip(target_, "download", "-r", str(requirements), "-d", str(store), say=say)
     if code == 0:
+        chosen = re.findall(r"^\s*(?:Saved|File was already downloaded) (.+\.whl)\s*$", output, flags=re.M)
+        if store != dest:
+            for name in dict.fromkeys(Path(line).name for line in chosen):
+                shutil.copy2(store / name, dest / name)
         return
     missing = _not_found(output)
     if missing:
@@ -351,6 +361,27 @@ def pip_check(target_: Target, wheels: Path, requirements: Path) -> list[str]:
     return _not_found(output) or [line for line in output.splitlines() if line.startswith("ERROR")][-3:]
 
 
+def _check(target_: Target, wheels: Path, requirements: Path) -> tuple[list[str], list[Path]]:
+    """missing(), then pip's resolver as the target's pip will run it (conflicts between versions)."""
+    problems, used = missing(target_, wheels, requirements)
+    if not problems:
+        problems = [f"{name}（pip 检查）" for name in pip_check(target_, wheels, requirements)]
+    return problems, used
+
+
+def _reuse(target_: Target, requirements: Path, cache: Path | None, wheels: Path) -> bool:
+    """Copy into `wheels` a set of kept wheels from `cache` that installs everything on the target, when
+    the cache holds one (no network then); False when something must be downloaded."""
+    if cache is None or not cache.is_dir():
+        return False
+    problems, used = missing(target_, cache, requirements)
+    if problems:
+        return False
+    for path in used:
+        shutil.copy2(path, wheels / path.name)
+    return True
+
+
 # ───────────── the zip ─────────────
 
 
@@ -401,11 +432,19 @@ def build(
     with tempfile.TemporaryDirectory() as scratch:
         wheels = Path(scratch) / "wheels"
         wheels.mkdir()
-        say("正在下载软件包（第一次约 110 MB，视网络情况需要几分钟）……")
-        download(target_, requirements, wheels, cache, say)
-        problems, used = missing(target_, wheels, requirements)
-        if not problems:  # pip's resolver as the target's pip will run it: conflicts between versions
-            problems = [f"{name}（pip 检查）" for name in pip_check(target_, wheels, requirements)]
+        reused = _reuse(target_, requirements, cache, wheels)
+        if reused:
+            say(f"{cache} 中已有所需的全部软件包，不再联网下载。")
+        else:
+            say("正在下载软件包（第一次约 110 MB，视网络情况需要几分钟）……")
+            download(target_, requirements, wheels, cache, say)
+        problems, used = _check(target_, wheels, requirements)
+        if problems and reused:  # the kept versions do not fit together: take what pip chooses today
+            for path in wheels.glob("*.whl"):
+                path.unlink()
+            say("已有的软件包版本互不相容，正在重新下载……")
+            download(target_, requirements, wheels, cache, say)
+            problems, used = _check(target_, wheels, requirements)
         if problems:
             raise BundleError(
                 f"离线安装包不完整，没有生成：下载到的软件包不能在 {target_.label} 上安装这些依赖："

@@ -169,6 +169,54 @@ def test_a_bundle_has_one_folder_the_program_and_its_wheels(
     assert (made.files, made.wheels) == (6, 1)
 
 
+def test_a_cache_that_holds_everything_needs_no_network(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = _program(tmp_path / "program")
+    cache = tmp_path / "cache"
+    _wheel(cache, "alpha", "1.0")
+    _wheel(cache, "alpha", "0.9")  # an older one kept from before: not shipped
+    monkeypatch.setattr(bundle, "download", lambda *args: pytest.fail("the cache had every wheel"))
+    said: list[str] = []
+    made = bundle.build(tmp_path / "out.zip", "linux", "3.11", root=root, cache=cache, say=said.append)
+    assert said[1] == f"{cache} 中已有所需的全部软件包，不再联网下载。"
+    with zipfile.ZipFile(made.path) as archive:
+        assert [n for n in archive.namelist() if n.endswith(".whl")] == [
+            "fazhi-gongzuotai/wheels/alpha-1.0-py3-none-any.whl"
+        ]
+
+
+def test_kept_versions_that_do_not_fit_together_are_downloaded_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each requirement finds a kept wheel, but pip cannot install gamma <2 and >=2 at once."""
+    root = _program(tmp_path / "program")
+    (root / "requirements.txt").write_text("alpha\nbeta\n")
+    cache = tmp_path / "cache"
+    _wheel(cache, "alpha", "1.0", requires=("gamma<2",))
+    _wheel(cache, "beta", "1.0", requires=("gamma>=2",))
+    _wheel(cache, "gamma", "1.0")
+    _wheel(cache, "gamma", "2.0")
+    downloads: list[Path] = []
+
+    def download(target_, requirements, dest, cache_, say) -> None:  # what pip resolves today
+        downloads.append(dest)
+        for name, version, requires in [
+            ("alpha", "1.0", ("gamma<2",)),
+            ("beta", "1.1", ()),
+            ("gamma", "1.0", ()),
+        ]:
+            _wheel(dest, name, version, requires=requires)
+
+    monkeypatch.setattr(bundle, "download", download)
+    said: list[str] = []
+    made = bundle.build(tmp_path / "out.zip", "linux", "3.11", root=root, cache=cache, say=said.append)
+    assert len(downloads) == 1 and "已有的软件包版本互不相容，正在重新下载……" in said
+    with zipfile.ZipFile(made.path) as archive:
+        wheels = sorted(n.rsplit("/", 1)[1] for n in archive.namelist() if n.endswith(".whl"))
+    assert wheels == ["alpha-1.0-py3-none-any.whl", "beta-1.1-py3-none-any.whl", "gamma-1.0-py3-none-any.whl"]
+
+
 def test_the_program_files_are_what_git_tracks_minus_development(monkeypatch: pytest.MonkeyPatch) -> None:
     tracked = bundle._tracked(PROJECT_DIR)
     if tracked is None:
