@@ -8,16 +8,30 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from fazhi import db as dbmod
 from fazhi.catalog import load_catalog
-from fazhi.errors import FazhiError, InvalidInput, Problem
-from fazhi.labels import ROLES
+from fazhi.errors import FazhiError, InvalidInput, NotFound, PermissionDenied, Problem
+from fazhi.labels import LEVELS, ROLES
 from fazhi.settings import db_path
+
+if TYPE_CHECKING:
+    from fazhi.units import Unit
+
+# Only these commands may make a new database file; every other one needs an existing --db (a mistyped
+# path must not silently become an empty database). restore may fill a new file, from the backup only.
+CREATES_DATABASE = {"init", "setup", "demo", "restore"}
+NO_DATABASE = {"check", "bench", "address", "bundle"}
 
 
 def _open(args: argparse.Namespace) -> dbmod.Database:
     return dbmod.connect(args.db)
+
+
+def missing_database(path: Path) -> str:
+    """The Chinese message for a --db file that does not exist."""
+    return f"找不到数据库文件 {path}；新建请用 python -m fazhi init 或 setup。"
 
 
 def cmd_init(args: argparse.Namespace) -> int:
@@ -152,7 +166,9 @@ def cmd_user(args: argparse.Namespace) -> int:
 
 def _print_users(users: list[dict]) -> None:
     if not users:
-        print("还没有任何账号。请启动程序，在浏览器的“初始化”页面建立第一个管理员。")
+        print(
+            "还没有任何账号。请运行 python -m fazhi setup，或启动程序在浏览器的“初始化”页面建立第一个管理员。"
+        )
         return
     print("用户名\t姓名\t角色\t单位\t状态\t最近登录")
     for item in users:
@@ -161,6 +177,141 @@ def _print_users(users: list[dict]) -> None:
             state += f"（暂停登录至 {item['locked_until']:%Y-%m-%d %H:%M}）"
         last = f"{item['last_login_at']:%Y-%m-%d %H:%M}" if item["last_login_at"] else "从未"
         print(f"{item['username']}\t{item['display_name']}\t{item['role']}\t{item['unit']}\t{state}\t{last}")
+
+
+# ───────────── a new installation and its units: setup, unit list|add|rename ─────────────
+
+LEVEL_NAMES = {
+    **{label: code for code, label in LEVELS.items()},
+    **{code: code for code in LEVELS},
+    **{
+        "区": "county",
+        "县": "county",
+        "乡镇": "township",
+        "乡": "township",
+        "镇": "township",
+        "街道": "township",
+    },
+    **{"村": "village", "社区": "village"},
+}
+
+
+def _level(text: str | None, allowed: tuple[str, ...]) -> str | None:
+    """The level code for `text` (英文或中文), None when not given; InvalidInput when not one of `allowed`."""
+    if text is None:
+        return None
+    level = LEVEL_NAMES.get(text.strip().lower())
+    if level not in allowed:
+        choices = "或 ".join(f"{code}（{LEVELS[code]}）" for code in allowed)
+        raise InvalidInput([Problem("level", f"--level 应为 {choices}，而不是“{text}”。")])
+    return level
+
+
+def _setup_options(command: argparse.ArgumentParser) -> None:
+    command.add_argument("--unit", required=True, help="本单位（最上级单位）的名称，如 万州区、燕山乡")
+    command.add_argument(
+        "--level", required=True, help="本单位的级别：county（区县）或 township（乡镇/街道）"
+    )
+    command.add_argument("--admin", required=True, help="第一个管理员的用户名（登录时使用）")
+    command.add_argument("--display-name", default="", help="管理员的姓名（默认同用户名）")
+
+
+def cmd_setup(args: argparse.Namespace) -> int:
+    """Prepare an installation without a browser: the database, the top unit and the first administrator."""
+    from fazhi import auth
+    from fazhi.units import all_units
+
+    level = _level(args.level, ("county", "township"))
+    problems = auth.username_problems(args.admin.strip())
+    if problems:
+        raise InvalidInput(problems)
+    with dbmod.connect(args.db) as database:
+        accounts = auth.user_count(database)
+        if accounts:
+            raise PermissionDenied(
+                f"数据库 {database.path} 已经初始化过（已有 {accounts} 个账号），无需再运行 setup。"
+                "添加账号请用 python -m fazhi user add，管理员忘记密码请用 python -m fazhi user passwd。"
+            )
+        tops = [unit for unit in all_units(database) if unit.parent_id is None]
+        if tops and (tops[0].name, tops[0].level) != (args.unit.strip(), level):
+            raise InvalidInput(
+                [Problem("unit", f"数据库中已有最上级单位“{tops[0].name}”（{tops[0].level_label}），"
+                         "--unit 和 --level 应与它一致。")]
+            )  # fmt: skip
+        user = auth.create_first_admin(
+            database, args.admin, read_password(), args.display_name, args.unit, level
+        )
+    print(
+        f"已初始化数据库 {database.path}：最上级单位 {user.unit_name}（{LEVELS[level]}），"
+        f"管理员 {user.username}（{user.display_name}）。现在可以启动程序（python3 run.py），用这个账号登录。"
+    )
+    return 0
+
+
+def _unit_options(command: argparse.ArgumentParser) -> None:
+    command.add_argument("action", choices=["list", "add", "rename"], help="要做的事")
+    command.add_argument("names", nargs="*", help="add：新单位的名称；rename：原名称 新名称")
+    command.add_argument("--parent", help="add：上级单位的名称；重名时写成“上级单位/单位名”")
+    command.add_argument(
+        "--level", help="add：township（乡镇/街道）或 village（村/社区）；可省略，由上级单位决定"
+    )
+
+
+def cmd_unit(args: argparse.Namespace) -> int:
+    """List, add or rename units from the command line (as the system user; audited like the 单位管理 page)."""
+    from fazhi import auth, units
+    from fazhi.labels import CHILD_LEVEL
+
+    actor = auth.system_user()
+    expected = {"list": 0, "add": 1, "rename": 2}[args.action]
+    if len(args.names) != expected:
+        example = {
+            "list": "unit list",
+            "add": "unit add 新华村 --parent 燕山乡",
+            "rename": "unit rename 旧名 新名",
+        }
+        raise InvalidInput([Problem("names", f"写法：python -m fazhi {example[args.action]}")])
+    with _open(args) as database:
+        if args.action == "list":
+            _print_units(units.all_units(database))
+        elif args.action == "add":
+            if not args.parent:
+                raise InvalidInput(
+                    [
+                        Problem(
+                            "parent",
+                            "请用 --parent 写出上级单位；最上级单位在 python -m fazhi setup 时建立。",
+                        )
+                    ]
+                )
+            parent = units.find_unit(database, args.parent)
+            level = _level(args.level, ("township", "village"))
+            child = CHILD_LEVEL.get(parent.level)
+            if level is not None and child is not None and level != child:
+                raise InvalidInput(
+                    [Problem("level", f"“{parent.name}”的下级单位是{LEVELS[child]}，不是{LEVELS[level]}。")]
+                )
+            unit = units.create_child_unit(database, actor, parent.id, args.names[0])
+            print(f"已在“{parent.name}”下新增{unit.level_label}“{unit.name}”。")
+        else:
+            old, new = args.names
+            unit = units.find_unit(database, old)
+            renamed = units.rename_unit(database, actor, unit.id, new)
+            if renamed.name == unit.name:
+                print(f"“{unit.name}”的名称没有变化。")
+            else:
+                print(f"已把{unit.level_label}“{unit.name}”改名为“{renamed.name}”。")
+    return 0
+
+
+def _print_units(everything: list[Unit]) -> None:
+    if not everything:
+        print("还没有任何单位。请运行 python -m fazhi setup，或启动程序在浏览器的“初始化”页面建立本单位。")
+        return
+    depth: dict[int | None, int] = {}
+    for unit in everything:  # parents come before their children
+        depth[unit.id] = depth.get(unit.parent_id, -1) + 1
+        print(f"{'  ' * depth[unit.id]}{unit.name}（{unit.level_label}）")
 
 
 # ───────────── backup and restore ─────────────
@@ -196,11 +347,19 @@ def cmd_restore(args: argparse.Namespace) -> int:
     """Replace the database and evidence files with a checked backup (the current data is saved first)."""
     from fazhi import backup
 
-    result = backup.restore_file(args.zip, args.db)
+    target = Path(args.db)
+    new = not target.exists()  # a new computer: the backup becomes its database
+    try:
+        result = backup.restore_file(args.zip, target)
+    except BaseException:
+        if new:  # refused or interrupted: no empty database left behind
+            for leftover in (target, target.with_name(target.name + ".wal")):
+                leftover.unlink(missing_ok=True)
+        raise
     manifest = result.manifest
     print(
-        f"已从 {args.zip} 恢复（备份时间 {manifest.created_at.replace('T', ' ')}）：{manifest.records} 条记录，"
-        f"{manifest.attachments} 个佐证材料文件。"
+        f"已从 {args.zip} 恢复到 {target}（备份时间 {manifest.created_at.replace('T', ' ')}）："
+        f"{manifest.records} 条记录，{manifest.attachments} 个佐证材料文件。"
     )
     if result.saved_before:
         print(f"恢复前的数据已另存为 {result.saved_before}。")
@@ -233,6 +392,43 @@ def cmd_address(args: argparse.Namespace) -> int:
         print("现在只允许本机访问。要让同事访问，请把监听地址改为 0.0.0.0（见 README“局域网部署”）。")
     else:
         print("没有找到本机的局域网地址，请检查网络连接。")
+    return 0
+
+
+# ───────────── the offline bundle ─────────────
+
+
+def _bundle_options(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "--platform",
+        help="目标电脑：win_amd64（64 位 Windows）、linux（64 位 Linux，glibc 2.28 及以上）或 manylinux_2_NN_x86_64；"
+        "默认与本机相同",
+    )
+    command.add_argument("--python", help="目标电脑上安装的 Python 版本，如 3.11（默认与本机相同；必须一致）")
+    command.add_argument(
+        "--out", type=Path, help="输出的 zip 文件（默认：法治工作台-离线安装包-平台-py版本.zip）"
+    )
+    command.add_argument(
+        "--cache",
+        type=Path,
+        help="下载的软件包存放在这个文件夹中；再次制作时其中的软件包够用就不再联网（默认不保留）",
+    )
+
+
+def cmd_bundle(args: argparse.Namespace) -> int:
+    """Write the offline installation zip: the program and a wheel of every requirement for one platform."""
+    from fazhi import bundle
+
+    made = bundle.build(args.out, args.platform, args.python, cache=args.cache)
+    target = made.target
+    print(
+        f"已生成离线安装包 {made.path}（{made.size_mb:.0f} MB：{made.wheels} 个软件包，{made.files} 个程序文件，"
+        f"用时 {made.seconds:.0f} 秒）。"
+    )
+    where = (
+        f"双击 {bundle.TOP}\\start.bat" if target.windows else f"在 {bundle.TOP} 文件夹中运行 python3 run.py"
+    )
+    print(f"在没有网络的电脑上：先安装 Python {target.version}，把 zip 解压，然后{where}。")
     return 0
 
 
@@ -491,10 +687,13 @@ COMMANDS: dict[str, tuple[str, Callable[[argparse.Namespace], int]]] = {
     "export": ("把记录导出为 Excel（.xlsx）或 CSV，格式与导入相同", cmd_export),
     "import": ("从 Excel（.xlsx）或 CSV 导入记录：全部导入或一条也不导入", cmd_import),
     "bench": ("性能基准：在临时文件夹中生成合成数据并测量速度和内存（不会改动 --db）", cmd_bench),
+    "setup": ("准备新安装：建立数据库、最上级单位和第一个管理员（不用浏览器；密码在提示时输入）", cmd_setup),
     "user": ("管理账号：user add|passwd|unlock|disable|enable|list（密码在提示时输入）", cmd_user),
+    "unit": ("管理单位：unit list|add|rename", cmd_unit),
     "backup": ("备份数据库和佐证材料到一个 zip 文件（程序运行时请在网页“备份与恢复”中操作）", cmd_backup),
     "restore": ("从备份 zip 恢复（先完整校验；恢复前的数据另存一份）", cmd_restore),
     "address": ("显示同事访问本程序的网址", cmd_address),
+    "bundle": ("制作离线安装包：程序和全部软件包放进一个 zip，拷到没有网络的电脑上安装", cmd_bundle),
 }
 
 # Extra arguments of a command, beyond --db.
@@ -504,10 +703,13 @@ OPTIONS: dict[str, Callable[[argparse.ArgumentParser], None]] = {
     "export": _export_options,
     "import": _import_options,
     "bench": _bench_arguments,
+    "setup": _setup_options,
     "user": _user_options,
+    "unit": _unit_options,
     "backup": _backup_options,
     "restore": _restore_options,
     "address": _address_options,
+    "bundle": _bundle_options,
 }
 
 
@@ -533,6 +735,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     args.db = args.db or db_path()
     try:
+        if args.command not in CREATES_DATABASE | NO_DATABASE and not Path(args.db).exists():
+            raise NotFound(missing_database(args.db))
         return COMMANDS[args.command][1](args)
     except FazhiError as error:
         print(f"错误：{error.message}", file=sys.stderr)

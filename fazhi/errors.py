@@ -114,3 +114,7 @@ class StaleFigures(FazhiError):
             "或修改这些段落后再生成报告，以免一份报告中出现两个不同的数字。"
         )
         self.changes = changes
+
+
+class BundleError(FazhiError):
+    """An offline bundle cannot be made: unknown platform, a download failed, or a requirement has no wheel."""

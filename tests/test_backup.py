@@ -472,6 +472,7 @@ def test_cli_restore_of_a_missing_or_broken_file(tmp_path: Path, capsys) -> None
     (tmp_path / "x.zip").write_bytes(b"hello")
     assert main(["restore", "--db", str(target), str(tmp_path / "x.zip")]) == 2
     assert "这不是完整的备份文件" in capsys.readouterr().err
+    assert not target.exists()  # a refused restore onto a new path leaves no empty database behind
 
 
 def test_restore_from_an_uploaded_file_object(full: db.Database, tmp_path: Path) -> None:

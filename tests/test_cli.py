@@ -6,6 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from fazhi import db
 from fazhi.__main__ import main
 from fazhi.settings import PROJECT_DIR
@@ -55,3 +57,41 @@ def test_cli_while_another_process_holds_the_file(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert "正被另一个程序打开" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+# Arguments that parse for each command that needs an existing database (the file itself is missing).
+NEEDS_DATABASE = {
+    "indicators": ["--unit", "燕山乡", "--year", "2020"],
+    "report": ["--unit", "燕山乡", "--year", "2020"],
+    "export": ["--out", "台账.xlsx"],
+    "import": ["台账.xlsx"],
+    "user": ["list"],
+    "unit": ["list"],
+    "backup": [],
+}
+
+
+def test_every_command_says_whether_it_may_make_a_database() -> None:
+    from fazhi.__main__ import COMMANDS, CREATES_DATABASE, NO_DATABASE
+
+    assert set(COMMANDS) == CREATES_DATABASE | NO_DATABASE | set(NEEDS_DATABASE)
+    assert CREATES_DATABASE == {"init", "setup", "demo", "restore"}
+
+
+@pytest.mark.parametrize("command", sorted(NEEDS_DATABASE))
+def test_a_mistyped_database_path_is_refused(command: str, tmp_path: Path, monkeypatch, capsys) -> None:
+    """`import --db` with a typo used to create an empty database silently."""
+    monkeypatch.chdir(tmp_path)
+    missing = tmp_path / "fazhi.duckbd"
+    assert main([command, *NEEDS_DATABASE[command], "--db", str(missing)]) == 2
+    assert capsys.readouterr().err == (
+        f"错误：找不到数据库文件 {missing}；新建请用 python -m fazhi init 或 setup。\n"
+    )
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_the_default_database_must_exist_too(tmp_path: Path, monkeypatch, capsys) -> None:
+    monkeypatch.setenv("FAZHI_DB", str(tmp_path / "data" / "fazhi.duckdb"))
+    assert main(["user", "list"]) == 2
+    assert "找不到数据库文件" in capsys.readouterr().err
+    assert not (tmp_path / "data").exists()

@@ -126,8 +126,12 @@ def test_disable_enable_and_list(demo_file: Path, monkeypatch: pytest.MonkeyPatc
 
 
 def test_list_on_a_new_database(tmp_path: Path, capsys) -> None:
+    assert main(["init", "--db", str(tmp_path / "new.duckdb")]) == 0
+    capsys.readouterr()
     assert main(["user", "list", "--db", str(tmp_path / "new.duckdb")]) == 0
-    assert "还没有任何账号" in capsys.readouterr().out
+    assert capsys.readouterr().out == (
+        "还没有任何账号。请运行 python -m fazhi setup，或启动程序在浏览器的“初始化”页面建立第一个管理员。\n"
+    )
 
 
 def test_password_is_never_an_argument() -> None:

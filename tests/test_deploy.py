@@ -19,6 +19,7 @@ from fazhi import lan, settings
 from fazhi.__main__ import main
 from fazhi.settings import PROJECT_DIR
 from tests.e2e.conftest import _free_port, _wait_until_up
+from tests.test_bootstrap import _suite_environment
 
 BAT = PROJECT_DIR / "start.bat"
 SERVICE = PROJECT_DIR / "deploy" / "fazhi.service"
@@ -51,12 +52,17 @@ def test_start_bat_is_a_windows_batch_file() -> None:
     assert all(line.isascii() for line in head)  # read before the switch to UTF-8
     labels = set(re.findall(r"^:(\w+)", text, flags=re.M))
     assert set(re.findall(r"goto :(\w+)", text)) <= labels
-    assert "requirements.txt" in text and "app.py" in text and "-m streamlit run" in text
-    assert "--server.address %FAZHI_ADDRESS%" in text and 'set "FAZHI_ADDRESS=0.0.0.0"' in text
-    assert "-m fazhi address" in text
+    # the bootstrap does the work (the same as `python3 run.py` typed in cmd): found by python3.cmd, called
+    # with `call` so that control comes back for the pause that keeps messages on screen
+    assert (
+        'call "%~dp0python3.cmd" "%~dp0run.py" --address %FAZHI_ADDRESS% --port %FAZHI_PORT% --open' in text
+    )
+    assert 'set "FAZHI_ADDRESS=0.0.0.0"' in text and 'set "FAZHI_PORT=8501"' in text
+    assert "-m venv" not in text and "pip install" not in text  # no second copy of run.py's logic
+    assert text.rstrip().splitlines()[-2:] == ["pause", "exit /b %FAZHI_EXIT%"]
     # no parenthesised blocks: an ASCII ")" in a Chinese message would end such a block early
     assert not [line for line in lines if line.rstrip().endswith(b"(")]
-    assert (PROJECT_DIR / ".gitattributes").read_text().splitlines() == ["*.bat -text"]
+    assert (PROJECT_DIR / ".gitattributes").read_text().splitlines() == ["*.bat -text", "*.cmd -text"]
 
 
 def _unit() -> configparser.ConfigParser:
@@ -70,7 +76,7 @@ def test_the_systemd_unit() -> None:
     unit = _unit()
     service = unit["Service"]
     assert service["WorkingDirectory"] == "/opt/fazhi"
-    assert "--server.address 0.0.0.0" in service["ExecStart"]
+    assert service["ExecStart"] == "/usr/bin/python3 /opt/fazhi/run.py --address 0.0.0.0 --port 8501"
     assert service["User"] == "fazhi" and service["ReadWritePaths"] == "/var/lib/fazhi"
     assert unit["Install"]["WantedBy"] == "multi-user.target"
     assert "Environment" in service
@@ -79,7 +85,7 @@ def test_the_systemd_unit() -> None:
 @pytest.mark.skipif(shutil.which("systemd-analyze") is None, reason="systemd-analyze 不可用")
 def test_systemd_accepts_the_unit(tmp_path: Path) -> None:
     text = SERVICE.read_text(encoding="utf-8")
-    text = text.replace("/opt/fazhi/.venv/bin/python", sys.executable).replace("/opt/fazhi", str(PROJECT_DIR))
+    text = text.replace("/opt/fazhi", str(PROJECT_DIR))
     local = tmp_path / "fazhi.service"
     local.write_text(text, encoding="utf-8")
     result = subprocess.run(
@@ -89,15 +95,17 @@ def test_systemd_accepts_the_unit(tmp_path: Path) -> None:
 
 
 def test_the_units_command_serves_the_app(tmp_path: Path) -> None:
-    """Run the unit's ExecStart (this venv's python, a free port) with its environment: the app answers."""
+    """Run the unit's ExecStart (run.py on this suite's prepared environment, a free port) with its
+    environment: run.py finds nothing to install and the app answers."""
     service = _unit()["Service"]
     command = shlex.split(service["ExecStart"])
-    assert command[:4] == ["/opt/fazhi/.venv/bin/python", "-m", "streamlit", "run"]
+    assert command[:2] == ["/usr/bin/python3", "/opt/fazhi/run.py"]
     port = _free_port()
-    command[0] = sys.executable
-    command[command.index("--server.port") + 1] = str(port)
-    command[command.index("--server.address") + 1] = "127.0.0.1"  # no need to expose the test
+    command[1] = str(PROJECT_DIR / "run.py")
+    command[command.index("--port") + 1] = str(port)
+    command[command.index("--address") + 1] = "127.0.0.1"  # no need to expose the test
     env = {**os.environ, "FAZHI_DB": str(tmp_path / "fazhi.duckdb"), "HOME": str(tmp_path)}
+    env.update(FAZHI_VENV=str(_suite_environment()), PYTHONDONTWRITEBYTECODE="1")
     log = tmp_path / "unit.log"
     process = subprocess.Popen(
         command, cwd=PROJECT_DIR, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT
@@ -107,9 +115,11 @@ def test_the_units_command_serves_the_app(tmp_path: Path) -> None:
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=10) as response:
             assert response.status == 200
     finally:
-        process.terminate()
-        process.wait(timeout=30)
-    assert "Traceback" not in log.read_text(errors="replace")
+        process.terminate()  # systemctl stop: SIGTERM, straight to Streamlit (run.py exec'd it)
+        assert process.wait(timeout=30) == 0
+    text = log.read_text(errors="replace")
+    assert "Traceback" not in text and "正在安装" not in text
+    assert f"本机浏览器打开：http://127.0.0.1:{port}" in text
 
 
 def test_address_command(monkeypatch: pytest.MonkeyPatch, capsys) -> None:
