@@ -90,8 +90,8 @@ def test_setup_over_the_demo_keeps_its_top_unit(
     [
         (["--unit", "万州区", "--level", "province", "--admin", "admin"], PASSWORD,
          "--level 应为 county（区县）或 township（乡镇/街道），而不是“province”。"),
-        (["--unit", "万州区", "--level", "county", "--admin", "a b"], "", "用户名应为2到32个字符，不能含空格。"),
-        (["--unit", "万州区", "--level", "county", "--admin", "admin"], "short\n", "密码至少需要8个字符。"),
+        (["--unit", "万州区", "--level", "county", "--admin", "a b"], "", "用户名只能由英文字母、数字、汉字和 . _ - @ 组成"),
+        (["--unit", "万州区", "--level", "county", "--admin", "admin"], "short\n", "密码至少需要10个字符。"),
         (["--unit", "万州区", "--level", "county", "--admin", "admin"], "", "没有读到密码。"),
         (["--unit", "", "--level", "county", "--admin", "admin"], PASSWORD, "请填写单位名称。"),
     ],
