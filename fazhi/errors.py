@@ -118,3 +118,26 @@ class StaleFigures(FazhiError):
 
 class BundleError(FazhiError):
     """An offline bundle cannot be made: unknown platform, a download failed, or a requirement has no wheel."""
+
+
+class SubmissionError(FazhiError):
+    """A submission step that the year's state does not allow (already submitted, nothing to review, …)."""
+
+
+class ReviewConflict(FazhiError):
+    """Another reviewer decided on this submission first; the message names who and what."""
+
+
+class InvalidPackage(FazhiError):
+    """A 报送包 refused before anything was written: broken, altered, foreign, or for a locked year."""
+
+
+class UnitsToCreate(FazhiError):
+    """Receiving a 报送包 would create units not yet in this installation; `names` lists them ("燕山乡/新华村")."""
+
+    def __init__(self, names: list[str]) -> None:
+        shown = "、".join(names[:10]) + (f"等{len(names)}个" if len(names) > 10 else "")
+        super().__init__(
+            f"报送包中的单位在本机还没有：{shown}。确认无误后勾选“新建这些单位”（命令行加 --create-units）再接收。"
+        )
+        self.names = names

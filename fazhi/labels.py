@@ -20,6 +20,10 @@ ACTIONS = {
     "unlock": "解除封账",
     "backup": "备份",
     "restore_backup": "从备份恢复",
+    "submit": "报送",
+    "approve": "审核通过",
+    "return": "退回",
+    "receive": "接收报送包",
 }
 
 ENTITIES = {
@@ -32,7 +36,14 @@ ENTITIES = {
     "attachment": "佐证材料",
     "setting": "设置",
     "database": "数据库",
+    "submission": "年度报告报送",
+    "deadline": "报送截止日期",
+    "publication": "报告公开",
 }
+
+# The states of a unit-year's report in the submission workflow (fazhi/submissions.py); 'none' is the
+# absence of any submission.
+SUBMISSION_STATES = {"none": "未报送", "submitted": "已报送", "returned": "已退回", "approved": "已通过"}
 
 RECORD_COLUMNS = {
     "id": "编号",
@@ -82,6 +93,18 @@ AUDIT_FIELDS = {
     "schema_version": "结构版本",
     "tables": "各表行数",
     "attachments": "佐证材料文件数",
+    "state": "状态",
+    "comment": "意见",
+    "round": "第几次报送",
+    "record_count": "记录数",
+    "docx_sha256": "报告校验值",
+    "indicators_sha256": "指标表校验值",
+    "package_sha256": "报送包校验值",
+    "due_on": "截止日期",
+    "published_on": "公开日期",
+    "url": "公开网址",
+    "created_units": "新建的单位",
+    "replaced_records": "替换的记录数",
 }
 
 AUDIT_COLUMNS = {
