@@ -443,6 +443,155 @@ CHARTS: dict[str, ChartKind] = {
 }
 
 
+# ───────────── a county's townships compared (frames of fazhi/compare.py) ─────────────
+
+COMPLETION_SCALE = [
+    [0.0, STATUS_COLORS[STATUS_MISSED]],
+    [0.6, STATUS_COLORS[STATUS_BEHIND]],
+    [1.0, STATUS_COLORS[STATUS_DONE]],
+]
+
+
+def township_heatmap(
+    frame: pd.DataFrame, *, width: int | None = None, height: int | None = None, font_size: int = 16
+) -> go.Figure:
+    """A 乡镇 × 领域 grid of completion (`compare.heatmap_frame`): one square per cell, red to green by the
+    area's average completion, grey where the area has no target; every cell can be selected (its customdata
+    is [unit id, area code]), which a page turns into that township's 台账 for the area."""
+    towns = frame.drop_duplicates("unit_id").sort_values("unit_order")
+    areas = frame.drop_duplicates("area_code").sort_values("area_order")
+    traces = []
+    if not frame.empty:
+        rated = frame[frame["completion"].notna()]
+        blank = frame[frame["completion"].isna()]
+        size = max(18, round(font_size * 2.6))
+
+        def trace(part: pd.DataFrame, name: str, marker: dict, text: list[str]) -> dict:
+            return {
+                "type": "scatter",
+                "mode": "markers+text",
+                "name": name,
+                "x": [plain(a) for a in part["area"]],
+                "y": [plain(u) for u in part["unit_name"]],
+                "marker": {
+                    "symbol": "square",
+                    "size": size,
+                    "line": {"width": 1, "color": "white"},
+                    **marker,
+                },
+                "text": text,
+                "textfont": {"color": "white", "size": round(font_size * 0.8)},
+                "customdata": [
+                    [int(u), str(a)] for u, a in zip(part["unit_id"], part["area_code"], strict=True)
+                ],
+                "hovertext": [
+                    f"{plain(r.unit_name)} · {plain(r.area_name)}<br>"
+                    + (
+                        f"平均完成率 {r.completion:.0f}%"
+                        if pd.notna(r.completion)
+                        else "本领域没有设定目标的指标"
+                    )
+                    + f"<br>记录 {int(r.records)} 条（点击查看台账）"
+                    for r in part.itertuples()
+                ],
+                "hovertemplate": "%{hovertext}<extra></extra>",
+                "showlegend": False,
+            }
+
+        if not rated.empty:
+            traces.append(
+                trace(
+                    rated,
+                    "完成率",
+                    {
+                        "color": rated["completion"].astype("float64").tolist(),
+                        "colorscale": COMPLETION_SCALE,
+                        "cmin": 0,
+                        "cmax": 100,
+                        "showscale": True,
+                        "colorbar": {"title": {"text": "完成率（%）"}, "ticksuffix": "%"},
+                    },
+                    [f"{c:.0f}%" for c in rated["completion"]],
+                )
+            )
+        if not blank.empty:
+            traces.append(
+                trace(blank, "无目标", {"color": STATUS_COLORS[STATUS_NO_DATA]}, ["—"] * len(blank))
+            )
+    layout = {
+        "xaxis": _axis(
+            "领域", font_size, type="category", categoryorder="array",
+            categoryarray=[plain(a) for a in areas["area"]], side="top", showgrid=False,
+        ),
+        "yaxis": _axis(
+            "乡镇（街道）", font_size, type="category", categoryorder="array",
+            categoryarray=[plain(u) for u in towns["unit_name"]][::-1], showgrid=False,
+        ),
+        "annotations": [] if traces else [_empty_note(font_size)],
+        "clickmode": "event+select",
+        "dragmode": False,
+    }  # fmt: skip
+    return _figure(
+        traces,
+        layout,
+        "各乡镇（街道）各领域目标完成情况",
+        width=width,
+        height=height,
+        default_height=200 + round(font_size * 3.2) * max(len(towns), 3),
+        font_size=font_size,
+    )
+
+
+def township_ranking(
+    frame: pd.DataFrame, *, width: int | None = None, height: int | None = None, font_size: int = 16
+) -> go.Figure:
+    """Horizontal bars of each township's overall completion (`compare.ranking_frame`), best at the top;
+    a bar's customdata is [unit id]."""
+    rows = frame[frame["completion"].notna()].iloc[::-1]
+    traces = []
+    if not rows.empty:
+        traces.append(
+            {
+                "type": "bar",
+                "orientation": "h",
+                "y": [plain(u) for u in rows["unit_name"]],
+                "x": rows["completion"].astype("float64").tolist(),
+                "text": [f"{c:.1f}%" for c in rows["completion"]],
+                "textposition": "auto",
+                "marker": {
+                    "color": rows["completion"].astype("float64").tolist(),
+                    "colorscale": COMPLETION_SCALE,
+                    "cmin": 0,
+                    "cmax": 100,
+                },
+                "customdata": [[int(u)] for u in rows["unit_id"]],
+                "hovertemplate": "%{y}：指标完成率 %{text}<extra></extra>",
+                "showlegend": False,
+            }
+        )
+    layout = {
+        "xaxis": _axis("指标完成率（%，各指标封顶100%）", font_size, range=[0, 105], ticksuffix="%"),
+        "yaxis": _axis("乡镇（街道）", font_size, type="category"),
+        "annotations": [] if traces else [_empty_note(font_size)],
+    }
+    return _figure(
+        traces,
+        layout,
+        "各乡镇（街道）指标完成率排名",
+        width=width,
+        height=height,
+        default_height=140 + 40 * max(len(rows), 3),
+        font_size=font_size,
+    )
+
+
+# Charts of a county's townships: they draw frames of fazhi/compare.py, not a dashboard's.
+COMPARISON_CHARTS: dict[str, ChartKind] = {
+    "township_heatmap": ChartKind("各乡镇（街道）各领域完成情况", township_heatmap),
+    "township_ranking": ChartKind("各乡镇（街道）指标完成率排名", township_ranking),
+}
+
+
 def build(
     kind: str,
     frame: pd.DataFrame,
@@ -451,5 +600,7 @@ def build(
     height: int | None = None,
     font_size: int = 16,
 ) -> go.Figure:
-    """The figure of a registered chart kind for its frame (sizes in pixels; font_size in px)."""
-    return CHARTS[kind].build(frame, width=width, height=height, font_size=font_size)
+    """The figure of a registered chart kind (CHARTS or COMPARISON_CHARTS) for its frame (sizes in pixels;
+    font_size in px)."""
+    chart = CHARTS.get(kind) or COMPARISON_CHARTS[kind]
+    return chart.build(frame, width=width, height=height, font_size=font_size)
