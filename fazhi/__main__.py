@@ -7,6 +7,7 @@ import getpass
 import os
 import sys
 from collections.abc import Callable, Sequence
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -678,6 +679,198 @@ def cmd_import(args: argparse.Namespace) -> int:
     return 0
 
 
+# ───────────── the county's year: submit, review, status, deadline, package, receive ─────────────
+
+
+def _submit_arguments(parser: argparse.ArgumentParser) -> None:
+    _unit_and_year(parser)
+    parser.add_argument("--no-charts", action="store_true", help="报告中不含图表（没有 Chromium 时）")
+
+
+def cmd_submit(args: argparse.Namespace) -> int:
+    """Submit a township's year: freeze the report and the indicator table; the year becomes read-only."""
+    from fazhi import auth, submissions
+    from fazhi.units import find_unit
+
+    catalog = load_catalog()
+    with _open(args) as database:
+        unit = find_unit(database, args.unit)
+        made = submissions.submit(
+            database, auth.system_user(), catalog, unit, args.year, charts=not args.no_charts
+        )
+    print(
+        f"已报送{unit.name}{args.year}年的年度报告（第{made.round}次）：{made.record_count}条记录，"
+        f"报告校验值 {made.docx_sha256[:16]}…。该年度已锁定，等待上级审核。"
+    )
+    return 0
+
+
+def _review_arguments(parser: argparse.ArgumentParser) -> None:
+    _unit_and_year(parser)
+    choice = parser.add_mutually_exclusive_group(required=True)
+    choice.add_argument(
+        "--approve", nargs="?", const="", metavar="意见", help="通过（可附意见）；该年度由上级封账"
+    )
+    choice.add_argument("--return", dest="returned", metavar="意见", help="退回并写明意见；该年度恢复可修改")
+
+
+def cmd_review(args: argparse.Namespace) -> int:
+    """Approve or return a township's submitted year."""
+    from fazhi import auth, submissions
+    from fazhi.units import find_unit
+
+    actor = auth.system_user()
+    with _open(args) as database:
+        unit = find_unit(database, args.unit)
+        if args.returned is not None:
+            current = submissions.latest(database, actor, unit, args.year)
+            expected = current.state if current and current.state == "approved" else None
+            decision = submissions.review(
+                database, actor, unit, args.year, "return", args.returned, expected_state=expected
+            )
+        else:
+            decision = submissions.review(database, actor, unit, args.year, "approve", args.approve)
+    if decision.action == "approve":
+        print(f"已通过{unit.name}{args.year}年的年度报告，该年度已由上级封账。")
+    else:
+        print(f"已退回{unit.name}{args.year}年的年度报告（意见：{decision.comment}），该年度恢复可修改。")
+    return 0
+
+
+def _status_arguments(parser: argparse.ArgumentParser) -> None:
+    _unit_and_year(parser)
+    parser.add_argument("--json", action="store_true", help="以 JSON 输出：每个乡镇一项")
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    """Each township of a county (or one township) with its state for the year."""
+    import json
+
+    from fazhi import auth, compare, deadlines, progress
+    from fazhi.units import find_unit, get_unit
+
+    catalog = load_catalog()
+    actor = auth.system_user()
+    with _open(args) as database:
+        unit = find_unit(database, args.unit)
+        if unit.level == "county":
+            rows = progress.progress(database, actor, catalog, unit, args.year)
+        elif unit.level == "township":
+            county = get_unit(database, unit.parent_id) if unit.parent_id is not None else None
+            due = deadlines.deadline_for(database, county, args.year) if county else None
+            item = compare.score(database, actor, catalog, unit, args.year)
+            rows = [progress.row_for(database, actor, unit, args.year, due, item, date.today())]
+        else:
+            raise InvalidInput(
+                [Problem("unit", f"“{unit.name}”是村/社区，没有报送情况；请写区县或乡镇的名称。")]
+            )
+    if args.json:
+        print(json.dumps([row.as_json() for row in rows], ensure_ascii=False, indent=2))
+        return 0
+    totals = progress.summary(rows)
+    print(
+        f"{unit.name} {args.year}年报送情况：{totals.townships}个乡镇（街道），已报送{totals.submitted}个"
+        f"（报送率{totals.submission_rate}），已通过{totals.approved}个，已退回{totals.returned}个，"
+        f"已公开{totals.published}个（公开率{totals.publication_rate}）。"
+    )
+    print("乡镇（街道）\t状态\t报送时间\t截止日期\t剩余天数\t公开日期\t公开情况\t公开网址")
+    for row in rows:
+        data = row.as_json()
+        print(
+            "\t".join(
+                str(v or "—")
+                for v in (
+                    data["unit"],
+                    data["state"],
+                    data["submitted_at"],
+                    data["deadline"],
+                    deadlines.describe(row.days_left),
+                    data["published_on"],
+                    data["publication"],
+                    data["published_url"],
+                )
+            )
+        )
+    return 0
+
+
+def _deadline_arguments(parser: argparse.ArgumentParser) -> None:
+    _unit_and_year(parser)
+    choice = parser.add_mutually_exclusive_group(required=True)
+    choice.add_argument("--date", help="截止日期，如 2021-01-31")
+    choice.add_argument("--clear", action="store_true", help="取消截止日期")
+
+
+def cmd_deadline(args: argparse.Namespace) -> int:
+    """Set the date by which a county wants its townships' reports of a year."""
+    from fazhi import auth, deadlines
+    from fazhi.units import find_unit
+
+    due = None
+    if args.date:
+        try:
+            due = date.fromisoformat(args.date.strip())
+        except ValueError:
+            raise InvalidInput(
+                [Problem("date", f"--date 应写成 2021-01-31 的格式，而不是“{args.date}”。")]
+            ) from None
+    with _open(args) as database:
+        county = find_unit(database, args.unit)
+        deadlines.set_deadline(database, auth.system_user(), county, args.year, due)
+    print(f"{county.name}{args.year}年报告的报送截止日期：{due.isoformat() if due else '已取消'}。")
+    return 0
+
+
+def _package_arguments(parser: argparse.ArgumentParser) -> None:
+    _unit_and_year(parser)
+    parser.add_argument("--out", type=Path, required=True, help="写出的报送包（.zip）")
+    parser.add_argument("--county", default=None, help="本机没有上级区县时，写接收报送包的区县名称")
+
+
+def cmd_package(args: argparse.Namespace) -> int:
+    """Write a township's 报送包 of its submitted year, for a county's separate installation."""
+    from fazhi import auth, submission_package
+    from fazhi.units import find_unit
+
+    catalog = load_catalog()
+    with _open(args) as database:
+        unit = find_unit(database, args.unit)
+        package = submission_package.build(
+            database, auth.system_user(), catalog, unit, args.year, county_name=args.county
+        )
+    try:
+        args.out.write_bytes(package.data)
+    except OSError as error:
+        raise FazhiError(f"无法写入 {args.out}：{error.strerror or error}") from error
+    print(
+        f"已写出{unit.name}{args.year}年的报送包：{args.out}（{package.records}条记录，"
+        f"内容校验值 {package.content_sha256[:16]}…）。"
+    )
+    return 0
+
+
+def _receive_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("file", type=Path, help="乡镇报送包（.zip）")
+    parser.add_argument("--create-units", action="store_true", help="确认新建报送包中本机还没有的单位")
+
+
+def cmd_receive(args: argparse.Namespace) -> int:
+    """Receive a township's 报送包 into this (the county's) installation."""
+    from fazhi import auth, submission_package
+
+    try:
+        data = args.file.read_bytes()
+    except OSError as error:
+        raise FazhiError(f"无法读取 {args.file}：{error.strerror or error}") from error
+    catalog = load_catalog()
+    with _open(args) as database:
+        received = submission_package.receive(
+            database, auth.system_user(), catalog, data, create_units=args.create_units
+        )
+    print(received.message)
+    return 0
+
+
 COMMANDS: dict[str, tuple[str, Callable[[argparse.Namespace], int]]] = {
     "init": ("建立或升级数据库", cmd_init),
     "demo": ("加载燕山乡示例数据（只能加载到空数据库）", cmd_demo),
@@ -694,6 +887,12 @@ COMMANDS: dict[str, tuple[str, Callable[[argparse.Namespace], int]]] = {
     "restore": ("从备份 zip 恢复（先完整校验；恢复前的数据另存一份）", cmd_restore),
     "address": ("显示同事访问本程序的网址", cmd_address),
     "bundle": ("制作离线安装包：程序和全部软件包放进一个 zip，拷到没有网络的电脑上安装", cmd_bundle),
+    "submit": ("乡镇报送某年度的年度报告：冻结报告和指标表，该年度锁定至被退回", cmd_submit),
+    "review": ('审核乡镇报送的年度报告：--approve 通过，或 --return "意见" 退回', cmd_review),
+    "status": ("列出区县所辖各乡镇某年度的报送、审核和公开情况（--json 输出 JSON）", cmd_status),
+    "deadline": ("设置区县某年度报告的报送截止日期（--date 2021-01-31 或 --clear）", cmd_deadline),
+    "package": ("写出乡镇某年度的报送包（.zip），交给不能联网访问的区县", cmd_package),
+    "receive": ("区县接收乡镇的报送包：替换该乡镇该年度的记录，显示为已报送", cmd_receive),
 }
 
 # Extra arguments of a command, beyond --db.
@@ -710,6 +909,12 @@ OPTIONS: dict[str, Callable[[argparse.ArgumentParser], None]] = {
     "restore": _restore_options,
     "address": _address_options,
     "bundle": _bundle_options,
+    "submit": _submit_arguments,
+    "review": _review_arguments,
+    "status": _status_arguments,
+    "deadline": _deadline_arguments,
+    "package": _package_arguments,
+    "receive": _receive_arguments,
 }
 
 

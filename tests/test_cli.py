@@ -68,6 +68,12 @@ NEEDS_DATABASE = {
     "user": ["list"],
     "unit": ["list"],
     "backup": [],
+    "submit": ["--unit", "燕山乡", "--year", "2020"],
+    "review": ["--unit", "燕山乡", "--year", "2020", "--approve"],
+    "status": ["--unit", "万州区", "--year", "2020"],
+    "deadline": ["--unit", "万州区", "--year", "2020", "--date", "2021-01-31"],
+    "package": ["--unit", "燕山乡", "--year", "2020", "--out", "报送包.zip"],
+    "receive": ["报送包.zip"],
 }
 
 
