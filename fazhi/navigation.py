@@ -38,6 +38,12 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("pages/report.py", "年度报告", "report", ":material/article:", EVERYONE, "工作台"),
     PageSpec("pages/meeting.py", "会议模式", "meeting", ":material/co_present:", EVERYONE, "指标"),
     PageSpec("pages/targets.py", "目标", "targets", ":material/flag:", ADMINS, "指标"),
+    PageSpec(
+        "pages/submissions.py", "报送进度", "submissions", ":material/assignment_turned_in:", EVERYONE, "区县"
+    ),
+    PageSpec("pages/review.py", "报送审核", "review", ":material/rate_review:", EVERYONE, "区县"),
+    PageSpec("pages/compare.py", "乡镇比较", "compare", ":material/leaderboard:", EVERYONE, "区县"),
+    PageSpec("pages/receive.py", "接收报送包", "receive", ":material/move_to_inbox:", ADMINS, "区县"),
     PageSpec("pages/users.py", "用户管理", "users", ":material/group:", ADMINS, "管理"),
     PageSpec("pages/units.py", "单位管理", "units", ":material/account_tree:", ADMINS, "管理"),
     PageSpec("pages/locks.py", "封账", "locks", ":material/lock:", ADMINS, "管理"),

@@ -205,9 +205,19 @@ def sidebar(db: Database, user: auth.User) -> None:
     with st.sidebar:
         st.caption(plain(f"{user.display_name}（{user.role_label}） · {user.unit_name}"))
         unit_and_year_picker(db, user)
+        submission_notes(db, user)
         if st.button("退出登录", key="logout", icon=":material/logout:"):
             log_out()
             st.rerun()
+
+
+def submission_notes(db: Database, user: auth.User) -> None:
+    """The sidebar's note of a returned report (with the county's comment) or of reports waiting for review."""
+    from fazhi import submissions
+
+    for kind, note in submissions.notes_for(db, user, units.visible_units(db, user)):
+        shown = st.warning if kind == "returned" else st.info
+        shown(plain(note), icon=":material/rate_review:")
 
 
 def choose(unit_id: int | None = None, year: int | None = None) -> None:

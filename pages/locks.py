@@ -24,6 +24,13 @@ if above:
     st.info(
         ui.plain(f"{year}年已由上级单位“{above}”封账，需由“{above}”的管理员解除。"), icon=":material/lock:"
     )
+elif locks.workflow_of(db, unit, year):
+    st.info(
+        ui.plain(
+            f"{unit.name}{year}年的年度报告已报送上级（或已通过审核），由报送审核锁定；需要修改时请上级单位退回。"
+        ),
+        icon=":material/lock:",
+    )
 elif locks.is_locked_here(db, unit, year) and not locks.may_unlock(db, user, unit, year):
     who = (locks.setter(db, unit, year) or ("上级单位", ""))[0]
     st.info(

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from fazhi import dashboard, ui
+from fazhi import charts, compare, dashboard, ui
 
 db = ui.database()
 catalog = ui.catalog()
@@ -15,6 +15,9 @@ title, switch = st.columns([5, 1], vertical_alignment="bottom")
 title.title(f"{ui.plain(unit.name)} · {year}年法治政府建设")
 refresh = switch.toggle(
     "每分钟自动刷新", key="meeting_refresh", help="开启后每60秒重新读取数据，会上新保存的记录会自动出现。"
+)
+towns = unit.level == "county" and switch.toggle(
+    "显示乡镇比较", key="meeting_compare", help="在下方显示各乡镇（街道）各领域目标完成情况的热力图。"
 )
 
 
@@ -35,6 +38,10 @@ def board() -> None:
         if not lines:
             st.success("有目标的指标均已达标或进度正常。")
     ui.chart("monthly_activity", data, catalog, key="meeting_monthly", selectable=False, font_size=22)
+    if towns:
+        found = compare.scores(ui.database(), user, catalog, unit, year)
+        figure = charts.build("township_heatmap", compare.heatmap_frame(catalog, year, found), font_size=22)
+        st.plotly_chart(figure, key="meeting_heatmap", theme=None, config={"displayModeBar": False})
 
 
 if refresh:

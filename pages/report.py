@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from fazhi import locks, ui
+from fazhi import locks, publication, submission_package, submissions, ui
 from fazhi.errors import NarrativeConflict
 from fazhi.report import context as report
 from fazhi.report import images, pdf
@@ -16,6 +16,45 @@ year = ui.selected_year()
 
 st.title(ui.plain(f"年度报告 · {unit.name} · {year}年"))
 ui.show_flash()
+status = submissions.township_status(db, user, unit, year)
+if status is not None:  # 报送与公开: the township's side of issue 15
+    with st.expander(f"报送与公开：{status.headline}", expanded=status.state in ("none", "returned")):
+        if status.decision is not None:
+            shown = st.warning if status.state == "returned" else st.info
+            shown(ui.plain(f"审核意见：{status.decision.sentence()}"), icon=":material/rate_review:")
+        for hint in status.hints:
+            st.caption(ui.plain(hint))
+        if status.can_submit and st.button(f"报送{year}年报告", key="report_submit", type="primary"):
+            with ui.guard(), st.spinner("正在生成并冻结报告……"):
+                made = submissions.submit(db, user, catalog, unit, year)
+                ui.flash(ui.plain(f"已报送{unit.name}{year}年的年度报告（第{made.round}次），该年度已锁定。"))
+                st.rerun()
+        if status.can_package:
+            county = st.text_input("接收的区县", key="package_county") if status.needs_county_name else None
+            st.download_button(
+                "下载报送包（交给区县的安装导入）",
+                data=lambda: submission_package.build(db, user, catalog, unit, year, county_name=county).data,
+                file_name=f"{unit.name}{year}年报送包.zip",
+                mime="application/zip",
+                key="report_package",
+                disabled=status.needs_county_name and not county,
+                on_click="ignore",
+            )
+        if status.can_publish:
+            kept = publication.publication_of(db, unit, year)
+            with st.form("report_publication", border=False):
+                day, address = st.columns([1, 3])
+                on = day.date_input(
+                    "公开日期", value=kept.published_on if kept else None, key="report_published_on"
+                )
+                url = address.text_input(
+                    "公开网址", value=kept.url if kept else "", key="report_published_url"
+                )
+                if st.form_submit_button("记录公开情况", key="report_publish"):
+                    with ui.guard():
+                        publication.record_publication(db, user, unit, year, on, url)
+                        ui.flash(f"已记录{year}年报告的公开情况。")
+                        st.rerun()
 context = None
 with ui.guard():
     context = ui.report_context(db, user, catalog, unit, year)
