@@ -530,6 +530,7 @@ def township_heatmap(
         "annotations": [] if traces else [_empty_note(font_size)],
         "clickmode": "event+select",
         "dragmode": False,
+        "margin": {"t": round(font_size * 7)},  # the area names sit on top, under the title
     }  # fmt: skip
     return _figure(
         traces,

@@ -185,20 +185,22 @@ def display(catalog: Catalog, rows: list[Row], year: int) -> list[dict[str, Any]
     areas = catalog.outline_for(year).areas
     shown = []
     for row in rows:
+        submitted = row.submission.submitted_at if row.submission and row.state != "returned" else None
+        waiting = deadlines.describe(row.days_left)
         item: dict[str, Any] = {
             "乡镇（街道）": row.unit.name,
             "状态": row.state_label
             + (f"（第{row.submission.round}次）" if row.submission and row.submission.round > 1 else ""),
-            "报送时间": row.submission.submitted_at if row.submission and row.state != "returned" else None,
-            "截止日期": row.deadline,
-            "剩余天数": deadlines.describe(row.days_left)
+            "报送时间": f"{submitted:%Y-%m-%d %H:%M}" if submitted else "",
+            "截止日期": row.deadline.isoformat() if row.deadline else "未设置",
+            "剩余天数": waiting
             or ("按时报送" if row.on_time else "逾期报送" if row.on_time is False else ""),
             "记录数": row.records,
         }
         for area in areas:
             item[area.short] = row.by_area.get(area.code, 0)
         item["指标完成率"] = "—" if row.completion is None else f"{row.completion:.1f}%"
-        item["公开日期"] = row.publication.published_on if row.publication else None
+        item["公开日期"] = row.publication.published_on.isoformat() if row.publication else ""
         item["公开情况"] = publication.STATES[row.publication_state]
         item["公开网址"] = row.publication.url if row.publication else ""
         shown.append(item)

@@ -647,7 +647,7 @@ def township_status(db: Database, user: User, unit: Unit, year: int) -> Township
         can_submit=state in ("none", "returned") and may_submit(user, unit),
         can_package=state in ("submitted", "approved") and user.is_admin,
         needs_county_name=unit.parent_id is None,
-        can_publish=current is not None and user.is_admin,
+        can_publish=state in ("submitted", "approved") and user.is_admin,
         hints=tuple(hints),
     )
 

@@ -66,7 +66,7 @@ chosen = current
 if len(past) > 1:
     rounds = {s.id: s for s, _ in past}
     picked = st.selectbox(
-        "查看哪一次报送", list(rounds), format_func=lambda i: f"第{rounds[i].round}次（{rounds[i].state_label}）",
+        "查看哪一次报送", list(rounds), format_func=lambda i: f"第{rounds[i].round}次（{rounds[i].submitted_at:%Y-%m-%d %H:%M}）",
         key="review_round",
     )  # fmt: skip
     chosen = rounds[picked]

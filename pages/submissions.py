@@ -56,12 +56,7 @@ st.dataframe(
     progress.display(catalog, rows, year),
     hide_index=True,
     key="submissions_table",
-    column_config={
-        "报送时间": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm"),
-        "截止日期": st.column_config.DateColumn(format="YYYY-MM-DD"),
-        "公开日期": st.column_config.DateColumn(format="YYYY-MM-DD"),
-        "公开网址": st.column_config.TextColumn(width="medium"),
-    },
+    column_config={"公开网址": st.column_config.TextColumn(width="medium")},
 )
 
 names = {row.unit.id: f"{row.unit.name}（{row.state_label}）" for row in rows}
