@@ -18,7 +18,7 @@ from fazhi import dashboard, records
 from fazhi.auth import User, require_view
 from fazhi.catalog import Catalog
 from fazhi.db import Database
-from fazhi.indicators import indicator_table, year_share
+from fazhi.indicators import child_tables, indicator_table, year_share
 from fazhi.units import Unit, children
 
 # The indicators a county compares its townships on by default (the dashboard's key indicators).
@@ -52,10 +52,17 @@ def overall_completion(table: pd.DataFrame) -> float | None:
 
 
 def score(
-    db: Database, user: User, catalog: Catalog, township: Unit, year: int, *, today: date | None = None
+    db: Database,
+    user: User,
+    catalog: Catalog,
+    township: Unit,
+    year: int,
+    *,
+    today: date | None = None,
+    table: pd.DataFrame | None = None,
 ) -> Score:
-    """One township's comparison figures."""
-    table = indicator_table(db, user, catalog, township, year, today=today)
+    """One township's comparison figures (`table`: its indicator table when already computed)."""
+    table = table if table is not None else indicator_table(db, user, catalog, township, year, today=today)
     counts = records.count_by_area(db, user, catalog, township.id, year)
     codes = [area.code for area in catalog.outline_for(year).areas]
     by_area = {code: int(n) for code, n in zip(codes, counts["records"], strict=True)}
@@ -68,7 +75,8 @@ def scores(
 ) -> list[Score]:
     """Every township of the county, in order."""
     require_view(user, county)
-    return [score(db, user, catalog, t, year, today=today) for t in townships(db, county)]
+    tables = child_tables(db, user, catalog, county, year, today=today)  # one query for every township
+    return [score(db, user, catalog, t, year, today=today, table=tables[t.id]) for t in townships(db, county)]
 
 
 def heatmap_frame(catalog: Catalog, year: int, found: list[Score]) -> pd.DataFrame:

@@ -259,10 +259,33 @@ def indicator_table(
     """
     require_view(user, unit)
     values = compute_values(db, catalog, unit, [year - 1, year])
+    return _table(catalog, values, targets_for(db, catalog, unit, year), year, year_share(year, today))
+
+
+def child_tables(
+    db: Database, user: User, catalog: Catalog, unit: Unit, year: int, *, today: date | None = None
+) -> dict[int, pd.DataFrame]:
+    """`indicator_table` of every child unit (each with its own subtree and targets), by child id, from one
+    query for all of them (a county comparing its townships)."""
+    from fazhi.units import children
+
+    require_view(user, unit)
+    years = [year - 1, year]
+    values = compute_values(db, catalog, unit, years, by_child=True)
+    share = year_share(year, today)
+    tables = {}
+    for child in children(db, unit):
+        own = _fill_missing(values[values["bucket"] == child.id], catalog, years, False, child)
+        tables[child.id] = _table(catalog, own, targets_for(db, catalog, child, year), year, share)
+    return tables
+
+
+def _table(
+    catalog: Catalog, values: pd.DataFrame, targets: dict[str, float | None], year: int, share: float
+) -> pd.DataFrame:
+    """The indicator table from one unit's values of `year` and the year before (see indicator_table)."""
     this = values[values["year"] == year].set_index("code")
     last = values[values["year"] == year - 1].set_index("code")
-    targets = targets_for(db, catalog, unit, year)
-    share = year_share(year, today)
     rows = []
     for indicator in catalog.indicators:
         value = _number(this.at[indicator.code, "value"])

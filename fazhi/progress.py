@@ -125,13 +125,21 @@ def _first_submitted(db: Database, township: Unit, year: int) -> datetime | None
 
 
 def progress(
-    db: Database, user: User, catalog: Catalog, county: Unit, year: int, *, today: date | None = None
+    db: Database,
+    user: User,
+    catalog: Catalog,
+    county: Unit,
+    year: int,
+    *,
+    today: date | None = None,
+    scores: list[compare.Score] | None = None,
 ) -> list[Row]:
-    """Every township of the county for the year, in the county's order (any role that may see the county)."""
+    """Every township of the county for the year, in the county's order (any role that may see the county);
+    `scores` are the townships' `compare.scores` when already computed."""
     require_view(user, county)
     today = today or date.today()
     due = deadlines.deadline_for(db, county, year)
-    found = compare.scores(db, user, catalog, county, year, today=today)
+    found = scores if scores is not None else compare.scores(db, user, catalog, county, year, today=today)
     return [row_for(db, user, item.unit, year, due, item, today) for item in found]
 
 

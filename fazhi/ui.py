@@ -410,6 +410,45 @@ def dashboard_data(
     )
 
 
+@st.cache_data(show_spinner=False, max_entries=16)
+def _township_scores(
+    path: str,
+    version: int,
+    county_id: int,
+    year: int,
+    user_path: str,
+    today: date,
+    catalog_id: int,
+    _db: Database,
+    _user: auth.User,
+    _catalog: Catalog,
+    _county: units.Unit,
+) -> list[Any]:
+    from fazhi import compare
+
+    return compare.scores(_db, _user, _catalog, _county, year, today=today)
+
+
+def township_scores(
+    db: Database, user: auth.User, catalog: Catalog, county: units.Unit, year: int
+) -> list[Any]:
+    """`compare.scores` of the county's townships, cached like `dashboard_data` (never stale: keyed by the
+    data version), for 报送进度 and 乡镇比较, where every click reruns the page."""
+    return _township_scores(
+        str(db.path),
+        db.version,
+        county.id,
+        year,
+        user.unit_path,
+        date.today(),
+        id(catalog),
+        db,
+        user,
+        catalog,
+        county,
+    )
+
+
 @st.cache_data(show_spinner=False, max_entries=32)
 def _report_context(
     path: str,

@@ -16,7 +16,7 @@ ui.show_flash()
 if county is None:
     st.info("本页供区县比较所辖乡镇（街道）；请用区县的账号查看。", icon=":material/info:")
     st.stop()
-found = compare.scores(db, user, catalog, county, year)
+found = ui.township_scores(db, user, catalog, county, year)
 if not found:
     st.info(ui.plain(f"{county.name}下还没有乡镇（街道）。"), icon=":material/info:")
     st.stop()

@@ -39,7 +39,7 @@ def board() -> None:
             st.success("有目标的指标均已达标或进度正常。")
     ui.chart("monthly_activity", data, catalog, key="meeting_monthly", selectable=False, font_size=22)
     if towns:
-        found = compare.scores(ui.database(), user, catalog, unit, year)
+        found = ui.township_scores(ui.database(), user, catalog, unit, year)
         figure = charts.build("township_heatmap", compare.heatmap_frame(catalog, year, found), font_size=22)
         st.plotly_chart(figure, key="meeting_heatmap", theme=None, config={"displayModeBar": False})
 

@@ -1,5 +1,7 @@
 """年度报告: drafts from the year's records beside editable text, what is still to fill, the preview, Word/PDF."""
 
+from datetime import date
+
 import streamlit as st
 
 from fazhi import locks, publication, submission_package, submissions, ui
@@ -45,8 +47,9 @@ if status is not None:  # 报送与公开: the township's side of issue 15
             with st.form("report_publication", border=False):
                 day, address = st.columns([1, 3])
                 on = day.date_input(
-                    "公开日期", value=kept.published_on if kept else None, key="report_published_on"
-                )
+                    "公开日期", value=kept.published_on if kept else None, key="report_published_on",
+                    min_value=date(year, 12, 31), max_value=max(date.today(), date(year, 12, 31)),
+                )  # fmt: skip
                 url = address.text_input(
                     "公开网址", value=kept.url if kept else "", key="report_published_url"
                 )

@@ -1,6 +1,8 @@
 """报送进度: every township of the county for the year — state, dates, deadline, records by area, completion,
 publication — the county's totals, its deadline, and one download of every submitted report."""
 
+from datetime import date
+
 import streamlit as st
 
 from fazhi import deadlines, progress, ui
@@ -20,7 +22,9 @@ if county is None:
     )
     st.stop()
 
-rows = progress.progress(db, user, catalog, county, year)
+rows = progress.progress(
+    db, user, catalog, county, year, scores=ui.township_scores(db, user, catalog, county, year)
+)
 totals = progress.summary(rows)
 cells = st.columns(4)
 cells[0].metric(
@@ -39,8 +43,9 @@ if user.is_admin:
     with st.form("deadline_form", border=False):
         left, right = st.columns([2, 1], vertical_alignment="bottom")
         chosen = left.date_input(
-            f"{year}年报告的报送截止日期", value=due, key="deadline_date", format="YYYY-MM-DD"
-        )
+            f"{year}年报告的报送截止日期", value=due, key="deadline_date", format="YYYY-MM-DD",
+            min_value=date(year, 1, 1), max_value=date(year + 1, 12, 31),
+        )  # fmt: skip
         if right.form_submit_button("保存截止日期", key="deadline_save"):
             with ui.guard():
                 deadlines.set_deadline(db, user, county, year, chosen)

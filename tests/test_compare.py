@@ -169,3 +169,21 @@ def test_names_are_shown_as_text(catalog: Catalog, county) -> None:
     frame["unit_name"] = "<b>粗体</b>镇"
     figure = charts.build("township_heatmap", frame)
     assert figure.data[0].y[0] == "&lt;b&gt;粗体&lt;/b&gt;镇"
+
+
+def test_one_query_for_every_township_gives_each_its_own_indicator_table(county, catalog: Catalog) -> None:
+    """indicators.child_tables (one query for the county) equals indicator_table of each township."""
+    from pandas.testing import assert_frame_equal
+
+    from fazhi import indicators
+
+    database, found = county
+    system = auth.system_user()
+    tables = indicators.child_tables(
+        database, system, catalog, find_unit(database, "万州区"), 2020, today=TODAY
+    )
+    assert set(tables) == {s.unit.id for s in found}
+    for item in found:
+        alone = indicators.indicator_table(database, system, catalog, item.unit, 2020, today=TODAY)
+        assert_frame_equal(tables[item.unit.id], alone)
+        assert_frame_equal(item.table, alone)

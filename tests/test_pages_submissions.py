@@ -21,6 +21,15 @@ navigation_v2 = test_pages.navigation_v2
 COUNTY_PAGES = [spec for spec in navigation.PAGES if spec.section == "区县"]
 
 
+@pytest.fixture(autouse=True)
+def no_chart_images(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Reports made here go without chart images: faster, and no images are left in the process's cache for
+    tests that count on a missing browser (tests/test_report_charts.py); the browser test draws them."""
+    from fazhi.report import images
+
+    monkeypatch.setattr(images, "browser_path", lambda: None)
+
+
 @pytest.fixture
 def people(app_db: db.Database, catalog: Catalog) -> dict[str, auth.User]:
     """The demo with the administrator, editor and viewer of 燕山乡 and of 万州区."""
