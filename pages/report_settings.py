@@ -5,7 +5,7 @@ import streamlit as st
 from fazhi import locks, ui
 from fazhi.errors import ReportTemplateError
 from fazhi.report import context as report
-from fazhi.report import custom, options
+from fazhi.report import custom, options, texts
 from fazhi.report.template import default_template_bytes
 from fazhi.report.wording import load_wording
 
@@ -64,16 +64,18 @@ st.caption(
     "需要时可改写某一项；“数字写确数”勾选时全部写确数。"
 )
 rows = options.style_rows(catalog, load_wording(catalog), current)
+names = dict(zip(options.STYLE_COLUMNS, texts.table("options.style_columns"), strict=True))
 edited = st.data_editor(
     rows,
     hide_index=True,
     key="report_styles",
-    disabled=["code", "指标", "单位", "默认写法"],
-    column_order=["指标", "单位", "默认写法", "本单位写法"],
+    disabled=["code", "name", "unit", "default"],
+    column_order=list(options.STYLE_COLUMNS),
     column_config={
-        "本单位写法": st.column_config.SelectboxColumn(
-            "本单位写法", options=[options.DEFAULT_STYLE, *options.STYLE_LABELS.values()], required=True
-        )
+        **{column: names[column] for column in ("name", "unit", "default")},
+        "chosen": st.column_config.SelectboxColumn(
+            names["chosen"], options=options.style_choices(), required=True
+        ),
     },
 )
 if st.button("保存数字写法", key="report_styles_save"):

@@ -12,7 +12,7 @@ from fazhi.auth import User
 from fazhi.catalog import Catalog
 from fazhi.db import Database
 from fazhi.errors import ReportTemplateError, StaleFigures
-from fazhi.report import custom, frozen, pdf
+from fazhi.report import custom, frozen, pdf, texts
 from fazhi.report.context import build_context
 from fazhi.report.render import render
 from fazhi.units import Unit
@@ -29,7 +29,7 @@ class Report:
     @property
     def filename(self) -> str:
         """'燕山乡2020年法治政府建设情况报告.docx'."""
-        return f"{self.context['unit_name']}{self.context['year']}年法治政府建设情况报告.docx"
+        return texts.text("report.file", unit=self.context["unit_name"], year=self.context["year"])
 
 
 def generate(
@@ -59,7 +59,7 @@ def generate(
         try:
             return Report(render(context, own), context, notes)
         except ReportTemplateError as error:
-            notes.append(f"本单位上传的模板无法使用（{error.message}），已改用默认模板。")
+            notes.append(texts.text("messages.template_fallback", error=error.message))
     return Report(render(context), context, notes)
 
 

@@ -24,7 +24,7 @@ import zipfile
 from pathlib import Path
 
 from fazhi.errors import PdfUnavailable
-from fazhi.report import template
+from fazhi.report import template, texts
 
 TIMEOUT_S = 120.0
 _WINDOWS = (
@@ -56,7 +56,7 @@ def soffice_path() -> str | None:
 def problem() -> str:
     """Why a PDF cannot be made here ('' when LibreOffice is installed)."""
     if soffice_path() is None:
-        return "本机没有安装 LibreOffice（soffice），无法生成 PDF；可下载 Word 文件后在 Word 中另存为 PDF。"
+        return texts.text("messages.pdf_no_soffice")
     return ""
 
 
@@ -158,13 +158,11 @@ def to_pdf(docx: bytes, *, timeout: float = TIMEOUT_S) -> bytes:
         try:
             returncode, output = _run(command, env, work, timeout)
         except subprocess.TimeoutExpired:
-            raise PdfUnavailable(
-                f"LibreOffice 转换 PDF 超过{timeout:g}秒仍未完成，已停止；请稍后重试或下载 Word 文件。"
-            ) from None
+            raise PdfUnavailable(texts.text("messages.pdf_timeout", seconds=f"{timeout:g}")) from None
         except OSError as error:
-            raise PdfUnavailable(f"无法启动 LibreOffice（{error}）。") from error
+            raise PdfUnavailable(texts.text("messages.pdf_cannot_start", error=error)) from error
         target = work / "report.pdf"
         if returncode != 0 or not target.exists():
             detail = output.decode(errors="replace").strip()[-300:]
-            raise PdfUnavailable(f"LibreOffice 没能把报告转换为 PDF。{detail}")
+            raise PdfUnavailable(texts.text("messages.pdf_failed", detail=detail))
         return target.read_bytes()
