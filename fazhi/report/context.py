@@ -3,7 +3,7 @@
 The figures come from `indicators.indicator_table`; the sentences from data/wording.toml through
 `writer` (what records support, a marked placeholder where they say nothing); text saved by staff
 (fazhi.narratives) replaces a section's draft, and a saved text quoting a figure that has changed since is
-flagged (`stale`) so no report carries two values for one figure. `VARIABLES` (fazhi/report/variables.py)
+flagged (`stale`) so no report carries two values for one figure. `variables()` (fazhi/report/variables.py)
 documents every top-level key.
 """
 

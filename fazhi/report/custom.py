@@ -27,7 +27,7 @@ from fazhi.db import Database
 from fazhi.errors import ReportTemplateError
 from fazhi.report import texts
 from fazhi.report.render import describe, jinja_env, open_template, paragraph_lines, render
-from fazhi.report.variables import VARIABLES
+from fazhi.report.variables import variables
 from fazhi.settings import max_upload_mb, templates_dir
 from fazhi.units import Unit
 
@@ -106,7 +106,7 @@ def check_template(data: bytes, context: dict[str, Any] | None = None) -> None:
             raise ReportTemplateError(
                 texts.text("messages.template_in_part", part=label, message=describe(error, lines))
             ) from error
-        unknown |= meta.find_undeclared_variables(tree) - set(VARIABLES)
+        unknown |= meta.find_undeclared_variables(tree) - set(variables())
     if unknown:
         raise ReportTemplateError(
             texts.text("messages.template_unknown_variables", names="、".join(sorted(unknown)))
@@ -214,5 +214,5 @@ def variable_reference(context: dict[str, Any]) -> list[dict[str, str]]:
                 strict=True,
             )
         )
-        for name, (label, kind) in VARIABLES.items()
+        for name, (label, kind) in variables().items()
     ]
