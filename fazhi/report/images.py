@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from fazhi.errors import ChartsUnavailable
+from fazhi.report import texts
 
 TIMEOUT_S = 45.0  # per call, including the browser start on first use
 RETRY_AFTER_S = 300.0
@@ -62,9 +63,9 @@ def problem() -> str:
     try:
         import kaleido  # noqa: F401
     except ImportError:
-        return "图表组件 kaleido 没有安装（pip install -r requirements.txt），报告将不含图表。"
+        return texts.text("messages.charts_no_kaleido")
     if browser_path() is None:
-        return "本机没有找到 Chrome、Edge 或 Chromium 浏览器，无法生成图表图片，报告将不含图表。"
+        return texts.text("messages.charts_no_browser")
     if _state["problem"] and time.monotonic() - _state["failed_at"] < RETRY_AFTER_S:
         return _state["problem"]
     return ""
@@ -127,9 +128,11 @@ def to_png(
             try:
                 images = future.result(timeout=TIMEOUT_S * max(1, len(missing)))
             except FutureTimeout:
-                raise _fail("生成图表超时（浏览器没有响应），报告将不含图表；几分钟后会自动重试。") from None
+                raise _fail(texts.text("messages.charts_timeout")) from None
             except Exception as error:  # kaleido and choreographer raise many kinds
-                raise _fail(f"生成图表时出错（{type(error).__name__}：{error}），报告将不含图表。") from error
+                raise _fail(
+                    texts.text("messages.charts_error", kind=type(error).__name__, error=error)
+                ) from error
             for (key, _), image in zip(missing, images, strict=True):
                 _cache[key] = image
                 while len(_cache) > CACHE_SIZE:

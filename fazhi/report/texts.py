@@ -1,12 +1,14 @@
 """The report's fixed words (data/report_text.toml): titles, headings, appendix names, how units are named,
 and the messages of the report modules, so that fazhi/report/*.py holds code, not Chinese sentences.
 
-`text("headings.plan", next_year=2021)` fills the named slots with str.format; `table("names.superior")`
-gives a whole table. The file is read once per version (its modification time).
+`text("headings.plan", next_year=2021)` fills the named slots ({name}, or {name:spec} with a format spec
+such as {seconds:g}); any other brace is kept as written, so a message may quote a template tag like
+{{ 变量 }} or {% for %} as is. `table("names.superior")` gives a whole table. The file is read once per version (its modification time).
 """
 
 from __future__ import annotations
 
+import re
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -15,6 +17,7 @@ from fazhi.errors import CatalogError
 from fazhi.settings import DATA_DIR
 
 TEXT_FILE = DATA_DIR / "report_text.toml"
+_SLOT = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)(?::([^{}]*))?\}")
 _cache: dict[tuple[Path, float], dict[str, Any]] = {}
 
 
@@ -42,5 +45,12 @@ def table(key: str, /) -> Any:
 
 
 def text(key: str, /, **slots: Any) -> str:
-    """One text of the file with its {slots} filled."""
-    return str(table(key)).format(**slots)
+    """One text of the file with its {slots} filled; a slot the caller did not give is an error of the file."""
+
+    def fill(match: re.Match[str]) -> str:
+        name, spec = match[1], match[2] or ""
+        if name not in slots:
+            raise CatalogError(f"报告文字文件 {TEXT_FILE.name} 的 {key} 中有未知的填空 {{{name}}}。")
+        return format(slots[name], spec)
+
+    return _SLOT.sub(fill, str(table(key)))

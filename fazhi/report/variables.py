@@ -10,4 +10,6 @@ from fazhi.report import texts
 
 def variables() -> dict[str, tuple[str, str]]:
     """Each variable's name → (说明, 类型), in the file's order."""
-    return {name: (str(label), str(kind)) for name, (label, kind) in texts.table("variables.described").items()}
+    return {
+        name: (str(label), str(kind)) for name, (label, kind) in texts.table("variables.described").items()
+    }
