@@ -8,6 +8,7 @@ declared size and checks the CRC), so checking the declarations is enough to bou
 
 from __future__ import annotations
 
+import io
 import re
 import zipfile
 from collections.abc import Callable
@@ -109,8 +110,6 @@ def opened(
 ) -> zipfile.ZipFile:
     """A ZipFile over bytes-like or a path that passed `check`; `fail(message)` is raised otherwise (callers
     pass their own error type: InvalidFile, ReportTemplateError, InvalidBackup). The caller closes it."""
-    import io
-
     source = (
         io.BytesIO(data_or_path) if isinstance(data_or_path, bytes | bytearray | memoryview) else data_or_path
     )

@@ -20,15 +20,18 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from xml.etree.ElementTree import ParseError, fromstring
 
+import olefile
 import pandas as pd
+from PIL import Image, ImageOps, UnidentifiedImageError
 
 from fazhi import archives, audit
-from fazhi.auth import User, require_edit
 from fazhi.catalog import Catalog
 from fazhi.db import Database
 from fazhi.errors import InvalidFile, NotFound, Problem
 from fazhi.locks import ensure_unlocked
+from fazhi.permissions import User, require_edit
 from fazhi.records import get_record
 from fazhi.settings import attachments_dir, max_upload_mb
 from fazhi.units import get_unit
@@ -112,8 +115,6 @@ def _office_zip(data: bytes) -> str | None:
 def _reaches_out(rels: bytes) -> bool:
     """True when a relationships part points outside the file for anything but a hyperlink, or names a
     part kind that pulls in other content (altChunk, attached template, sub-document, frame)."""
-    from xml.etree.ElementTree import ParseError, fromstring
-
     try:
         root = fromstring(rels)  # the archive check refused DTDs: no entity can expand here
     except ParseError:
@@ -131,8 +132,6 @@ def _reaches_out(rels: bytes) -> bool:
 def _ole(data: bytes) -> str | None:
     """'doc' or 'xls' for an old Office compound file (by its streams), 'macro' when it carries a VBA
     project, None when it is neither or cannot be read."""
-    import olefile
-
     try:
         with olefile.OleFileIO(io.BytesIO(data)) as ole:
             entries = ["/".join(path).lower() for path in ole.listdir(streams=True, storages=True)]
@@ -527,8 +526,6 @@ def remove_file(db: Database, user: User, catalog: Catalog, attachment_id: int) 
 
 def thumbnail(data: bytes, size: int = 320) -> bytes | None:
     """A JPEG at most `size` pixels wide and high, upright per its EXIF; None when the image cannot be read."""
-    from PIL import Image, ImageOps, UnidentifiedImageError
-
     try:
         with Image.open(io.BytesIO(data)) as image:
             image = ImageOps.exif_transpose(image)

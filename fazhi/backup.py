@@ -23,16 +23,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, Any
 
 from fazhi import archives, audit
-from fazhi.auth import User, require_admin, system_user
-from fazhi.db import applied_migrations, apply_migrations, connect, migrations, schema_version
+from fazhi.db import Database, applied_migrations, apply_migrations, connect, migrations, schema_version
 from fazhi.errors import DatabaseError, FazhiError, InvalidBackup, PermissionDenied
+from fazhi.permissions import User, require_admin, system_user
 from fazhi.settings import attachments_dir, backup_keep_days, backups_dir
-
-if TYPE_CHECKING:
-    from fazhi.db import Database
 
 log = logging.getLogger(__name__)
 

@@ -16,7 +16,6 @@ from typing import Any
 
 import pandas as pd
 
-from fazhi.auth import User, require_view
 from fazhi.catalog import Catalog, Indicator
 from fazhi.db import Database
 from fazhi.indicators import (
@@ -31,6 +30,7 @@ from fazhi.indicators import (
     year_share,
 )
 from fazhi.labels import LEVELS
+from fazhi.permissions import User, require_view
 from fazhi.units import Unit, children, get_unit
 
 # The KPI cards shown by default (a user may pick others on 看板; 会议模式 shows the same choice).

@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from typing import BinaryIO
 
 from fazhi import attachments, records
-from fazhi.auth import User
 from fazhi.catalog import Catalog
 from fazhi.db import Database
+from fazhi.permissions import User
 from fazhi.spreadsheet import Table, write_xlsx
 from fazhi.units import require_visible
 

@@ -15,9 +15,9 @@ from typing import Any
 
 import pandas as pd
 
-from fazhi.auth import User, require_view
 from fazhi.catalog import Catalog, Indicator, Measure
 from fazhi.db import Database
+from fazhi.permissions import User, require_view
 from fazhi.targets import targets_for
 from fazhi.units import Unit
 

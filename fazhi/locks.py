@@ -11,17 +11,15 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from fazhi import audit
-from fazhi.auth import User, require_admin
+from fazhi.db import Cursor, Database
 from fazhi.errors import InvalidInput, PermissionDenied, Problem, YearLocked
+from fazhi.permissions import User, require_admin
+from fazhi.units import Unit
 
 FIRST_YEAR, LAST_YEAR = 2000, 2100
-
-if TYPE_CHECKING:
-    from fazhi.db import Cursor, Database
-    from fazhi.units import Unit
 
 
 def lock_holding(

@@ -12,10 +12,10 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from fazhi import audit
-from fazhi.auth import User, require_edit, require_view
 from fazhi.db import Cursor, Database
 from fazhi.errors import InvalidInput, NarrativeConflict, Problem
 from fazhi.locks import ensure_unlocked
+from fazhi.permissions import User, require_edit, require_view
 from fazhi.records import clean_text
 from fazhi.units import Unit
 

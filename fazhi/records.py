@@ -7,6 +7,7 @@ in the same transaction.
 
 from __future__ import annotations
 
+import json
 import math
 import re
 import unicodedata
@@ -18,11 +19,12 @@ from typing import Any
 import pandas as pd
 
 from fazhi import audit
-from fazhi.auth import User, require_admin, require_edit, require_view
 from fazhi.catalog import Catalog, Field, RecordType
 from fazhi.db import Cursor, Database
 from fazhi.errors import InvalidRecord, NotFound, Problem, RecordConflict
+from fazhi.labels import ACTIONS, RECORD_COLUMNS
 from fazhi.locks import ensure_unlocked
+from fazhi.permissions import Scope, User, require_admin, require_edit, require_view
 from fazhi.units import Unit, get_unit
 
 TITLE_MAX = 100
@@ -345,14 +347,8 @@ def get_record(
     if loaded is None or (loaded[0].is_deleted and not include_deleted):
         raise NotFound(f"找不到编号为 {record_id} 的记录（可能已被删除）。")
     record, path = loaded
-    require_view(user, _Path(record.unit_name, path))
+    require_view(user, Scope(record.unit_name, path))
     return record
-
-
-@dataclass(frozen=True)
-class _Path:
-    name: str
-    path: str
 
 
 def _value_rows(record_id: int, values: dict[str, Any]) -> list[tuple[int, str, float | None, str | None]]:
@@ -431,7 +427,7 @@ def update_record(
         if loaded is None or loaded[0].is_deleted:
             raise NotFound(f"找不到编号为 {record_id} 的记录（可能已被删除）。")
         current, path = loaded
-        require_edit(user, _Path(current.unit_name, path))
+        require_edit(user, Scope(current.unit_name, path))
         if current.version != expected_version:
             raise RecordConflict(current)
         ensure_unlocked(cur, get_unit(cur, current.unit_id), current.start_on.year)
@@ -487,7 +483,7 @@ def delete_record(
         if loaded is None or loaded[0].is_deleted:
             raise NotFound(f"找不到编号为 {record_id} 的记录（可能已被删除）。")
         current, path = loaded
-        require_edit(user, _Path(current.unit_name, path))
+        require_edit(user, Scope(current.unit_name, path))
         if expected_version is not None and current.version != expected_version:
             raise RecordConflict(current)
         ensure_unlocked(cur, get_unit(cur, current.unit_id), current.start_on.year)
@@ -505,7 +501,7 @@ def restore_record(db: Database, user: User, catalog: Catalog, record_id: int) -
         if loaded is None:
             raise NotFound(f"找不到编号为 {record_id} 的记录。")
         current, path = loaded
-        require_admin(user, _Path(current.unit_name, path))
+        require_admin(user, Scope(current.unit_name, path))
         if not current.is_deleted:
             return
         ensure_unlocked(cur, get_unit(cur, current.unit_id), current.start_on.year)
@@ -826,8 +822,6 @@ def record_count(db: Database) -> int:
 
 def display_frame(frame: pd.DataFrame, catalog: Catalog) -> pd.DataFrame:
     """A `list_records` frame for people: Chinese headers, yes/no as 是/否, internal columns dropped."""
-    from fazhi.labels import RECORD_COLUMNS
-
     captions = catalog.field_captions()
     shown = [
         c
@@ -936,10 +930,6 @@ def _changes(catalog: Catalog, before: dict[str, Any] | None, after: dict[str, A
 
 def history(db: Database, user: User, catalog: Catalog, record_id: int) -> pd.DataFrame:
     """Every audited change of a record, oldest first: 时间, 操作人, 操作, 改动 (what changed, before → after)."""
-    import json
-
-    from fazhi.labels import ACTIONS
-
     get_record(db, user, catalog, record_id, include_deleted=True)  # the permission check
     rows = db.rows(
         "SELECT logged_at, username, action, before_json, after_json FROM audit_log"

@@ -12,10 +12,10 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from fazhi.auth import system_user
 from fazhi.catalog import Catalog
 from fazhi.db import Database
 from fazhi.errors import FazhiError
+from fazhi.permissions import system_user
 from fazhi.records import RecordInput, insert_many, record_count, validate
 from fazhi.units import Unit, all_units, insert_unit
 

@@ -8,11 +8,11 @@ from datetime import datetime
 import pandas as pd
 
 from fazhi import audit
-from fazhi.auth import User, require_admin, require_view
 from fazhi.catalog import Catalog, Indicator
 from fazhi.db import Database
 from fazhi.errors import InvalidInput, Problem
 from fazhi.locks import ensure_unlocked
+from fazhi.permissions import User, require_admin, require_view
 from fazhi.units import Unit, subtree
 
 # Far above any year's figure (a county of 50 townships hands out a few million leaflets), far below

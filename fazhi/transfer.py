@@ -23,11 +23,11 @@ from typing import Any
 import pandas as pd
 
 from fazhi import records
-from fazhi.auth import User, require_edit
 from fazhi.catalog import Catalog, Field, RecordType
 from fazhi.db import Database
 from fazhi.errors import InvalidFile, InvalidRecord, PermissionDenied, Problem
 from fazhi.locks import lock_holding
+from fazhi.permissions import User, require_edit
 from fazhi.spreadsheet import NOTES_MARK, Table, header_key, read_tables, write_csv, write_xlsx
 from fazhi.units import Unit, visible_units
 

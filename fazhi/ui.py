@@ -23,10 +23,11 @@ from typing import Any, NoReturn
 
 import streamlit as st
 
-from fazhi import auth, backup, charts, dashboard, locks, navigation, records, units
+from fazhi import attachments, auth, backup, charts, dashboard, locks, navigation, records, units
 from fazhi.catalog import Catalog, Field, RecordType, load_catalog
 from fazhi.db import Database, connect
 from fazhi.errors import FazhiError, InvalidInput
+from fazhi.report.context import build_context
 from fazhi.settings import auto_backup_enabled, db_path, idle_timeout_minutes
 
 USER_KEY = "fazhi_user_id"
@@ -414,8 +415,6 @@ def _report_context(
     _catalog: Catalog,
     _unit: units.Unit,
 ) -> dict[str, Any]:
-    from fazhi.report.context import build_context
-
     return build_context(_db, _user, _catalog, _unit, year, today=today)
 
 
@@ -784,8 +783,6 @@ def detail_table(rows: list[tuple[str, str]], key: str) -> None:
 @st.cache_data(show_spinner=False, max_entries=500)
 def _thumbnail(path: str, sha256: str) -> bytes | None:
     """A thumbnail, cached by content hash (the same hash is always the same picture)."""
-    from fazhi import attachments
-
     try:
         with open(path, "rb") as handle:
             return attachments.thumbnail(handle.read())
@@ -797,8 +794,6 @@ def evidence_panel(
     db: Database, user: auth.User, catalog: Catalog, record: records.Record, editable: bool
 ) -> None:
     """The record's files (photos as thumbnails, each downloadable) and, for editors, upload and remove."""
-    from fazhi import attachments
-
     files = attachments.list_files(db, user, catalog, record.id)
     if not files:
         st.caption("还没有佐证材料。")

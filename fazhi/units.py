@@ -7,10 +7,10 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from fazhi import audit
-from fazhi.auth import User, require_admin, require_view
 from fazhi.db import Cursor, Database
 from fazhi.errors import InvalidInput, NotFound, PermissionDenied, Problem
 from fazhi.labels import CHILD_LEVEL, LEVELS
+from fazhi.permissions import User, require_admin, require_view
 
 NAME_MAX = 40
 # Control characters and line breaks have no place in a unit name (it appears in titles and file names).

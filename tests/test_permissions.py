@@ -18,7 +18,7 @@ import pytest
 
 from fazhi import (
     attachments,
-    audit,
+    audit_viewer,
     auth,
     backup,
     dashboard,
@@ -203,7 +203,7 @@ def list_locks(w: World, user: auth.User, target: Unit) -> None:
 
 def audit_query(w: World, user: auth.User, target: Unit) -> None:
     w.record(target)
-    frame = audit.query(w.db, user, audit.AuditFilter(unit_id=target.id))
+    frame = audit_viewer.query(w.db, user, audit_viewer.AuditFilter(unit_id=target.id))
     assert len(frame) > 0 and set(frame["unit_name"]) <= {u.name for u in units.subtree(w.db, target)}
 
 

@@ -10,9 +10,9 @@ from __future__ import annotations
 import plotly.graph_objects as go
 
 from fazhi import charts, dashboard
-from fazhi.auth import User
 from fazhi.catalog import Catalog
 from fazhi.db import Database
+from fazhi.permissions import User
 from fazhi.units import Unit
 
 WIDTH_MM = 150  # printed width in the report (版心 is 156 mm)

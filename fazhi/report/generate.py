@@ -4,14 +4,15 @@ default), the .docx bytes — and the PDF through LibreOffice. What the page, th
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from fazhi.auth import User
 from fazhi.catalog import Catalog
 from fazhi.db import Database
 from fazhi.errors import ReportTemplateError
+from fazhi.permissions import User
 from fazhi.report import custom, frozen, pdf
 from fazhi.report.context import build_context
 from fazhi.report.render import render
@@ -70,8 +71,7 @@ def timings(
     """Warm timings in seconds (best of `repeat`, after one untimed warm-up) of each piece, for the
     benchmark: build_context without charts, render from that precomputed context, the chart figures and
     their PNG images, and the whole report with and without charts. Raises ChartsUnavailable without a browser."""
-    import time
-
+    # plotly and kaleido load only when the benchmark times the charts
     from fazhi.report import figures, images
 
     def best(action: Any) -> float:
