@@ -543,7 +543,7 @@ def thumbnail(data: bytes, size: int = 320) -> bytes | None:
 
 
 def with_counts(db: Database, frame: pd.DataFrame) -> pd.DataFrame:
-    """A `records.list_records` frame with an `attachment_count` column (files per record, 0 when none)."""
+    """A `ledger.list_records` frame with an `attachment_count` column (files per record, 0 when none)."""
     counts = count_files(db, [int(i) for i in frame["id"]]) if not frame.empty else {}
     result = frame.copy()
     result["attachment_count"] = [counts.get(int(i), 0) for i in frame["id"]]

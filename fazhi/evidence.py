@@ -12,7 +12,7 @@ import zipfile
 from dataclasses import dataclass
 from typing import BinaryIO
 
-from fazhi import attachments, records
+from fazhi import attachments, ledger
 from fazhi.catalog import Catalog
 from fazhi.db import Database
 from fazhi.permissions import User
@@ -74,7 +74,7 @@ def write_package(
 ) -> Package:
     """Write the unit's (with its units') evidence package for the year into `out` (a zip)."""
     unit = require_visible(db, user, unit_id)
-    frame = records.list_records(db, user, catalog, records.RecordFilter(year=year, unit_id=unit.id))
+    frame = ledger.list_records(db, user, catalog, ledger.RecordFilter(year=year, unit_id=unit.id))
     files = attachments.files_of(db, [int(i) for i in frame["id"]]) if not frame.empty else {}
     root = folder_name(f"{unit.name}{year}年佐证材料")
     outline = catalog.outline_for(year)

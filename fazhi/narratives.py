@@ -16,7 +16,7 @@ from fazhi.db import Cursor, Database
 from fazhi.errors import InvalidInput, NarrativeConflict, Problem
 from fazhi.locks import ensure_unlocked
 from fazhi.permissions import User, require_edit, require_view
-from fazhi.records import clean_text
+from fazhi.text import clean_text
 from fazhi.units import Unit
 
 BODY_MAX = 20_000

@@ -16,8 +16,9 @@ from fazhi.catalog import Catalog
 from fazhi.db import Database
 from fazhi.errors import FazhiError
 from fazhi.permissions import system_user
-from fazhi.records import RecordInput, insert_many, record_count, validate
+from fazhi.records import insert_many, record_count
 from fazhi.units import Unit, all_units, insert_unit
+from fazhi.validation import RecordInput, validate
 
 DEMO_COUNTY = "万州区"
 DEMO_TOWNSHIP = "燕山乡"
@@ -199,19 +200,6 @@ def synthetic_units(db: Database, townships: int, villages_per_township: int = 4
     return created
 
 
-def _value_for(kind: str, low: float | None, high: float | None, rng: random.Random) -> Any:
-    if kind == "yesno":
-        return rng.random() < 0.9
-    if kind == "percent":
-        return round(rng.uniform(85, 100), 1)
-    if kind == "decimal":
-        return round(rng.uniform(0.5, 20), 1)
-    if kind == "text":
-        return rng.choice(["区级", "市级", "全国"])
-    top = min(high or 1000, 1000)
-    return rng.randint(int(low or 0), max(int(low or 0), int(top // 20) or 1))
-
-
 def synthetic_records(
     catalog: Catalog, units: list[Unit], years: list[int], count: int, seed: int = 20201231
 ) -> list[RecordInput]:
@@ -228,7 +216,7 @@ def synthetic_records(
         end = start + timedelta(days=rng.choice((0, 0, 0, 1, 2)))
         values: dict[str, Any] = {}
         for item in record_type.fields:
-            values[item.code] = _value_for(item.kind, item.min, item.max, rng)
+            values[item.code] = item.spec.sample(item, rng)
         for check in record_type.checks:
             if values[check.field] > values[check.at_most]:
                 values[check.field] = values[check.at_most]

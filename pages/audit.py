@@ -4,17 +4,18 @@ from datetime import date
 
 import streamlit as st
 
-from fazhi import audit_viewer, ui, units
+from fazhi import audit_viewer, units
 from fazhi.labels import ACTIONS
+from fazhi.ui import resources, session, sidebar
 
 SHOWN = 500
 
-db = ui.database()
-catalog = ui.catalog()
-user = ui.require_user()
-ui.require_admin(user)
-unit = ui.selected_unit(db, user)
-year = ui.selected_year()
+db = resources.database()
+catalog = resources.catalog()
+user = session.require_user()
+session.require_admin(user)
+unit = sidebar.selected_unit(db, user)
+year = sidebar.selected_year()
 
 st.title("审计日志")
 visible = units.visible_units(db, user)
@@ -31,7 +32,7 @@ unit_id = fourth.selectbox(
     "单位（含下级）",
     list(by_id),
     index=None,
-    format_func=lambda i: ui.unit_label(by_id[i], visible[0]),
+    format_func=lambda i: sidebar.unit_label(by_id[i], visible[0]),
     key="audit_unit",
     placeholder="全部单位",
 )

@@ -2,9 +2,10 @@
 
 import streamlit as st
 
-from fazhi import auth, ui
+from fazhi import auth
+from fazhi.ui import feedback, resources, session
 
-db = ui.database()
+db = resources.database()
 st.title("法治政府建设工作台")
 st.subheader("登录")
 
@@ -14,9 +15,9 @@ with st.form("login"):
     submitted = st.form_submit_button("登录", type="primary")
 
 if submitted:
-    with ui.guard():
-        user = auth.authenticate(db, username, password, address=ui.client_address())
-        ui.log_in(user)
+    with feedback.guard():
+        user = auth.authenticate(db, username, password, address=session.client_address())
+        session.log_in(user)
         st.rerun()
 
 st.caption(

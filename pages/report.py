@@ -2,23 +2,25 @@
 
 import streamlit as st
 
-from fazhi import locks, ui
+from fazhi import locks
 from fazhi.errors import NarrativeConflict
 from fazhi.report import context as report
 from fazhi.report import images, pdf
 from fazhi.report.generate import generate, generate_pdf
+from fazhi.text import markdown_literal
+from fazhi.ui import cache, feedback, resources, session, sidebar
 
-db = ui.database()
-catalog = ui.catalog()
-user = ui.require_user()
-unit = ui.selected_unit(db, user)
-year = ui.selected_year()
+db = resources.database()
+catalog = resources.catalog()
+user = session.require_user()
+unit = sidebar.selected_unit(db, user)
+year = sidebar.selected_year()
 
-st.title(ui.plain(f"年度报告 · {unit.name} · {year}年"))
-ui.show_flash()
+st.title(markdown_literal(f"年度报告 · {unit.name} · {year}年"))
+feedback.show_flash()
 context = None
-with ui.guard():
-    context = ui.report_context(db, user, catalog, unit, year)
+with feedback.guard():
+    context = cache.report_context(db, user, catalog, unit, year)
 if context is None:
     st.stop()
 
@@ -75,7 +77,7 @@ with edit:
                 )
                 save, reset = st.columns(2)
                 if save.button("保存", key=f"report_save_{key}", type="primary"):
-                    with ui.guard():
+                    with feedback.guard():
                         try:
                             saved = report.save_section(
                                 db,
@@ -97,14 +99,14 @@ with edit:
                             raise
                         for name in (f"report_text_{key}", f"report_base_{key}"):
                             st.session_state.pop(name, None)
-                        ui.flash("；".join((f"已保存“{section['title']}”。", *saved.notices)))
+                        feedback.flash("；".join((f"已保存“{section['title']}”。", *saved.notices)))
                         st.rerun()
                 if reset.button("恢复为自动草稿", key=f"report_reset_{key}", disabled=not section["saved"]):
-                    with ui.guard():
+                    with feedback.guard():
                         report.reset_section(db, user, catalog, unit, year, section["key"])
                         for name in (f"report_text_{key}", f"report_base_{key}"):
                             st.session_state.pop(name, None)
-                        ui.flash(f"“{section['title']}”已恢复为自动草稿。")
+                        feedback.flash(f"“{section['title']}”已恢复为自动草稿。")
                         st.rerun()
 with preview:
     st.text(report.preview_text(context))

@@ -8,7 +8,7 @@ from datetime import date
 
 import pytest
 
-from fazhi import attachments, auth, db, locks, records
+from fazhi import attachments, auth, db, locks, records, validation
 from fazhi.catalog import Catalog
 from fazhi.errors import InvalidFile, NotFound, PermissionDenied, YearLocked
 from fazhi.settings import attachments_dir
@@ -110,7 +110,7 @@ def test_clean_filename(raw: str, clean: str) -> None:
 
 
 def _record(database: db.Database, user: auth.User, catalog: Catalog, title: str = "赶场日宣传") -> int:
-    item = records.RecordInput(
+    item = validation.RecordInput(
         "market_day", find_unit(database, "燕山乡").id, title, date(2020, 3, 15), values={"materials": 10}
     )
     return records.add_record(database, user, catalog, item).id

@@ -13,8 +13,8 @@ from fazhi import audit_viewer, auth, db, locks, records, units
 from fazhi.audit_viewer import AuditFilter
 from fazhi.catalog import Catalog
 from fazhi.errors import PermissionDenied
-from fazhi.records import RecordInput
 from fazhi.units import find_unit
+from fazhi.validation import RecordInput
 
 
 @pytest.fixture

@@ -18,12 +18,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from fazhi import auth, db, indicators, records
+from fazhi import auth, db, indicators, records, validation
 from fazhi.catalog import Catalog
 from fazhi.errors import InvalidRecord, RecordConflict
-from fazhi.records import RecordInput
 from fazhi.settings import PROJECT_DIR
 from fazhi.units import find_unit
+from fazhi.validation import RecordInput
 
 THREADS, PER_THREAD = 20, 100
 
@@ -150,7 +150,7 @@ SAVER = textwrap.dedent(
     unit = find_unit(database, "燕山乡")
     n = 0
     while True:
-        item = records.RecordInput("market_day", unit.id, f"崩溃测试{n}", date(2021, 5, 1), None, "", "",
+        item = validation.RecordInput("market_day", unit.id, f"崩溃测试{n}", date(2021, 5, 1), None, "", "",
                                    {"consultations": 1, "materials": 2, "banners": 3})
         saved = records.add_record(database, auth.system_user("saver"), catalog, item)
         print(saved.id, flush=True)
@@ -327,7 +327,7 @@ def test_form_input_is_stored_exactly_or_refused(
         assert error.problems and all(p.message.strip() for p in error.problems)
         assert records.record_count(demo) == before
         return
-    cleaned, _ = records.validate(catalog, item, 2021)
+    cleaned, _ = validation.validate(catalog, item, 2021)
     stored = records.get_record(demo, auth.system_user("hypothesis"), catalog, saved.id)
     assert (stored.title, stored.summary, stored.place) == (cleaned.title, cleaned.summary, cleaned.place)
     assert (stored.start_on, stored.end_on) == (cleaned.start_on, cleaned.end_on)

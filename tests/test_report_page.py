@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from fazhi import auth, db, narratives, ui
+from fazhi import auth, db, narratives
 from fazhi.report import custom, options
+from fazhi.ui import sidebar
 from fazhi.units import find_unit
 from tests import test_pages
 from tests.test_pages import run_app, texts
@@ -16,7 +17,7 @@ app_db, demo_app, navigation_v2 = test_pages.app_db, test_pages.demo_app, test_p
 
 def open_report(user: auth.User, page: str = "pages/report.py"):
     at = run_app(user)
-    at.sidebar.selectbox(key=ui.YEAR_WIDGET).select(2020).run()
+    at.sidebar.selectbox(key=sidebar.YEAR_WIDGET).select(2020).run()
     at.switch_page(page).run()
     assert not at.exception, at.exception
     return at

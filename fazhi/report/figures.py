@@ -23,7 +23,7 @@ FONT_SIZE = 16
 def _for_print(
     kind: str, data: dashboard.DashboardData, catalog: Catalog, names: dict[str, str] | None = None
 ) -> go.Figure:
-    frame = data.frame(kind, catalog)
+    frame = charts.frame(kind, data, catalog)
     if names and "unit_id" in frame and "unit_name" in frame:  # a locked year: its units' names then
         frame = frame.copy()
         frame["unit_name"] = [
@@ -51,7 +51,7 @@ def report_figures(
     if data.completion["completion"].notna().any():
         made.append((f"{year}年各领域目标完成情况", _for_print("completion_by_area", data, catalog)))
     if data.child_units:
-        below = data.frame("by_unit", catalog)
+        below = charts.frame("by_unit", data, catalog)
         if len(below) and below["value"].fillna(0).any():
             name = below["indicator_name"].iloc[0]
             level = "各乡镇（街道）" if unit.level == "county" else "各村（社区）"

@@ -22,8 +22,9 @@ from fazhi.report import sandbox
 from fazhi.report.template import default_template_bytes
 
 # XML 1.0 forbids C0 controls except tab/newline, lone surrogates and U+FFFE/U+FFFF; C1 controls and
-# carriage returns are dropped too, as the records layer does.
-_FORBIDDEN = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ufffe\uffff\ud800-\udfff]")
+# carriage returns are dropped too: the same class the records layer removes from typed text.
+from fazhi.text import CONTROL
+
 _TAGS = re.compile(r"<[^>]+>")
 
 
@@ -35,7 +36,7 @@ def jinja_env() -> jinja2.Environment:
 
 def xml_text(value: str) -> Markup:
     """Text made safe for the document XML, shown exactly as typed (less the characters XML forbids)."""
-    text = _FORBIDDEN.sub("", value)
+    text = CONTROL.sub("", value)
     return Markup(str(escape(text)).replace("{", "&#123;").replace("}", "&#125;"))
 
 
@@ -153,8 +154,8 @@ def render_in_process(context: dict[str, Any], template: bytes | None) -> bytes:
             f"模板中的标记打乱了文档结构，无法生成报告（{type(error).__name__}）。请检查表格和段落中的 {{% %}} 标记。"
         ) from error
     properties = document.docx.core_properties
-    properties.title = _FORBIDDEN.sub("", str(context.get("title", "")))[:250]
-    properties.author = _FORBIDDEN.sub("", str(context.get("issuer", "")))[:250]
+    properties.title = CONTROL.sub("", str(context.get("title", "")))[:250]
+    properties.author = CONTROL.sub("", str(context.get("issuer", "")))[:250]
     buffer = io.BytesIO()
     document.save(buffer)
     return buffer.getvalue()
