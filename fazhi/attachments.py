@@ -28,7 +28,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 from fazhi import archives, audit
 from fazhi.catalog import Catalog
-from fazhi.db import Database
+from fazhi.db import Database, single
 from fazhi.errors import InvalidFile, NotFound, Problem
 from fazhi.locks import ensure_unlocked
 from fazhi.permissions import User, require_edit
@@ -432,11 +432,12 @@ def add_files(
                 "INSERT INTO attachments VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
                 [sha256, len(data), mime, now],
             )
-            attachment_id = cur.execute(
+            attachment_id = single(
+                cur,
                 "INSERT INTO record_attachments (record_id, sha256, filename, uploaded_by, uploaded_at)"
                 " VALUES (?, ?, ?, ?, ?) RETURNING id",
                 [record_id, sha256, filename, user.username, now],
-            ).fetchone()[0]
+            )[0]
             attachment = Attachment(
                 attachment_id, record_id, sha256, filename, len(data), mime, user.username, now
             )
@@ -527,8 +528,8 @@ def remove_file(db: Database, user: User, catalog: Catalog, attachment_id: int) 
 def thumbnail(data: bytes, size: int = 320) -> bytes | None:
     """A JPEG at most `size` pixels wide and high, upright per its EXIF; None when the image cannot be read."""
     try:
-        with Image.open(io.BytesIO(data)) as image:
-            image = ImageOps.exif_transpose(image)
+        with Image.open(io.BytesIO(data)) as opened:
+            image: Image.Image = ImageOps.exif_transpose(opened)
             image.thumbnail((size, size))
             if image.mode not in ("RGB", "L"):
                 image = image.convert("RGBA")

@@ -50,7 +50,8 @@ def _where(db: Database, user: User, filters: AuditFilter) -> tuple[str, list[An
     scope = "u.path LIKE ?"
     if _is_top(user) and filters.unit_id is None:
         scope = "(u.path LIKE ? OR a.unit_id IS NULL)"
-    where, params = [scope], [user.unit_path + "%"]
+    where: list[str] = [scope]
+    params: list[Any] = [user.unit_path + "%"]
     if filters.unit_id is not None:
         unit = get_unit(db, filters.unit_id)
         require_admin(user, unit)
@@ -106,7 +107,7 @@ def usernames(db: Database, user: User) -> list[str]:
     return [row[0] for row in rows]
 
 
-def _plain(value: Any, key: str = "") -> str:
+def _cell_text(value: Any, key: str = "") -> str:
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -114,7 +115,7 @@ def _plain(value: Any, key: str = "") -> str:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     if isinstance(value, list):
-        return "、".join(_plain(item) for item in value)
+        return "、".join(_cell_text(item) for item in value)
     if isinstance(value, dict):
         return json.dumps(value, ensure_ascii=False, sort_keys=True)
     if key == "role":
@@ -128,7 +129,7 @@ def _flatten(data: Any, captions: dict[str, str]) -> dict[str, str]:
     if data is None:
         return {}
     if not isinstance(data, dict):
-        return {"值": _plain(data)}
+        return {"值": _cell_text(data)}
     order = list(AUDIT_FIELDS)
 
     def position(key: str) -> float:
@@ -143,9 +144,9 @@ def _flatten(data: Any, captions: dict[str, str]) -> dict[str, str]:
             for code, item in sorted(
                 value.items(), key=lambda i: codes.index(i[0]) if i[0] in codes else len(codes)
             ):
-                flat[captions.get(code, code)] = _plain(item)
+                flat[captions.get(str(code), str(code))] = _cell_text(item)
         else:
-            flat[AUDIT_FIELDS.get(key, key)] = _plain(value, key)
+            flat[AUDIT_FIELDS.get(str(key), str(key))] = _cell_text(value, key)
     return flat
 
 
@@ -186,12 +187,12 @@ def summary(
     else:
         data = after if after is not None else before
         if isinstance(data, dict):
-            named = [_plain(data[k]) for k in _NAMES if data.get(k)]
+            named = [_cell_text(data[k]) for k in _NAMES if data.get(k)]
             text = named[0] if named else "；".join(f"{k}：{v}" for k, v in _flatten(data, captions).items())
             if "year" in data and "unit" in data:
                 text = f"{data['unit']} {data['year']}年"
         else:
-            text = _plain(data)
+            text = _cell_text(data)
     return text if len(text) <= width else text[: width - 1] + "…"
 
 

@@ -14,7 +14,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
 from fazhi import audit
-from fazhi.db import Database
+from fazhi.db import Database, single
 from fazhi.errors import AuthError, InvalidInput, NotFound, PermissionDenied, Problem
 from fazhi.labels import ROLES
 from fazhi.permissions import Scope, User, require_admin, system_user
@@ -151,11 +151,12 @@ def create_user(
         if taken is not None:
             same = "" if taken == username else f"（与已有的“{taken}”只差大小写）"
             raise InvalidInput([Problem("username", f"用户名“{username}”已被使用{same}。")])
-        user_id = cur.execute(
+        user_id = single(
+            cur,
             "INSERT INTO users (username, display_name, password_hash, role, unit_id, created_at)"
             " VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
             [username, display_name, password_hash, role, unit.id, datetime.now()],
-        ).fetchone()[0]
+        )[0]
         user = User(user_id, username, display_name, role, unit.id, unit.path, unit.name)
         audit.log(cur, actor, "create", "user", user_id, unit.id, None, _public(user))
     return user
@@ -180,7 +181,7 @@ def create_first_admin(
     tops = [u for u in all_units(db) if u.parent_id is None]
     setup = system_user("初始化")
     with db.transaction() as cur:
-        if cur.execute("SELECT count(*) FROM users").fetchone()[0]:
+        if single(cur, "SELECT count(*) FROM users")[0]:
             raise PermissionDenied("系统已初始化，请用管理员账号登录。")
         top = tops[0] if tops else insert_unit(cur, unit_name, unit_level, None)
         if not tops:

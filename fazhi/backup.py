@@ -26,7 +26,15 @@ from pathlib import Path
 from typing import IO, Any
 
 from fazhi import archives, audit
-from fazhi.db import Database, applied_migrations, apply_migrations, connect, migrations, schema_version
+from fazhi.db import (
+    Database,
+    applied_migrations,
+    apply_migrations,
+    connect,
+    migrations,
+    schema_version,
+    single,
+)
 from fazhi.errors import DatabaseError, FazhiError, InvalidBackup, PermissionDenied
 from fazhi.permissions import User, require_admin, system_user
 from fazhi.settings import attachments_dir, backup_keep_days, backups_dir
@@ -156,7 +164,7 @@ def _snapshot(db: Database, target: Path) -> tuple[dict[str, int], list[tuple[st
     """Copy the database into `target` while no write can happen; (rows per table, evidence files, missing)."""
     alias = f"snapshot_{uuid.uuid4().hex}"
     with db.exclusive(), db.cursor() as cur:
-        source = cur.execute("SELECT current_database()").fetchone()[0]
+        source = single(cur, "SELECT current_database()")[0]
         cur.execute(f"ATTACH '{str(target).replace(chr(39), chr(39) * 2)}' AS {alias}")
         try:
             cur.execute(f"COPY FROM DATABASE {_quoted(source)} TO {alias}")
@@ -168,7 +176,7 @@ def _snapshot(db: Database, target: Path) -> tuple[dict[str, int], list[tuple[st
                 ).fetchall()
             ]
             tables = {
-                name: int(cur.execute(f"SELECT count(*) FROM {alias}.main.{_quoted(name)}").fetchone()[0])
+                name: int(single(cur, f"SELECT count(*) FROM {alias}.main.{_quoted(name)}")[0])
                 for name in names
             }
             referenced = set()
@@ -399,7 +407,8 @@ def _table_counts(db: Database) -> dict[str, int]:
         r[0]
         for r in db.rows("SELECT table_name FROM duckdb_tables() WHERE database_name = current_database()")
     ]
-    return {name: int(db.one(f"SELECT count(*) FROM {_quoted(name)}")[0]) for name in names}
+    with db.cursor() as cur:
+        return {name: int(single(cur, f"SELECT count(*) FROM {_quoted(name)}")[0]) for name in names}
 
 
 def _check_database(path: Path, manifest: Manifest) -> dict[str, int]:

@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import date
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -182,7 +183,7 @@ def step_indicators(context: Context) -> None:
         ("全部指标：整个区县一年", context.county, 500),
     ):
         seconds = warm_median(
-            lambda u=unit: indicators.indicator_table(context.database, user, context.catalog, u, year)
+            partial(indicators.indicator_table, context.database, user, context.catalog, unit, year)
         )
         context.figures.append(
             Figure(
@@ -376,7 +377,7 @@ def step_transfer(context: Context) -> None:
     target = db.connect(context.folder / "import.duckdb")
     try:
         with target.transaction() as cur:
-            made: dict[int, Any] = {}
+            made: dict[int | None, Any] = {}
             for unit in all_units(context.database):
                 made[unit.id] = insert_unit(cur, unit.name, unit.level, made.get(unit.parent_id))
         start = time.perf_counter()

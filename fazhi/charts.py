@@ -82,7 +82,7 @@ def _figure(
 ) -> go.Figure:
     """One Figure from plain dicts, validated once (plotly's named templates alone cost ~20 ms a figure,
     so the few settings we need are written out instead)."""
-    base = {
+    base: dict[str, Any] = {
         "template": "none",
         "title": {
             "text": html_literal(title),

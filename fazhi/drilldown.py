@@ -97,10 +97,10 @@ def describe_filter(db: Database, catalog: Catalog, filters: dict[str, Any]) -> 
         names = {a.code: a.short for a in outline.areas}
         parts.append(f"领域：{names.get(filters['area'], filters['area'])}")
     if filters.get("type_codes"):
-        names = [
+        type_names = [
             catalog.record_types[c].name if c in catalog.record_types else c for c in filters["type_codes"]
         ]
-        parts.append("类型：" + "、".join(names))
+        parts.append("类型：" + "、".join(type_names))
     if filters.get("date_from") or filters.get("date_to"):
         start = chinese.day(filters["date_from"]) if filters.get("date_from") else "年初"
         end = chinese.day(filters["date_to"]) if filters.get("date_to") else "年末"

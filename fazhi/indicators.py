@@ -83,14 +83,20 @@ def _plan(catalog: Catalog, by_child: bool) -> _Plan:
     return _Plan(sql, direct)
 
 
-def _measure_value(measure: Measure, parts: dict[str, float], direct: dict[Measure, str]) -> float | None:
+def _measure_value(
+    measure: Measure, parts: dict[str, float | None], direct: dict[Measure, str]
+) -> float | None:
     if measure in direct:
-        return parts.get(direct[measure])
+        return parts.get(direct[measure])  # None: no latest value
+
+    def total(keys: list[str]) -> float:  # counts and sums of non-null values are never NULL
+        return sum(parts.get(key) or 0.0 for key in keys)
+
     if measure.kind == "count":
         if measure.where:  # a yes/no field is 1 or 0, so "records where it is 是" is its sum
-            return sum(parts.get(f"s:{t}:{measure.where}", 0.0) for t in measure.types)
-        return sum(parts.get(f"n:{t}", 0.0) for t in measure.types)
-    return sum(parts.get(f"s:{t}:{measure.field}", 0.0) for t in measure.types)
+            return total([f"s:{t}:{measure.where}" for t in measure.types])
+        return total([f"n:{t}" for t in measure.types])
+    return total([f"s:{t}:{measure.field}" for t in measure.types])
 
 
 def compute_values(
@@ -111,7 +117,7 @@ def compute_values(
     }
     if by_child:
         params["depth"] = unit.path.strip("/").count("/") + 1
-    groups: dict[tuple[int, int], dict[str, float]] = {}
+    groups: dict[tuple[int, int], dict[str, float | None]] = {}
     for year, bucket, key, value in db.rows(plan.sql, params):
         groups.setdefault((int(year), int(bucket)), {})[key] = None if value is None else float(value)
     out = []
@@ -119,7 +125,7 @@ def compute_values(
         for indicator in catalog.indicators:
             measured = {m: _measure_value(m, parts, plan.direct) for m in indicator.measures()}
             first = indicator.measures()[0]
-            records = int(sum(parts.get(f"n:{t}", 0.0) for t in first.types))
+            records = int(sum(parts.get(f"n:{t}") or 0.0 for t in first.types))
             value, numerator, denominator = _combine(indicator, measured)
             out.append((year, bucket, indicator.code, value, numerator, denominator, records))
     frame = pd.DataFrame(

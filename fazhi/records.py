@@ -16,7 +16,7 @@ import pandas as pd
 
 from fazhi import audit
 from fazhi.catalog import Catalog
-from fazhi.db import Cursor, Database
+from fazhi.db import Cursor, Database, single
 from fazhi.errors import InvalidRecord, NotFound, Problem, RecordConflict
 from fazhi.fields import stored_value
 
@@ -163,14 +163,15 @@ def _writable_unit(cur: Cursor, user: User, unit_id: int, year: int) -> Unit:
 
 
 def add_record(
-    db: Database, user: User, catalog: Catalog, item: RecordInput, *, year: int | None = None
+    db: Database, user: User, catalog: Catalog, item: RecordInput | ValidRecord, *, year: int | None = None
 ) -> Saved:
     """Validate and store a new record; the function the entry form uses."""
     cleaned, notices = validate(catalog, item, year)
     now = datetime.now()
     with db.transaction() as cur:
         unit = _writable_unit(cur, user, cleaned.unit_id, cleaned.start_on.year)
-        record_id = cur.execute(
+        record_id = single(
+            cur,
             "INSERT INTO records (unit_id, type_code, title, start_on, end_on, place, summary,"
             " created_by, created_at, updated_by, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
             [
@@ -186,7 +187,7 @@ def add_record(
                 user.username,
                 now,
             ],
-        ).fetchone()[0]
+        )[0]
         rows = _value_rows(record_id, cleaned.values)
         if rows:
             cur.executemany("INSERT INTO record_values VALUES (?, ?, ?, ?)", rows)

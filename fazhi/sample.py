@@ -18,7 +18,7 @@ from fazhi.errors import FazhiError
 from fazhi.permissions import system_user
 from fazhi.records import insert_many, record_count
 from fazhi.units import Unit, all_units, insert_unit
-from fazhi.validation import RecordInput, validate
+from fazhi.validation import RecordInput, ValidRecord, validate
 
 DEMO_COUNTY = "万州区"
 DEMO_TOWNSHIP = "燕山乡"
@@ -202,7 +202,7 @@ def synthetic_units(db: Database, townships: int, villages_per_township: int = 4
 
 def synthetic_records(
     catalog: Catalog, units: list[Unit], years: list[int], count: int, seed: int = 20201231
-) -> list[RecordInput]:
+) -> list[ValidRecord]:
     """`count` valid records spread over the units and years, the same every time for the same seed."""
     rng = random.Random(seed)
     types = list(catalog.record_types.values())
@@ -221,7 +221,7 @@ def synthetic_records(
             if values[check.field] > values[check.at_most]:
                 values[check.field] = values[check.at_most]
         items.append(
-            RecordInput(
+            ValidRecord(
                 type_code=record_type.code,
                 unit_id=rng.choice(units).id,
                 title=f"{record_type.name}（第{n + 1}条）",

@@ -53,7 +53,8 @@ def targets_for(db: Database, catalog: Catalog, unit: Unit, year: int) -> dict[s
 
 
 def _check(catalog: Catalog, values: dict[str, float | None]) -> dict[str, float | None]:
-    problems, clean = [], {}
+    problems: list[Problem] = []
+    clean: dict[str, float | None] = {}
     codes = {i.code: i for i in catalog.indicators}
     for code, raw in values.items():
         indicator = codes.get(code)
@@ -186,7 +187,7 @@ def changed_targets(before: pd.DataFrame, after: pd.DataFrame) -> dict[str, floa
         if _blank(value) or (not _blank(default) and float(value) == float(default)):
             changes[code] = None
         else:
-            changes[code] = value  # type: ignore[assignment]  # set_targets checks it is a number
+            changes[code] = value  # set_targets checks it is a number
     return changes
 
 

@@ -179,7 +179,7 @@ class PlannedRow:
     unit_name: str
     title: str
     start_on: Any
-    item: validation.RecordInput | None = None
+    item: validation.ValidRecord | None = None
     problems: list[RowProblem] = field(default_factory=list)
     duplicate: str = ""
 
@@ -210,7 +210,7 @@ class ImportPlan:
         """Rows that look like a stored record or an earlier row of the file (same unit, type, date, title)."""
         return [row for row in self.rows if row.duplicate]
 
-    def items(self, include_duplicates: bool) -> list[validation.RecordInput]:
+    def items(self, include_duplicates: bool) -> list[validation.ValidRecord]:
         """The validated inputs to store, without the duplicate-like rows unless they are wanted."""
         return [
             row.item
@@ -412,7 +412,7 @@ def _check_units(db: Database, user: User, units: _UnitIndex, plan: ImportPlan) 
         for row in plan.rows:
             if row.item is None:
                 continue
-            key = (row.item.unit_id, row.item.start_on.year)  # type: ignore[union-attr]
+            key = (row.item.unit_id, row.item.start_on.year)
             if key not in allowed:
                 unit = units.names.by_id[key[0]]
                 try:

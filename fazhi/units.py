@@ -5,9 +5,10 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import Any
 
 from fazhi import audit
-from fazhi.db import Cursor, Database
+from fazhi.db import Cursor, Database, single
 from fazhi.errors import InvalidInput, NotFound, PermissionDenied, Problem
 from fazhi.labels import CHILD_LEVEL, LEVELS
 from fazhi.permissions import User, require_admin, require_view
@@ -50,8 +51,9 @@ def indented_name(unit: Unit, top: int = 0) -> str:
     return "　" * max(0, unit.depth - top) + unit.name
 
 
-def _unit(row: tuple) -> Unit:
-    return Unit(*row[:5], sort_order=row[5], is_demo=bool(row[6]))
+def _unit(row: tuple[Any, ...]) -> Unit:
+    unit_id, name, level, parent_id, path, sort_order, is_demo = row
+    return Unit(unit_id, name, level, parent_id, path, sort_order=sort_order, is_demo=bool(is_demo))
 
 
 def all_units(db: Database) -> list[Unit]:
@@ -192,7 +194,7 @@ def insert_unit(
         raise InvalidInput(problems)
     parent_id = parent.id if parent else None
     _refuse_sibling_clash(cur, name, parent_id)
-    unit_id = cur.execute("SELECT nextval('unit_id_seq')").fetchone()[0]
+    unit_id = single(cur, "SELECT nextval('unit_id_seq')")[0]
     path = f"{parent.path if parent else '/'}{unit_id}/"
     cur.execute(
         "INSERT INTO units (id, name, level, parent_id, path, sort_order, is_demo, created_at)"
@@ -210,10 +212,11 @@ def create_unit(db: Database, user: User, name: str, level: str, parent_id: int 
             raise PermissionDenied("最上级单位只能在初始化时或用命令行建立。")
         if parent is not None:
             require_admin(user, parent)
-        last = cur.execute(
+        last = single(
+            cur,
             "SELECT coalesce(max(sort_order), 0) FROM units WHERE parent_id IS NOT DISTINCT FROM ?",
             [parent_id],
-        ).fetchone()[0]
+        )[0]
         unit = insert_unit(cur, name, level, parent, sort_order=int(last) + 1)
         audit.log(cur, user, "create", "unit", unit.id, unit.id, None, unit.__dict__)
     return unit

@@ -12,7 +12,7 @@ st.subheader("登录")
 with st.form("login"):
     username = st.text_input("用户名", key="login_username")
     password = st.text_input("密码", type="password", key="login_password")
-    submitted = st.form_submit_button("登录", type="primary")
+    submitted = st.form_submit_button("登录", type="primary", key="login_submit")
 
 if submitted:
     with feedback.guard():

@@ -44,7 +44,7 @@ with st.form("report_options"):
         value=current.exact_numbers,
         key="report_exact",
     )
-    if st.form_submit_button("保存设置", type="primary"):
+    if st.form_submit_button("保存设置", type="primary", key="report_options_save"):
         with feedback.guard():
             options.save_options(
                 db, user, unit, recipient=recipient, issuer=issuer, title_prefix=prefix, exact_numbers=exact

@@ -31,7 +31,7 @@ with st.form("setup"):
         "密码", type="password", key="setup_password", help=f"至少{auth.MIN_PASSWORD}个字符。"
     )
     confirm = st.text_input("再次输入密码", type="password", key="setup_confirm")
-    submitted = st.form_submit_button("建立单位和管理员", type="primary")
+    submitted = st.form_submit_button("建立单位和管理员", type="primary", key="setup_submit")
 
 if submitted:
     if not unit_name.strip():

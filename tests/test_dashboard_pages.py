@@ -44,15 +44,10 @@ def app_database(app_db: db.Database) -> db.Database:
 
 
 def select_point(at: AppTest, key: str, point: dict) -> AppTest:
-    """Run the app as if the user had clicked one point of the plotly chart with this key."""
-    chart = next(e for e in at.get("plotly_chart") if e.key == key)
-    states = at._tree.get_widget_states()
-    state = states.widgets.add()
-    state.id = chart.proto.id
-    state.string_value = json.dumps(
-        {"selection": {"points": [point], "point_indices": [0], "box": [], "lasso": []}}
-    )
-    at._tree._runner._run(states, timeout=60)
+    """Run the app as if the user had clicked one point of the plotly chart with this key: the selection
+    state the browser would send, set through AppTest's session state."""
+    at.session_state[key] = {"selection": {"points": [point], "point_indices": [0], "box": [], "lasso": []}}
+    at.run()
     assert not at.exception, at.exception
     return at
 

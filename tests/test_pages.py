@@ -81,7 +81,7 @@ def test_a_new_installation_asks_for_an_administrator_first(app_db: db.Database)
     at.text_input(key="setup_display_name").input("王五")
     at.text_input(key="setup_password").input(PASSWORD)
     at.text_input(key="setup_confirm").input(PASSWORD)
-    at.button[0].click().run()
+    at.button(key="setup_submit").click().run()
     assert not at.exception
     assert at.session_state[session.USER_KEY] == 1  # logged in as the new administrator
     assert at.title[0].value.startswith("青石镇 · ")
@@ -96,7 +96,7 @@ def test_setup_rejects_mismatched_passwords(app_db: db.Database) -> None:
     at.text_input(key="setup_username").input("admin")
     at.text_input(key="setup_password").input(PASSWORD)
     at.text_input(key="setup_confirm").input(PASSWORD + "x")
-    at.button[0].click().run()
+    at.button(key="setup_submit").click().run()
     assert at.error[0].value == "两次输入的密码不一致。"
     assert at.text_input(key="setup_unit").value == "青石镇"  # nothing typed is lost
     assert auth.user_count(app_db) == 0
@@ -136,10 +136,10 @@ def test_login_with_wrong_then_right_password(demo_app: dict[str, auth.User]) ->
     at = run_app()
     at.text_input(key="login_username").input(editor.username)
     at.text_input(key="login_password").input("wrong-password")
-    at.button[0].click().run()
+    at.button(key="login_submit").click().run()
     assert at.error[0].value == "用户名或密码错误（或账号已停用）。再错4次将暂停登录。"
     at.text_input(key="login_password").input(PASSWORD)
-    at.button[0].click().run()
+    at.button(key="login_submit").click().run()
     assert not at.exception
     assert at.session_state[session.USER_KEY] == editor.id
     assert at.title[0].value.startswith("燕山乡 · ")

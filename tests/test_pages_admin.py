@@ -204,15 +204,15 @@ def test_five_wrong_passwords_lock_the_login_for_fifteen_minutes(
     for left in (4, 3, 2, 1):
         at.text_input(key="login_username").input(editor.username)
         at.text_input(key="login_password").input("wrong-password")
-        at.button[0].click().run()
+        at.button(key="login_submit").click().run()
         assert [e.value for e in at.error] == [f"用户名或密码错误（或账号已停用）。再错{left}次将暂停登录。"]
     at.text_input(key="login_password").input("wrong-password")
-    at.button[0].click().run()
+    at.button(key="login_submit").click().run()
     assert [e.value for e in at.error] == [
         "用户名或密码错误（或账号已停用）。已连续输错5次，暂停登录15分钟。"
     ]
     at.text_input(key="login_password").input(PASSWORD)
-    at.button[0].click().run()
+    at.button(key="login_submit").click().run()
     assert at.error[0].value.startswith("密码连续输错5次，已暂停登录，请于 ")
     assert session.USER_KEY not in at.session_state
 

@@ -124,7 +124,7 @@ def test_admin_changes_report_settings(app_db: db.Database, demo_app: dict[str, 
     assert at.text_input(key="report_recipient").value == "区委、区政府："
     at.text_input(key="report_recipient").input("区委、区政府，区委依法治区办：")
     at.checkbox(key="report_exact").check()
-    at.button[0].click().run()
+    at.button(key="report_options_save").click().run()
     assert "报告设置已保存。" in texts(at)
     unit = find_unit(app_db, "燕山乡")
     saved = options.load_options(app_db, demo_app["admin"], unit)

@@ -45,7 +45,7 @@ def chart(
     event = st.plotly_chart(
         figure, key=key, theme=None, config=_CHART_CONFIG, on_select="rerun", selection_mode="points"
     )
-    points = event.selection.points if event else []
+    points = event["selection"]["points"] if event else []  # a PlotlyState is a dict of dicts
     if points:
         filters = charts.ledger_filter(catalog, kind, dict(points[0]), data.unit, data.year)
         if filters is not None:

@@ -3,6 +3,8 @@ file and, for editors, upload and remove."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import streamlit as st
 
 from fazhi import attachments, auth, records
@@ -20,6 +22,11 @@ def _thumbnail(path: str, sha256: str) -> bytes | None:
             return attachments.thumbnail(handle.read())
     except OSError:
         return None
+
+
+def _reader(db: Database, user: auth.User, catalog: Catalog, attachment_id: int) -> Callable[[], bytes]:
+    """The file's bytes, read only when its download button is pressed."""
+    return lambda: attachments.read_file(db, user, catalog, attachment_id)[1]
 
 
 def evidence_panel(
@@ -44,7 +51,7 @@ def evidence_panel(
             )
             st.download_button(
                 "下载",
-                data=lambda item=item: attachments.read_file(db, user, catalog, item.id)[1],
+                data=_reader(db, user, catalog, item.id),
                 file_name=item.filename,
                 mime=item.mime,
                 key=f"evidence_download_{item.id}",
