@@ -12,7 +12,7 @@ import zipfile
 from dataclasses import dataclass
 from typing import BinaryIO
 
-from fazhi import attachments, ledger
+from fazhi import attachments, file_checks, ledger
 from fazhi.catalog import Catalog
 from fazhi.db import Database
 from fazhi.permissions import User
@@ -43,7 +43,7 @@ _STORED = {"image/jpeg", "image/png", "image/gif", "image/webp"}  # already comp
 def folder_name(text: str, limit: int = 60) -> str:
     """A name Windows accepts for a folder or file: unsafe and invisible reordering characters replaced or
     dropped, no device name (CON, NUL, …), no trailing dot or space."""
-    cleaned = attachments.safe_name(_UNSAFE.sub("_", text)).strip().rstrip(". ")
+    cleaned = file_checks.safe_name(_UNSAFE.sub("_", text)).strip().rstrip(". ")
     return cleaned[:limit].rstrip(". ") or "_"
 
 

@@ -4,6 +4,9 @@ Reading accepts .xlsx and CSV in UTF-8 (with or without BOM), GB18030/GBK and UT
 text", tab-separated). Writing neutralises text that a spreadsheet would run as a formula (= + - @, tab,
 CR) with a leading apostrophe, and reading removes exactly that apostrophe, so a round trip is exact.
 This module knows nothing about records; fazhi/transfer.py maps tables to records and back.
+
+Over 400 lines because the streaming byte scan that measures every sheet before openpyxl reads a row
+(issue 10) lives beside the reader it protects.
 """
 
 from __future__ import annotations

@@ -8,6 +8,9 @@ import skips. Export writes exactly what import reads, so export → import repr
 Import is two steps: `preview` reads and checks every row (row number, column, reason) and flags rows
 that look like stored records or like another row of the file; `run` then stores the accepted rows in
 one transaction through `records.import_records`, or nothing.
+
+Over 400 lines on purpose: the format is one contract, and keeping the writer and the reader of each
+column side by side is what keeps export → import exact (tests/test_transfer.py round-trips both ways).
 """
 
 from __future__ import annotations

@@ -7,9 +7,10 @@ from collections.abc import Callable
 
 import streamlit as st
 
-from fazhi import attachments, auth, records
+from fazhi import attachments, auth, file_checks, records
 from fazhi.catalog import Catalog
 from fazhi.db import Database
+from fazhi.settings import max_upload_mb
 from fazhi.text import markdown_literal
 from fazhi.ui.feedback import flash, guard
 
@@ -71,14 +72,14 @@ def evidence_panel(
                         st.rerun()
     if not editable:
         return
-    limit = attachments.max_upload_mb()
+    limit = max_upload_mb()
     # a fresh key after each upload: the browser only forgets chosen files when the widget is new
     round_ = st.session_state.setdefault("evidence_round", 0)
     uploaded = st.file_uploader(
         f"添加佐证材料（可一次选多个；每个不超过 {limit} MB）",
         accept_multiple_files=True,
         key=f"evidence_files_{round_}",
-        help=f"可上传{attachments.ACCEPTED}。程序按文件内容检查类型；同一文件只保存一份。",
+        help=f"可上传{file_checks.ACCEPTED}。程序按文件内容检查类型；同一文件只保存一份。",
     )
     if uploaded and st.button(
         "上传所选文件", key="evidence_upload", type="primary", icon=":material/upload:"
