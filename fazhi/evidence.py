@@ -15,6 +15,7 @@ from typing import BinaryIO
 from fazhi import attachments, file_checks, ledger
 from fazhi.catalog import Catalog
 from fazhi.db import Database
+from fazhi.labels import BASE_FIELDS
 from fazhi.permissions import User
 from fazhi.spreadsheet import Table, write_xlsx
 from fazhi.units import require_visible
@@ -24,10 +25,10 @@ INDEX_COLUMNS = [
     "序号",
     "领域",
     "记录类型",
-    "单位",
-    "标题",
-    "开始日期",
-    "结束日期",
+    BASE_FIELDS["unit"],
+    BASE_FIELDS["title"],
+    BASE_FIELDS["start_on"],
+    BASE_FIELDS["end_on"],
     "记录编号",
     "佐证材料",
     "在压缩包中的位置",

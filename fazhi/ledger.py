@@ -16,6 +16,7 @@ import pandas as pd
 
 from fazhi.catalog import Catalog
 from fazhi.db import Database
+from fazhi.labels import BASE_FIELDS
 from fazhi.permissions import User, require_view
 from fazhi.units import Unit, get_unit
 
@@ -53,11 +54,11 @@ class RecordFilter:
 
 
 SORT_COLUMNS = {
-    "start_on": "开始日期",
+    "start_on": BASE_FIELDS["start_on"],
     "updated_at": "最后修改时间",
-    "unit_name": "单位",
+    "unit_name": BASE_FIELDS["unit"],
     "type_code": "类型",
-    "title": "标题",
+    "title": BASE_FIELDS["title"],
     "id": "编号",
 }
 _SORT_SQL = {

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import shutil
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -39,18 +40,25 @@ def navigation_v2(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture
-def app_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[db.Database]:
-    """An empty database that the app under test will open (via $FAZHI_DB)."""
+def app_db(
+    request: pytest.FixtureRequest,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    templates: dict[str, Path],
+) -> Iterator[db.Database]:
+    """The database the app under test will open (via $FAZHI_DB): empty, or holding the demo when the test
+    asks for `demo_app` (a copy of the run's template, see tests/conftest.py)."""
     path = tmp_path / "app.duckdb"
     monkeypatch.setenv("FAZHI_DB", str(path))
+    shutil.copy(templates["demo" if "demo_app" in request.fixturenames else "empty"], path)
     database = db.connect(path)
     yield database
     database.close()
 
 
 @pytest.fixture
-def demo_app(app_db: db.Database, catalog: Catalog) -> dict[str, auth.User]:
-    sample.load_demo(app_db, catalog)
+def demo_app(app_db: db.Database) -> dict[str, auth.User]:
+    """The demo in the app's database, with an administrator, an editor and a viewer of 燕山乡."""
     return {role: make_user(app_db, "燕山乡", role) for role in ("admin", "editor", "viewer")}
 
 

@@ -10,6 +10,7 @@ from streamlit.navigation.page import StreamlitPage
 
 from fazhi import auth, ledger, locks, navigation, units
 from fazhi.db import Database
+from fazhi.labels import BASE_FIELDS
 from fazhi.text import markdown_literal
 from fazhi.ui.session import UNIT_KEY, YEAR_KEY, log_out
 
@@ -79,7 +80,7 @@ def unit_and_year_picker(db: Database, user: auth.User) -> None:
         st.session_state[UNIT_KEY] = _default_unit(visible).id
     st.session_state[UNIT_WIDGET] = st.session_state[UNIT_KEY]
     st.selectbox(
-        "单位",
+        BASE_FIELDS["unit"],
         list(by_id),
         format_func=lambda i: units.indented_name(by_id[i], visible[0].depth),
         key=UNIT_WIDGET,
