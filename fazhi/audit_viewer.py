@@ -15,6 +15,7 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.utils import get_column_letter
 
+from fazhi import chinese
 from fazhi.db import Database
 from fazhi.labels import ACTIONS, AUDIT_COLUMNS, AUDIT_FIELDS, ENTITIES, LEVELS, ROLES
 from fazhi.permissions import User, require_admin
@@ -112,8 +113,8 @@ def _cell_text(value: Any, key: str = "") -> str:
         return ""
     if isinstance(value, bool):
         return "是" if value else "否"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
+    if isinstance(value, float):
+        return chinese.number(value)
     if isinstance(value, list):
         return "、".join(_cell_text(item) for item in value)
     if isinstance(value, dict):

@@ -29,7 +29,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from fazhi import archives
+from fazhi import archives, chinese
 from fazhi.errors import FazhiError, InvalidFile, Problem
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -163,7 +163,7 @@ def _csv_cell(value: Any) -> str:
     if isinstance(value, bool):
         return "是" if value else "否"
     if isinstance(value, float):
-        return str(int(value)) if value.is_integer() else repr(value)
+        return chinese.number(value)  # every digit of a fraction (str is repr for floats)
     return neutralise(str(value))
 
 

@@ -24,7 +24,7 @@ from typing import Any
 
 import pandas as pd
 
-from fazhi import fields, ledger, records, validation
+from fazhi import chinese, fields, ledger, records, validation
 from fazhi.catalog import Catalog, Field, RecordType
 from fazhi.db import Database
 from fazhi.errors import InvalidFile, InvalidRecord, PermissionDenied, Problem
@@ -260,8 +260,8 @@ class _UnitIndex:
 def _text(value: Any) -> str:
     if value is None:
         return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
+    if isinstance(value, float):
+        return chinese.number(value)
     if isinstance(value, datetime):
         return (
             value.date().isoformat()
