@@ -222,6 +222,7 @@ def cmd_setup(args: argparse.Namespace) -> int:
     from fazhi.units import all_units
 
     level = _level(args.level, ("county", "township"))
+    assert level is not None  # --level is required for setup
     problems = auth.username_problems(args.admin.strip())
     if problems:
         raise InvalidInput(problems)
@@ -585,7 +586,7 @@ def _export_options(parser: argparse.ArgumentParser) -> None:
 
 def cmd_export(args: argparse.Namespace) -> int:
     """Export records to .xlsx or .csv in the format `import` reads."""
-    from fazhi import auth, records, transfer, units
+    from fazhi import auth, ledger, transfer, units
     from fazhi.errors import NotFound
 
     catalog = load_catalog()
@@ -598,10 +599,10 @@ def cmd_export(args: argparse.Namespace) -> int:
             if code is None:
                 raise NotFound(f"没有名为“{args.type_name}”的记录类型。")
             type_codes = [code]
-        filters = records.RecordFilter(
+        filters = ledger.RecordFilter(
             year=args.year, unit_id=unit.id if unit else None, type_codes=type_codes
         )
-        count = len(records.list_records(database, user, catalog, filters))
+        count = len(ledger.list_records(database, user, catalog, filters))
         if args.out.suffix.lower() == ".csv":
             data, kind = transfer.export_csv(database, user, catalog, filters)
             if kind != "csv":

@@ -2,32 +2,34 @@
 
 import streamlit as st
 
-from fazhi import locks, ui
+from fazhi import locks
 from fazhi.errors import NarrativeConflict
 from fazhi.report import context as report
 from fazhi.report import images, pdf
 from fazhi.report.generate import generate, generate_pdf
+from fazhi.text import markdown_literal
+from fazhi.ui import cache, feedback, resources, session, sidebar
 
-db = ui.database()
-catalog = ui.catalog()
-user = ui.require_user()
-unit = ui.selected_unit(db, user)
-year = ui.selected_year()
+db = resources.database()
+catalog = resources.catalog()
+user = session.require_user()
+unit = sidebar.selected_unit(db, user)
+year = sidebar.selected_year()
 
-st.title(ui.plain(f"年度报告 · {unit.name} · {year}年"))
-ui.show_flash()
+st.title(markdown_literal(f"年度报告 · {unit.name} · {year}年"))
+feedback.show_flash()
 context = None
-with ui.guard():
-    context = ui.report_context(db, user, catalog, unit, year)
+with feedback.guard():
+    context = cache.report_context(db, user, catalog, unit, year)
 if context is None:
     st.stop()
 editable = user.can_edit and locks.lock_state(db, unit, year) is None
 
 for warning in context["warnings"]:
-    st.warning(ui.plain(warning), icon=":material/edit_note:")
+    st.warning(markdown_literal(warning), icon=":material/edit_note:")
 if context["placeholders"]:
     with st.expander(f"待填写的地方（{len(context['placeholders'])}处）", expanded=False):
-        ui.plain_list(context["placeholders"])
+        feedback.plain_list(context["placeholders"])
 if context["stale"]:
     st.error(
         "已保存的文字中有数字与台账不一致，请先处理下面标红的节，才能下载报告（一份报告中不能有两个不同的数字）。",
@@ -72,22 +74,23 @@ with edit:
         key = f"{unit.id}_{year}_{section['key']}"
         state = "（已修改）" if section["saved"] else "（待填写）" if section["placeholders"] else ""
         with st.expander(
-            ui.plain(section["title"] + state + ("（数字已变化）" if section["stale"] else "")),
+            markdown_literal(section["title"] + state + ("（数字已变化）" if section["stale"] else "")),
             expanded=section["key"] == "opening" or bool(section["stale"]),
         ):
             for change in section["stale"]:
                 st.error(
-                    ui.plain(f"“{change['old']}”现在是“{change['new']}”"), icon=":material/sync_problem:"
+                    markdown_literal(f"“{change['old']}”现在是“{change['new']}”"),
+                    icon=":material/sync_problem:",
                 )
             if (
                 section["stale"]
                 and editable
                 and st.button("采用新数字", key=f"report_refresh_{key}", type="primary")
             ):
-                with ui.guard():
+                with feedback.guard():
                     report.take_new_figures(db, user, catalog, unit, year, section["key"])
                     st.session_state.pop(f"report_text_{key}", None)
-                    ui.flash(ui.plain(f"“{section['title']}”中的数字已更新为台账中的数字。"))
+                    feedback.flash(markdown_literal(f"“{section['title']}”中的数字已更新为台账中的数字。"))
                     st.rerun()
             left, right = st.columns(2)
             left.caption("自动草稿（由台账生成；“【请填写：……】”处需要手工填写）")
@@ -103,7 +106,7 @@ with edit:
                 )
                 save, reset = st.columns(2)
                 if save.button("保存", key=f"report_save_{key}", type="primary"):
-                    with ui.guard():
+                    with feedback.guard():
                         try:
                             saved = report.save_section(
                                 db, user, catalog, unit, year, section["key"], text,
@@ -119,14 +122,16 @@ with edit:
                             raise
                         for name in (f"report_text_{key}", f"report_base_{key}"):
                             st.session_state.pop(name, None)
-                        ui.flash(ui.plain("；".join((f"已保存“{section['title']}”。", *saved.notices))))
+                        feedback.flash(
+                            markdown_literal("；".join((f"已保存“{section['title']}”。", *saved.notices)))
+                        )
                         st.rerun()
                 if reset.button("恢复为自动草稿", key=f"report_reset_{key}", disabled=not section["saved"]):
-                    with ui.guard():
+                    with feedback.guard():
                         report.reset_section(db, user, catalog, unit, year, section["key"])
                         for name in (f"report_text_{key}", f"report_base_{key}"):
                             st.session_state.pop(name, None)
-                        ui.flash(ui.plain(f"“{section['title']}”已恢复为自动草稿。"))
+                        feedback.flash(markdown_literal(f"“{section['title']}”已恢复为自动草稿。"))
                         st.rerun()
 with preview:
     st.text(report.preview_text(context))

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import math
 
+import pytest
+
 from fazhi.__main__ import main
 
 EXPECTED = [
@@ -22,6 +24,7 @@ EXPECTED = [
 ]
 
 
+@pytest.mark.slow
 def test_bench_measures_every_figure(capsys) -> None:
     assert main(["bench", "--records", "2000", "--units", "11", "--years", "2", "--json"]) == 0
     result = json.loads(capsys.readouterr().out)

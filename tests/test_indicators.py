@@ -8,12 +8,13 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from fazhi import auth, db, indicators, locks, records, targets
+from fazhi import auth, db, indicators, ledger, locks, records, targets
 from fazhi.__main__ import main
 from fazhi.catalog import Catalog
 from fazhi.errors import InvalidInput, PermissionDenied, YearLocked
-from fazhi.records import RecordInput
+from fazhi.labels import Status
 from fazhi.units import find_unit, insert_unit
+from fazhi.validation import RecordInput
 
 # Every figure of the reference report (DOMAIN.md §3) as an indicator value of 燕山乡 in 2020.
 REFERENCE_2020 = {
@@ -72,9 +73,9 @@ def test_every_indicator_computes_and_is_documented(demo: db.Database, catalog: 
             assert catalog.indicator_area(indicator, year).outline == catalog.outline_for(year).code
         assert table.at[indicator.code, "status"] in (
             *indicators.SHORTFALLS,
-            indicators.STATUS_DONE,
-            indicators.STATUS_ON_TRACK,
-            indicators.STATUS_INFO,
+            Status.DONE,
+            Status.ON_TRACK,
+            Status.INFO,
         )
 
 
@@ -199,8 +200,8 @@ def test_roll_up_over_the_hierarchy(demo: db.Database, catalog: Catalog) -> None
 
 
 def test_deleted_records_do_not_count(demo: db.Database, catalog: Catalog) -> None:
-    frame = records.list_records(
-        demo, auth.system_user(), catalog, records.RecordFilter(year=2020, type_codes=["market_day"])
+    frame = ledger.list_records(
+        demo, auth.system_user(), catalog, ledger.RecordFilter(year=2020, type_codes=["market_day"])
     )
     records.delete_record(demo, auth.system_user(), catalog, int(frame["id"].iloc[0]))
     table = _table(demo, catalog)

@@ -8,8 +8,9 @@ from datetime import date
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from fazhi import auth, db, records, ui
+from fazhi import auth, db, records
 from fazhi.catalog import Catalog
+from fazhi.ui import sidebar
 from fazhi.units import find_unit
 from tests import test_pages
 from tests.test_pages import run_app
@@ -20,7 +21,7 @@ app_db, demo_app, navigation_v2 = test_pages.app_db, test_pages.demo_app, test_p
 
 def open_entry(user: auth.User, type_code: str, year: int = 2020) -> AppTest:
     at = run_app(user)
-    at.sidebar.selectbox(key=ui.YEAR_WIDGET).select(year).run()
+    at.sidebar.selectbox(key=sidebar.YEAR_WIDGET).select(year).run()
     at.switch_page("pages/entry.py").run()
     at.selectbox(key="entry_type").select(type_code).run()
     assert not at.exception, at.exception

@@ -14,7 +14,6 @@ from jinja2 import meta
 from fazhi import auth, db, narratives, records
 from fazhi.catalog import Catalog
 from fazhi.errors import InvalidInput, PermissionDenied, ReportTemplateError
-from fazhi.records import RecordInput
 from fazhi.report import context as ctx
 from fazhi.report import custom, options, structure
 from fazhi.report.generate import generate
@@ -22,6 +21,7 @@ from fazhi.report.render import jinja_env, paragraph_lines, render
 from fazhi.report.template import default_template_bytes
 from fazhi.report.variables import variables
 from fazhi.units import find_unit
+from fazhi.validation import RecordInput
 from tests.test_indicators import REFERENCE_2020
 
 TODAY = date(2021, 1, 15)

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from fazhi import auth, db, narratives, ui
+from fazhi import auth, db, narratives
 from fazhi.report import custom, options
+from fazhi.ui import sidebar
 from fazhi.units import find_unit
 from tests import test_pages
 from tests.test_pages import run_app, texts
@@ -16,7 +17,7 @@ app_db, demo_app, navigation_v2 = test_pages.app_db, test_pages.demo_app, test_p
 
 def open_report(user: auth.User, page: str = "pages/report.py"):
     at = run_app(user)
-    at.sidebar.selectbox(key=ui.YEAR_WIDGET).select(2020).run()
+    at.sidebar.selectbox(key=sidebar.YEAR_WIDGET).select(2020).run()
     at.switch_page(page).run()
     assert not at.exception, at.exception
     return at
@@ -125,7 +126,7 @@ def test_admin_changes_report_settings(app_db: db.Database, demo_app: dict[str, 
     assert at.text_input(key="report_recipient").value == "区委、区政府："
     at.text_input(key="report_recipient").input("区委、区政府，区委依法治区办：")
     at.checkbox(key="report_exact").check()
-    at.button[0].click().run()
+    at.button(key="report_options_save").click().run()
     assert "报告设置已保存。" in texts(at)
     unit = find_unit(app_db, "燕山乡")
     saved = options.load_options(app_db, demo_app["admin"], unit)

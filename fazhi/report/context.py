@@ -18,12 +18,12 @@ from typing import Any
 import pandas as pd
 
 from fazhi import cases, narratives
-from fazhi.auth import User, require_view
 from fazhi.catalog import Catalog
 from fazhi.db import Database
 from fazhi.errors import ChartsUnavailable, InvalidInput, Problem
 from fazhi.indicators import compute_values, indicator_table
-from fazhi.records import RecordFilter, list_records
+from fazhi.ledger import RecordFilter, list_records
+from fazhi.permissions import User, require_view
 from fazhi.report import frozen, numbers, structure, texts, writer
 from fazhi.report.facts import Facts, Figure, Voice
 from fazhi.report.options import ReportOptions, load_options, self_reference, short_name, suffix, superior
@@ -399,7 +399,7 @@ def build_context(
     ]
     text = {s["key"]: structure.paragraphs(s["text"]) for s in sections}
 
-    measures = []
+    measures: list[dict[str, Any]] = []
     for part in parts:
         key = f"measures.{part.code}"
         if text[key]:
@@ -507,7 +507,7 @@ def _charts(
     db: Database, user: User, catalog: Catalog, unit: Unit, year: int, kept: frozen.Frozen | None = None
 ) -> tuple[list[dict[str, Any]], str]:
     """Chart images for the appendix (units named as the locked year knew them), or ([], why not)."""
-    from fazhi.report import figures, images
+    from fazhi.report import figures, images  # plotly and kaleido load only when a report has charts
 
     try:
         made = figures.report_figures(db, user, catalog, unit, year, names=kept.names if kept else None)

@@ -22,9 +22,9 @@ from docxtpl import DocxTemplate
 from jinja2 import meta
 
 from fazhi import audit
-from fazhi.auth import User, require_admin, require_view
 from fazhi.db import Database
 from fazhi.errors import ReportTemplateError
+from fazhi.permissions import User, require_admin, require_view
 from fazhi.report import texts
 from fazhi.report.render import describe, jinja_env, open_template, paragraph_lines, render
 from fazhi.report.variables import variables

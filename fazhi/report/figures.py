@@ -10,9 +10,9 @@ from __future__ import annotations
 import plotly.graph_objects as go
 
 from fazhi import charts, dashboard
-from fazhi.auth import User
 from fazhi.catalog import Catalog
 from fazhi.db import Database
+from fazhi.permissions import User
 from fazhi.report import texts
 from fazhi.units import Unit
 
@@ -24,7 +24,7 @@ FONT_SIZE = 16
 def _for_print(
     kind: str, data: dashboard.DashboardData, catalog: Catalog, names: dict[str, str] | None = None
 ) -> go.Figure:
-    frame = data.frame(kind, catalog)
+    frame = charts.frame(kind, data, catalog)
     if names and "unit_id" in frame and "unit_name" in frame:  # a locked year: its units' names then
         frame = frame.copy()
         frame["unit_name"] = [
@@ -57,7 +57,7 @@ def report_figures(
         caption = texts.text("appendix.chart_completion", year=year)
         made.append((caption, _for_print("completion_by_area", data, catalog)))
     if data.child_units:
-        below = data.frame("by_unit", catalog)
+        below = charts.frame("by_unit", data, catalog)
         if len(below) and below["value"].fillna(0).any():
             level = texts.text(
                 "appendix.level_townships" if unit.level == "county" else "appendix.level_villages"

@@ -4,14 +4,15 @@ default), the .docx bytes — and the PDF through LibreOffice. What the page, th
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from fazhi.auth import User
 from fazhi.catalog import Catalog
 from fazhi.db import Database
 from fazhi.errors import ReportTemplateError, StaleFigures
+from fazhi.permissions import User
 from fazhi.report import custom, frozen, pdf, texts
 from fazhi.report.context import build_context
 from fazhi.report.render import render
@@ -76,8 +77,7 @@ def timings(
     their PNG images (drawn anew each time), and the whole report with and without charts (the report's
     images come from the cache while the data is unchanged, as for a user downloading twice). Raises
     ChartsUnavailable without a browser."""
-    import time
-
+    # plotly and kaleido load only when the benchmark times the charts
     from fazhi.report import figures, images
 
     def best(action: Any) -> float:

@@ -61,7 +61,7 @@ def browser_path() -> str | None:
 def problem() -> str:
     """Why charts cannot be made right now ('' when they should work): no browser, no kaleido, a recent failure."""
     try:
-        import kaleido  # noqa: F401
+        import kaleido  # noqa: F401  # optional at run time: a missing package is a reason, not a crash
     except ImportError:
         return texts.text("messages.charts_no_kaleido")
     if browser_path() is None:
@@ -77,7 +77,7 @@ def _fail(message: str) -> ChartsUnavailable:
 
 
 def _start() -> None:
-    import kaleido
+    import kaleido  # heavy (starts a browser bridge): loaded on the first chart, not at app start
 
     os.environ["BROWSER_PATH"] = browser_path() or ""
     kaleido.start_sync_server(mathjax=False, timeout=TIMEOUT_S, silence_warnings=True)
@@ -85,7 +85,7 @@ def _start() -> None:
 
 
 def _render(figures: list[Any], width: int | None, height: int | None) -> list[bytes]:
-    import kaleido
+    import kaleido  # see _start
 
     if not _state["started"]:
         _start()

@@ -9,12 +9,12 @@ from dataclasses import asdict, dataclass, fields, replace
 from typing import Any
 
 from fazhi import audit
-from fazhi.auth import User, require_admin, require_view
 from fazhi.db import Database
 from fazhi.errors import InvalidInput, Problem
-from fazhi.records import clean_text
+from fazhi.permissions import User, require_admin, require_view
 from fazhi.report import texts
 from fazhi.report.numbers import STYLES
+from fazhi.text import clean_text
 from fazhi.units import Unit, get_unit
 
 PREFIX = "report."
@@ -147,12 +147,12 @@ def save_options(db: Database, user: User, unit: Unit, **values: Any) -> ReportO
     defaults = default_options(db, unit)
     before = asdict(load_options(db, user, unit))
     with db.transaction() as cur:
-        for name, text in cleaned.items():
+        for name, stored in cleaned.items():
             key = PREFIX + name
-            if text is None:
+            if stored is None:
                 cur.execute("DELETE FROM unit_settings WHERE unit_id = ? AND key = ?", [unit.id, key])
             else:
-                cur.execute("INSERT OR REPLACE INTO unit_settings VALUES (?, ?, ?)", [unit.id, key, text])
+                cur.execute("INSERT OR REPLACE INTO unit_settings VALUES (?, ?, ?)", [unit.id, key, stored])
         after = asdict(parse_options(dict(cur.execute(_SQL, [unit.id, PREFIX]).fetchall()), defaults))
         changed = {k: after[k] for k in after if after[k] != before[k]}
         if changed:

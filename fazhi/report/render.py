@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any
 
 import jinja2
+from docx.enum.text import WD_COLOR_INDEX
 from docx.shared import Mm
 from docxtpl import DocxTemplate, InlineImage
 from markupsafe import Markup, escape
@@ -24,8 +25,9 @@ from fazhi.report import sandbox, texts
 from fazhi.report.template import default_template_bytes
 
 # XML 1.0 forbids C0 controls except tab/newline, lone surrogates and U+FFFE/U+FFFF; C1 controls and
-# carriage returns are dropped too, as the records layer does.
-_FORBIDDEN = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ufffe\uffff\ud800-\udfff]")
+# carriage returns are dropped too: the same class the records layer removes from typed text.
+from fazhi.text import CONTROL
+
 _TAGS = re.compile(r"<[^>]+>")
 
 
@@ -37,7 +39,7 @@ def jinja_env() -> jinja2.Environment:
 
 def xml_text(value: str) -> Markup:
     """Text made safe for the document XML, shown exactly as typed (less the characters XML forbids)."""
-    text = _FORBIDDEN.sub("", value)
+    text = CONTROL.sub("", value)
     return Markup(str(escape(text)).replace("{", "&#123;").replace("}", "&#125;"))
 
 
@@ -118,7 +120,6 @@ _PLACEHOLDER = re.compile(r"【请填写：[^】]*】")
 def highlight_placeholders(document: Any) -> int:
     """Mark every '【请填写：……】' left in the document in yellow (the run is split around it); returns how
     many were marked, so staff see at a glance what is still to write."""
-    from docx.enum.text import WD_COLOR_INDEX
 
     marked = 0
     paragraphs = list(document.paragraphs)
@@ -189,8 +190,8 @@ def render_in_process(context: dict[str, Any], template: bytes | None) -> bytes:
         ) from error
     highlight_placeholders(document.docx)
     properties = document.docx.core_properties
-    properties.title = _FORBIDDEN.sub("", str(context.get("title", "")))[:250]
-    properties.author = _FORBIDDEN.sub("", str(context.get("issuer", "")))[:250]
+    properties.title = CONTROL.sub("", str(context.get("title", "")))[:250]
+    properties.author = CONTROL.sub("", str(context.get("issuer", "")))[:250]
     now = datetime.now()
     properties.created = properties.modified = now  # when this report was generated
     properties.last_modified_by = properties.author

@@ -25,7 +25,7 @@ import jinja2
 from jinja2 import nodes
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
-from fazhi.errors import ReportTemplateError
+from fazhi.errors import FazhiError, ReportTemplateError
 from fazhi.report import texts
 
 # Filters a report template may use; none can make output much larger than its input.
@@ -94,7 +94,7 @@ def environment() -> ReportEnvironment:
 
 
 def _limit_child() -> None:  # pragma: no cover - runs in the child before exec
-    import resource
+    import resource  # POSIX only: this module is imported on Windows too
 
     resource.setrlimit(resource.RLIMIT_CPU, (CHILD_CPU, CHILD_CPU + 5))
     resource.setrlimit(resource.RLIMIT_AS, (CHILD_MEMORY, CHILD_MEMORY))
@@ -133,7 +133,7 @@ def render_isolated(context: dict[str, Any], template: bytes, *, timeout: float 
 
 def _child() -> int:  # pragma: no cover - exercised through render_isolated in a real child process
     """Read (context, template) from stdin, write b'O' + .docx or b'E' + a Chinese message to stdout."""
-    from fazhi.errors import FazhiError
+    # the child imports the renderer, which imports this module: at module level that would be a cycle
     from fazhi.report.render import render_in_process
 
     out = sys.stdout.buffer

@@ -18,12 +18,14 @@ import zipfile
 from pathlib import Path
 
 from docx import Document
+from docx.document import Document as DocumentObject
 from docx.enum.section import WD_SECTION
 from docx.enum.style import WD_STYLE_TYPE
 from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT, WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
 from docx.oxml import OxmlElement, parse_xml
 from docx.oxml.ns import qn
+from docx.oxml.xmlchemy import BaseOxmlElement
 from docx.shared import Mm, Pt
 from lxml import etree
 
@@ -93,7 +95,7 @@ FONT_TABLE = {
 }
 
 
-def set_fonts(rpr: OxmlElement, name: str) -> None:
+def set_fonts(rpr: BaseOxmlElement, name: str) -> None:
     """Name the font for Latin, East Asian and complex scripts alike, dropping theme fonts that would win."""
     fonts = rpr.find(qn("w:rFonts"))
     if fonts is None:
@@ -105,7 +107,7 @@ def set_fonts(rpr: OxmlElement, name: str) -> None:
         fonts.set(qn(attr), name)
 
 
-def _indent_chars(ppr: OxmlElement, first_line: int, right: int) -> None:
+def _indent_chars(ppr: BaseOxmlElement, first_line: int, right: int) -> None:
     """Indents in characters (w:firstLineChars/w:rightChars, which Word follows) beside their twips."""
     ind = ppr.find(qn("w:ind"))
     if ind is None:
@@ -117,7 +119,7 @@ def _indent_chars(ppr: OxmlElement, first_line: int, right: int) -> None:
         ind.set(qn("w:rightChars"), str(right * 100))
 
 
-def _defaults(document: Document) -> None:
+def _defaults(document: DocumentObject) -> None:
     """Document defaults: the body font everywhere, Chinese language for line breaking."""
     rpr = document.styles.element.find(qn("w:docDefaults")).find(qn("w:rPrDefault")).find(qn("w:rPr"))
     set_fonts(rpr, BODY_FONT)
@@ -141,7 +143,7 @@ def _defaults(document: Document) -> None:
     fmt.line_spacing = Pt(LINE_PT)
 
 
-def _styles(document: Document) -> None:
+def _styles(document: DocumentObject) -> None:
     for name, (font, size, align, first_line, right) in STYLES.items():
         style = document.styles.add_style(name, WD_STYLE_TYPE.PARAGRAPH)
         style.base_style = document.styles["Normal"]
@@ -182,7 +184,7 @@ def _styles(document: Document) -> None:
     image.space_before = Pt(12)
 
 
-def _page(document: Document) -> None:
+def _page(document: DocumentObject) -> None:
     section = document.sections[0]
     section.start_type = WD_SECTION.NEW_PAGE
     section.page_width, section.page_height = Mm(PAGE_MM[0]), Mm(PAGE_MM[1])
@@ -203,13 +205,13 @@ def _page(document: Document) -> None:
     _page_number(document, section.even_page_footer.paragraphs[0], WD_ALIGN_PARAGRAPH.LEFT)
 
 
-def _field_char(kind: str) -> OxmlElement:
+def _field_char(kind: str) -> BaseOxmlElement:
     char = OxmlElement("w:fldChar")
     char.set(qn("w:fldCharType"), kind)
     return char
 
 
-def _page_number(document: Document, paragraph, align: WD_ALIGN_PARAGRAPH) -> None:
+def _page_number(document: DocumentObject, paragraph, align: WD_ALIGN_PARAGRAPH) -> None:
     """'— N —' with N a PAGE field; odd pages right and even pages left, one character in."""
     paragraph.style = document.styles["页码"]
     paragraph.alignment = align
@@ -237,7 +239,7 @@ def _page_number(document: Document, paragraph, align: WD_ALIGN_PARAGRAPH) -> No
 class _Writer:
     """Appends template paragraphs in a style; `{%p … %}` control lines go in paragraphs of their own."""
 
-    def __init__(self, document: Document) -> None:
+    def __init__(self, document: DocumentObject) -> None:
         self.document = document
 
     def line(self, text: str, style: str = "公文正文") -> None:
@@ -262,7 +264,7 @@ class _Writer:
 
 
 def _table(
-    document: Document,
+    document: DocumentObject,
     columns_mm: tuple[int, ...],
     headers: tuple[str, ...],
     fields: tuple[str, ...],
@@ -301,7 +303,7 @@ def _table(
     table.rows[3].cells[0].paragraphs[0].text = "{%tr endfor %}"
 
 
-def _font_table(document: Document) -> None:
+def _font_table(document: DocumentObject) -> None:
     """Name the 公文 fonts in word/fontTable.xml with their GB2312 charset and family."""
     part = next(p for p in document.part.package.parts if p.partname.endswith("fontTable.xml"))
     root = parse_xml(part.blob)

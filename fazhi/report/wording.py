@@ -286,7 +286,7 @@ def load_wording(catalog: Catalog, path: Path | None = None) -> Wording:
 def _load(path: Path, catalog: Catalog) -> Wording:
     data = _read(path)
     check = _Checker(path, catalog)
-    topics = []
+    topics: list[Topic] = []
     for number, raw in enumerate(data.get("topics", []), 1):
         code = str(raw.get("code", ""))
         where = f"第{number}个 [[topics]]（{code or '没有 code'}）"
