@@ -87,6 +87,8 @@ def _paired(indicator: Indicator) -> bool:
         and n.types == d.types
         and not n.where
         and not d.where
+        and not n.fields
+        and not d.fields
     )
 
 
@@ -132,7 +134,8 @@ def _measure_value(measure: Measure, parts: dict[str, float], direct: dict[Measu
         if measure.where:  # a yes/no field is 1 or 0, so "records where it is 是" is its sum
             return sum(parts.get(f"s:{t}:{measure.where}", 0.0) for t in measure.types)
         return sum(parts.get(f"n:{t}", 0.0) for t in measure.types)
-    return sum(parts.get(f"s:{t}:{measure.field}", 0.0) for t in measure.types)
+    codes = measure.fields or (measure.field,)
+    return sum(parts.get(f"s:{t}:{code}", 0.0) for t in measure.types for code in codes)
 
 
 def compute_values(

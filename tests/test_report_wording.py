@@ -384,3 +384,26 @@ def test_a_saved_figure_that_changed_stops_the_report_until_taken(
     assert "发放宣传资料3500余份" in saved and "各村还组织了普法文艺演出。" in saved  # staff's words kept
     full = generate(demo, editor, catalog, township, 2020, charts=False)
     assert full.docx.startswith(b"PK")
+
+
+# ───────────── titles and quoted figures ─────────────
+
+
+def test_a_title_names_the_work_without_its_month_or_note() -> None:
+    from fazhi.report.facts import title_text
+
+    assert title_text("3月镇村干部法治培训（第2期）") == "镇村干部法治培训"
+    assert title_text("一季度机关干部集中学法") == "机关干部集中学法"
+    assert title_text("12·4宪法宣传周集中宣传") == "12·4宪法宣传周集中宣传"
+    assert title_text("2022年度宪法法律知识考试") == "2022年度宪法法律知识考试"
+    assert title_text("（年末）") == "（年末）"  # nothing left: kept as it was
+
+
+def test_every_number_the_draft_prints_is_quoted_with_its_slot(demo: db.Database, catalog: Catalog) -> None:
+    """同比, a ratio's parts and attributions are quoted too (under codes the stale check skips)."""
+    context = report(demo, catalog)
+    quoted = {code: value for s in context["sections"] for code, _, value in s["figures"]}
+    assert quoted["market_day_materials"] == "2500余份"
+    assert quoted["market_day_materials.change"] == "同比增长40.9%"
+    assert quoted["hazard_fix_rate.den"] == "12处"
+    assert report(demo, catalog)["stale"] == []
