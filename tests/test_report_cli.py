@@ -76,6 +76,6 @@ def test_check_validates_the_report_template(capsys) -> None:
     assert lines[0] == "目录检查通过：2 版纲要，55 种记录类型，166 个字段，153 项指标。"
     assert lines[1:] == [
         "报告结构检查通过：2 版纲要共 17 个小节（data/report.toml）。",
-        "报告措辞检查通过：52 个要点、237 个分句，153 项指标中148 项由正文讲述、5 项说明了不讲的原因（data/wording.toml）。",
+        "报告措辞检查通过：52 个要点、239 个分句，153 项指标中148 项由正文讲述、5 项说明了不讲的原因（data/wording.toml）。",
         "默认报告模板检查通过：report_template.docx（GB/T 9704 版式，标记和变量均正确）。",
     ]
