@@ -482,6 +482,8 @@ def test_the_work_the_corpus_found_missing_has_its_own_words(database: db.Databa
     ):
         assert words in text, words
     assert "执法检查" not in text  # 联合执法 is told as itself, not folded into 执法检查
+    # the appendix lists no 0 for fields nobody filled (研究解决问题, 发放读本 …)
+    assert [r["name"] for r in context["indicator_rows"] if r["value"].startswith("0")] == []
 
 
 # ───────────── titles and quoted figures ─────────────
