@@ -95,6 +95,7 @@ class RecordType:
     areas: dict[str, str]
     fields: tuple[Field, ...]
     checks: tuple[Check, ...] = ()
+    synonyms: tuple[str, ...] = ()  # other names people search for (宪法宣传周 → 主题宣传活动)
 
     def field(self, code: str) -> Field:
         """The field with this code."""
@@ -107,12 +108,14 @@ class RecordType:
 @dataclass(frozen=True)
 class Measure:
     """What to compute over records of `types`: a count, a field's sum, distinct days/places/quarters, or
-    the latest value; `where` limits records to those whose yes/no field is 是."""
+    the latest value; `where` limits records to those whose yes/no field is 是; a sum may add up several
+    `fields` instead of one (非常满意 + 满意)."""
 
     kind: str
     types: tuple[str, ...]
     field: str | None = None
     where: str | None = None
+    fields: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -390,6 +393,7 @@ def _load_record_types(path: Path, outlines: tuple[Outline, ...]) -> dict[str, R
             areas=dict(areas),
             fields=fields,
             checks=tuple(checks),
+            synonyms=tuple(str(s) for s in reader.get("synonyms", list, [])),
         )
     return types
 
@@ -408,19 +412,22 @@ def _load_measure(
         if code not in record_types:
             raise reader.fail("types", f"中的 {code!r} 不是已定义的记录类型。")
     field_code = reader.get("field", str, None)
+    several = reader.get("fields", list, [])
     condition = reader.get("where", str, None)
-    if kind in ("sum", "latest") and field_code is None:
+    if several and (kind != "sum" or field_code is not None or not all(isinstance(f, str) for f in several)):
+        raise reader.fail("fields", "只能用于 sum，且不能与 field 同时写（应为字段 code 列表）。")
+    if kind in ("sum", "latest") and field_code is None and not several:
         raise reader.fail("field", f"缺失（{kind} 需要指定字段）。")
     for type_code in types:
         codes = {f.code: f for f in record_types[type_code].fields}
-        if field_code is not None:
-            if field_code not in codes:
-                raise reader.fail("field", f"{field_code!r} 不是类型 {type_code} 的字段。")
-            if kind == "sum" and not codes[field_code].numeric:
-                raise reader.fail("field", f"{field_code!r} 是文字字段，不能合计。")
+        for code in [field_code] if field_code is not None else several:
+            if code not in codes:
+                raise reader.fail("field", f"{code!r} 不是类型 {type_code} 的字段。")
+            if kind == "sum" and not codes[code].numeric:
+                raise reader.fail("field", f"{code!r} 是文字字段，不能合计。")
         if condition is not None and (condition not in codes or codes[condition].kind != "yesno"):
             raise reader.fail("where", f"{condition!r} 不是类型 {type_code} 的“是/否”字段。")
-    return Measure(kind=kind, types=tuple(types), field=field_code, where=condition)
+    return Measure(kind=kind, types=tuple(types), field=field_code, where=condition, fields=tuple(several))
 
 
 def _load_indicators(

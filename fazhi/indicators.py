@@ -83,6 +83,8 @@ def _paired(indicator: Indicator) -> bool:
         and n.types == d.types
         and not n.where
         and not d.where
+        and not n.fields
+        and not d.fields
     )
 
 
@@ -134,7 +136,8 @@ def _measure_value(
         if measure.where:  # a yes/no field is 1 or 0, so "records where it is 是" is its sum
             return total([f"s:{t}:{measure.where}" for t in measure.types])
         return total([f"n:{t}" for t in measure.types])
-    return total([f"s:{t}:{measure.field}" for t in measure.types])
+    codes = measure.fields or (measure.field,)
+    return total([f"s:{t}:{code}" for t in measure.types for code in codes])
 
 
 def compute_values(

@@ -297,3 +297,24 @@ def test_cli_json_equals_the_table(tmp_path, catalog: Catalog, capsys) -> None:
     assert main(["indicators", "--db", str(path), "--unit", "燕山乡", "--year", "2020"]) == 0
     out = capsys.readouterr().out
     assert "集中宣传发放资料\t2536份\t2000份\t127%\t1800份\t+40.9%\t达标" in out
+
+
+def test_a_sum_of_several_fields(database: db.Database, catalog: Catalog) -> None:
+    """好差评: 合计 = 非常满意 + 满意 + 基本满意、不满意, 满意率 = (非常满意 + 满意) ÷ 合计 (fields = [...])."""
+    with database.transaction() as cur:
+        township = insert_unit(cur, "评价街道", "township", None)
+    for very, fairly, other in ((73, 13, 0), (60, 20, 4)):
+        item = RecordInput(
+            "service_rating",
+            township.id,
+            "好差评汇总",
+            date(2024, 3, 1),
+            values={"very_satisfied": very, "fairly_satisfied": fairly, "other_ratings": other},
+        )
+        records.add_record(database, auth.system_user(), catalog, item)
+    table = indicators.indicator_table(database, auth.system_user(), catalog, township, 2024).set_index(
+        "code"
+    )
+    assert table.at["ratings_total", "value"] == 170
+    assert table.loc["rating_satisfaction_rate", ["numerator", "denominator"]].tolist() == [166, 170]
+    assert table.at["very_satisfied_ratings", "value"] == 133

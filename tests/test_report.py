@@ -191,7 +191,7 @@ def test_2021_follows_the_new_outline(demo: db.Database, catalog: Catalog) -> No
         "（一）深入学习贯彻习近平法治思想，提升依法行政能力"
     ]
     assert context["measures"][0]["paragraphs"] == [
-        {"text": "党委理论学习中心组集体学法1次。", "heading": False}
+        {"text": "乡党委理论学习中心组集体学法1次。", "heading": False}
     ]
     assert "《法治政府建设实施纲要（2021—2025年）》" in context["opening"][0]["text"]
 
@@ -328,7 +328,7 @@ def test_every_template_variable_is_provided(demo: db.Database, catalog: Catalog
     by_name = {r["变量"]: r for r in reference}
     assert by_name["title"]["示例（当前数据）"] == "燕山乡关于2020年法治政府建设情况的报告"
     assert by_name["indicator_rows"]["示例（当前数据）"].startswith(
-        "共41项，第1项：{no: 1，name: 专题研究法治建设会议"
+        "共45项，第1项：{no: 1，name: 专题研究法治建设会议"
     )
 
 

@@ -33,7 +33,7 @@ def test_editor_edits_saves_and_resets_a_section(app_db: db.Database, demo_app: 
     duty = key(app_db, "duty")
     box = at.text_area(key=f"report_text_{duty}")
     assert box.value.startswith(
-        "（一）带头尊法学法守法用法\n党政主要负责人带头参加党委理论学习中心组集体学法4次。"
+        "（一）带头尊法学法守法用法\n党政主要负责人带头参加乡党委理论学习中心组学习4次。"
     )
     box.input("（一）带头学法\n主要负责人带头学法 & <守法> {{ year }}。").run()
     at.button(key=f"report_save_{duty}").click().run()

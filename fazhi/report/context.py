@@ -210,6 +210,8 @@ def indicator_rows(
     stored = stored or {}
     rows = []
     recorded = (table["records"] > 0) & table["value"].notna()
+    # a count or sum of 0 over records that never filled its field (研究解决问题, 发放读本) is no result
+    recorded &= ~(table["kind"].isin(["count", "sum"]) & (table["value"] == 0))
     shown = table[
         (recorded | (table["code"].isin(list(stored)) & (table["direction"] != "zero")))
         & ~table["code"].isin(list(omit))

@@ -44,6 +44,7 @@ VOICE_SLOTS = (
     "next_year",
     "outline",
     "units",
+    "level",
 )
 _CONDITION = re.compile(
     r"^(?P<negate>!)?(?:(?P<prefix>prev|own|sub|every|zero|filled|has):)?(?P<left>[a-z][a-z0-9_]*)"
