@@ -9,7 +9,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from fazhi import auth, db, records
-from fazhi.catalog import Catalog
+from fazhi.catalog import Catalog, load_catalog
 from fazhi.ui import sidebar
 from fazhi.units import find_unit
 from tests import test_pages
@@ -199,3 +199,22 @@ def test_a_locked_year_refuses_the_save_and_keeps_the_form(
         )
     ]
     assert at.text_input(key="entry_title").value == "法律援助"
+
+
+def test_the_type_search_finds_work_by_its_usual_name_and_keeps_the_choice(
+    demo_app: dict[str, auth.User],
+) -> None:
+    at = open_entry(demo_app["editor"], "market_day")
+    at.text_input(key="entry_type_search").input("宪法宣传周").run()
+    picker = at.selectbox(key="entry_type")
+    assert picker.value == "market_day"  # the choice made before the search stays
+    assert picker.options[0].endswith("赶场日集中宣传") and any(
+        o.endswith("主题宣传活动") for o in picker.options
+    )
+    assert picker.label == f"记录类型（{len(picker.options) - 1}种）"
+    picker.select("publicity_event").run()
+    assert not at.exception and at.selectbox(key="entry_type").value == "publicity_event"
+    at.text_input(key="entry_type_search").input("没有这种工作xyz").run()
+    assert "没有找到相应的类型" in " ".join(c.value for c in at.caption)
+    assert len(at.selectbox(key="entry_type").options) == len(load_catalog().record_types)
+    assert at.selectbox(key="entry_type").value == "publicity_event"

@@ -16,6 +16,7 @@ from fazhi.catalog import Catalog, Field, RecordType
 from fazhi.errors import FazhiError, InvalidInput
 from fazhi.labels import BASE_FIELDS
 from fazhi.text import markdown_literal
+from fazhi.type_search import search_types
 from fazhi.ui.feedback import show_error
 from fazhi.validation import (
     FIRST_YEAR,
@@ -31,11 +32,27 @@ YES, NO = fields.YES, fields.NO
 
 
 def record_type_picker(catalog: Catalog, key: str, label: str = "记录类型") -> str | None:
-    """A searchable picker of the catalog's record types, '组 · 名称'; the chosen type code or None."""
+    """The catalog's record types, '组 · 名称', behind a search box that also knows what people call the
+    work (宪法宣传周, 12345, 依法治镇委员会: `type_search`); the chosen type code or None. The chosen type
+    stays in the list whatever is typed, so searching again never loses it."""
     types = catalog.record_types
-    return st.selectbox(
-        label,
-        list(types),
+    left, right = st.columns([1, 2], vertical_alignment="bottom")
+    query = left.text_input(
+        "查找记录类型",
+        key=f"{key}_search",
+        max_chars=40,
+        placeholder="如：宪法宣传周、12345、人民调解",
+        help="可输入工作的名称或俗称，如“国家安全日”“热线”“联合执法”；清空则列出全部类型。",
+    )
+    found = search_types(catalog, query)
+    if query.strip() and not found:
+        left.caption("没有找到相应的类型，请换个说法；下面列出全部类型。")
+        found = list(types)
+    chosen = st.session_state.get(key)
+    options = found if chosen not in types or chosen in found else [chosen, *found]
+    return right.selectbox(
+        f"{label}（{len(found)}种）" if query.strip() else label,
+        options,
         index=None,
         format_func=lambda code: f"{types[code].group} · {types[code].name}",
         key=key,
