@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 # Only these commands may make a new database file; every other one needs an existing --db (a mistyped
 # path must not silently become an empty database). restore may fill a new file, from the backup only.
 CREATES_DATABASE = {"init", "setup", "demo", "restore"}
-NO_DATABASE = {"check", "bench", "address", "bundle"}
+NO_DATABASE = {"check", "template", "bench", "address", "bundle"}
 
 
 def _open(args: argparse.Namespace) -> dbmod.Database:
@@ -57,6 +57,16 @@ def cmd_demo(args: argparse.Namespace) -> int:
     print(
         f"已加载示例数据：{result.township.name}（2019、2020年）共 {result.records} 条记录，数据库 {database.path}。"
     )
+    return 0
+
+
+def cmd_template(args: argparse.Namespace) -> int:
+    """Rebuild data/report_template.docx from the layout (data/report_layout.toml) and check it."""
+    from fazhi.report import custom, template
+
+    path = template.write_default()
+    custom.check_template(path.read_bytes())
+    print(f"已按 data/report_layout.toml 重新生成默认报告模板：{path}。")
     return 0
 
 
@@ -95,7 +105,7 @@ def _check_report(catalog) -> None:
     if template.parts(data) != template.parts(template.build_template()):
         raise ReportTemplateError(
             f"默认报告模板 {template.DEFAULT_TEMPLATE.name} 与程序生成的版式不一致，"
-            '请运行 python -c "from fazhi.report.template import write_default; write_default()" 重新生成。'
+            "请运行 python -m fazhi template 重新生成。"
         )
     print(f"默认报告模板检查通过：{template.DEFAULT_TEMPLATE.name}（GB/T 9704 版式，标记和变量均正确）。")
 
@@ -683,6 +693,7 @@ COMMANDS: dict[str, tuple[str, Callable[[argparse.Namespace], int]]] = {
     "init": ("建立或升级数据库", cmd_init),
     "demo": ("加载燕山乡示例数据（只能加载到空数据库）", cmd_demo),
     "check": ("检查目录文件（记录类型、领域、指标）是否正确", cmd_check),
+    "template": ("按版式文件 data/report_layout.toml 重新生成默认报告模板", cmd_template),
     "indicators": ("列出某单位某年度全部指标的数值、目标、完成率和上年数", cmd_indicators),
     "report": ("生成某单位某年度的《关于20XX年法治政府建设情况的报告》（Word，可选 PDF）", cmd_report),
     "export": ("把记录导出为 Excel（.xlsx）或 CSV，格式与导入相同", cmd_export),

@@ -22,23 +22,17 @@ import subprocess
 import tempfile
 import zipfile
 from pathlib import Path
+from xml.sax.saxutils import escape
 
 from fazhi.errors import PdfUnavailable
-from fazhi.report import template, texts
+from fazhi.report import texts
+from fazhi.report.layout import load_layout
 
 TIMEOUT_S = 120.0
 _WINDOWS = (
     r"C:\Program Files\LibreOffice\program\soffice.exe",
     r"C:\Program Files (x86)\LibreOffice\program\soffice.exe",
 )
-# Windows font → installed look-alikes, most similar first.
-FONT_SUBSTITUTES = {
-    template.BODY_FONT: ("FangSong", "Noto Serif CJK SC"),
-    template.H2_FONT: ("KaiTi", "AR PL UKai CN", "Noto Serif CJK SC"),
-    template.H1_FONT: ("SimHei", "Noto Sans CJK SC"),
-    template.TITLE_FONT: ("FZXiaoBiaoSong-B05S", "Noto Serif CJK SC"),
-    template.PAGE_NUMBER_FONT: ("SimSun", "Noto Serif CJK SC"),
-}
 
 
 def soffice_path() -> str | None:
@@ -64,11 +58,12 @@ def _fonts_conf(folder: Path) -> Path | None:
     system = Path("/etc/fonts/fonts.conf")
     if not system.exists():
         return None
+    # each Windows 公文 font → its installed look-alikes, most similar first (data/report_layout.toml)
     aliases = "".join(
-        f'<alias binding="strong"><family>{name}</family><prefer>'
-        + "".join(f"<family>{face}</family>" for face in faces)
+        f'<alias binding="strong"><family>{escape(font.name)}</family><prefer>'
+        + "".join(f"<family>{escape(face)}</family>" for face in font.preview)
         + "</prefer></alias>"
-        for name, faces in FONT_SUBSTITUTES.items()
+        for font in load_layout().fonts.values()
     )
     path = folder / "fonts.conf"
     path.write_text(
