@@ -2,16 +2,18 @@
 
 import streamlit as st
 
-from fazhi import ui
+from fazhi.ui import resources, session, sidebar
 
 st.set_page_config(page_title="法治政府建设工作台", page_icon="⚖️", layout="wide")
 
-db = ui.database()
-ui.daily_backup(db)  # the first run of a day starts it in the background
-ui.catalog()  # a broken catalog stops here with the file and key named
-user = ui.current_user(db)
-page = st.navigation(ui.navigation_pages(db, user), expanded=True)  # every page in sight, never "View more"
+db = resources.database()
+resources.daily_backup(db)  # the first run of a day starts it in the background
+resources.catalog()  # a broken catalog stops here with the file and key named
+user = session.current_user(db)
+page = st.navigation(
+    sidebar.navigation_pages(db, user), expanded=True
+)  # every page in sight, never "View more"
 if user is not None:
-    ui.sidebar(db, user)
-    ui.lock_banner(db, ui.selected_unit(db, user), ui.selected_year())
+    sidebar.sidebar(db, user)
+    sidebar.lock_banner(db, sidebar.selected_unit(db, user), sidebar.selected_year())
 page.run()

@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 # Only these commands may make a new database file; every other one needs an existing --db (a mistyped
 # path must not silently become an empty database). restore may fill a new file, from the backup only.
 CREATES_DATABASE = {"init", "setup", "demo", "restore"}
-NO_DATABASE = {"check", "bench", "address", "bundle"}
+NO_DATABASE = {"check", "template", "bench", "address", "bundle"}
 
 
 def _open(args: argparse.Namespace) -> dbmod.Database:
@@ -58,6 +58,16 @@ def cmd_demo(args: argparse.Namespace) -> int:
     print(
         f"已加载示例数据：{result.township.name}（2019、2020年）共 {result.records} 条记录，数据库 {database.path}。"
     )
+    return 0
+
+
+def cmd_template(args: argparse.Namespace) -> int:
+    """Rebuild data/report_template.docx from the layout (data/report_layout.toml) and check it."""
+    from fazhi.report import custom, template
+
+    path = template.write_default()
+    custom.check_template(path.read_bytes())
+    print(f"已按 data/report_layout.toml 重新生成默认报告模板：{path}。")
     return 0
 
 
@@ -96,7 +106,7 @@ def _check_report(catalog) -> None:
     if template.parts(data) != template.parts(template.build_template()):
         raise ReportTemplateError(
             f"默认报告模板 {template.DEFAULT_TEMPLATE.name} 与程序生成的版式不一致，"
-            '请运行 python -c "from fazhi.report.template import write_default; write_default()" 重新生成。'
+            "请运行 python -m fazhi template 重新生成。"
         )
     print(f"默认报告模板检查通过：{template.DEFAULT_TEMPLATE.name}（GB/T 9704 版式，标记和变量均正确）。")
 
@@ -223,6 +233,7 @@ def cmd_setup(args: argparse.Namespace) -> int:
     from fazhi.units import all_units
 
     level = _level(args.level, ("county", "township"))
+    assert level is not None  # --level is required for setup
     problems = auth.username_problems(args.admin.strip())
     if problems:
         raise InvalidInput(problems)
@@ -586,7 +597,7 @@ def _export_options(parser: argparse.ArgumentParser) -> None:
 
 def cmd_export(args: argparse.Namespace) -> int:
     """Export records to .xlsx or .csv in the format `import` reads."""
-    from fazhi import auth, records, transfer, units
+    from fazhi import auth, ledger, transfer, units
     from fazhi.errors import NotFound
 
     catalog = load_catalog()
@@ -599,10 +610,10 @@ def cmd_export(args: argparse.Namespace) -> int:
             if code is None:
                 raise NotFound(f"没有名为“{args.type_name}”的记录类型。")
             type_codes = [code]
-        filters = records.RecordFilter(
+        filters = ledger.RecordFilter(
             year=args.year, unit_id=unit.id if unit else None, type_codes=type_codes
         )
-        count = len(records.list_records(database, user, catalog, filters))
+        count = len(ledger.list_records(database, user, catalog, filters))
         if args.out.suffix.lower() == ".csv":
             data, kind = transfer.export_csv(database, user, catalog, filters)
             if kind != "csv":
@@ -759,7 +770,7 @@ def cmd_status(args: argparse.Namespace) -> int:
             county = get_unit(database, unit.parent_id) if unit.parent_id is not None else None
             due = deadlines.deadline_for(database, county, args.year) if county else None
             item = compare.score(database, actor, catalog, unit, args.year)
-            rows = [progress.row_for(database, actor, unit, args.year, due, item, date.today())]
+            rows = [progress.row_for(database, actor, catalog, unit, args.year, due, item, date.today())]
         else:
             raise InvalidInput(
                 [Problem("unit", f"“{unit.name}”是村/社区，没有报送情况；请写区县或乡镇的名称。")]
@@ -875,6 +886,7 @@ COMMANDS: dict[str, tuple[str, Callable[[argparse.Namespace], int]]] = {
     "init": ("建立或升级数据库", cmd_init),
     "demo": ("加载燕山乡示例数据（只能加载到空数据库）", cmd_demo),
     "check": ("检查目录文件（记录类型、领域、指标）是否正确", cmd_check),
+    "template": ("按版式文件 data/report_layout.toml 重新生成默认报告模板", cmd_template),
     "indicators": ("列出某单位某年度全部指标的数值、目标、完成率和上年数", cmd_indicators),
     "report": ("生成某单位某年度的《关于20XX年法治政府建设情况的报告》（Word，可选 PDF）", cmd_report),
     "export": ("把记录导出为 Excel（.xlsx）或 CSV，格式与导入相同", cmd_export),

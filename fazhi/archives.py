@@ -8,10 +8,12 @@ declared size and checks the CRC), so checking the declarations is enough to bou
 
 from __future__ import annotations
 
+import io
 import re
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from fazhi.errors import FazhiError
 
@@ -109,13 +111,11 @@ def opened(
 ) -> zipfile.ZipFile:
     """A ZipFile over bytes-like or a path that passed `check`; `fail(message)` is raised otherwise (callers
     pass their own error type: InvalidFile, ReportTemplateError, InvalidBackup). The caller closes it."""
-    import io
-
-    source = (
+    source: Any = (
         io.BytesIO(data_or_path) if isinstance(data_or_path, bytes | bytearray | memoryview) else data_or_path
-    )
+    )  # a path or a binary file, as ZipFile takes them; anything else fails as "not a zip" below
     try:
-        archive = zipfile.ZipFile(source)  # type: ignore[arg-type]
+        archive = zipfile.ZipFile(source)
     except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError) as error:
         raise fail(f"{label}不是完整的压缩格式文件（可能没有下载或保存完整），无法读取。") from error
     try:

@@ -1,8 +1,6 @@
-"""Accounts, passwords and permissions: who may see and change which unit's data.
+"""Accounts, passwords and logins: users, roles, the login count and pauses.
 
-Every function in fazhi/ that reads or writes unit data takes the acting `User` and calls one of
-`require_view`, `require_edit` or `require_admin`, so a page that forgets a check still cannot
-leak or change another unit's data.
+Who may do what to which unit is `fazhi/permissions.py`.
 """
 
 from __future__ import annotations
@@ -10,19 +8,17 @@ from __future__ import annotations
 import re
 import threading
 import unicodedata
-from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Protocol
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
 from fazhi import audit
+from fazhi.db import Database, single
 from fazhi.errors import AuthError, InvalidInput, NotFound, PermissionDenied, Problem
 from fazhi.labels import ROLES
-
-if TYPE_CHECKING:
-    from fazhi.db import Database
+from fazhi.permissions import Scope, User, require_admin, system_user
+from fazhi.units import all_units, get_unit, insert_unit
 
 MIN_PASSWORD = 10
 MAX_PASSWORD = 128
@@ -42,78 +38,6 @@ _DUMMY_HASH = _hasher.hash("not-a-real-password")
 # Each argon2 check takes 64 MiB: a burst of logins waits here instead of filling memory.
 _VERIFY_SLOTS = threading.BoundedSemaphore(2)
 WRONG = "用户名或密码错误（或账号已停用）。"
-
-
-class HasPath(Protocol):
-    name: str
-    path: str
-
-
-@dataclass(frozen=True)
-class User:
-    """The person acting; `unit_path` bounds everything they may see."""
-
-    id: int
-    username: str
-    display_name: str
-    role: str
-    unit_id: int | None
-    unit_path: str
-    unit_name: str = ""
-
-    @property
-    def is_system(self) -> bool:
-        """True for the command line and the demo loader, which act on every unit."""
-        return self.id == 0
-
-    @property
-    def role_label(self) -> str:
-        """管理员, 录入员 or 查看者."""
-        return ROLES[self.role]
-
-    @property
-    def can_edit(self) -> bool:
-        """True for 管理员 and 录入员."""
-        return self.role in ("admin", "editor")
-
-    @property
-    def is_admin(self) -> bool:
-        """True for 管理员."""
-        return self.role == "admin"
-
-
-def system_user(name: str = "命令行") -> User:
-    """The actor for command-line and demo writes: an administrator above every unit."""
-    return User(
-        id=0,
-        username=name,
-        display_name=name,
-        role="admin",
-        unit_id=None,
-        unit_path="/",
-        unit_name="全部单位",
-    )
-
-
-def require_view(user: User, unit: HasPath) -> None:
-    """Raise PermissionDenied unless the unit is the user's own or below it."""
-    if not unit.path.startswith(user.unit_path):
-        raise PermissionDenied(f"您没有查看“{unit.name}”数据的权限（您的账号属于“{user.unit_name}”）。")
-
-
-def require_edit(user: User, unit: HasPath) -> None:
-    """Raise PermissionDenied unless the user may change the unit's records, text and files."""
-    require_view(user, unit)
-    if not user.can_edit:
-        raise PermissionDenied("您的账号是查看者，只能查看和下载，不能修改数据。")
-
-
-def require_admin(user: User, unit: HasPath | None = None) -> None:
-    """Raise PermissionDenied unless the user is an administrator (of an enclosing unit, when given)."""
-    if not user.is_admin:
-        raise PermissionDenied("此操作只有管理员可以进行。")
-    if unit is not None:
-        require_view(user, unit)
 
 
 def password_problems(password: str, *context: str) -> list[Problem]:
@@ -210,8 +134,6 @@ def create_user(
     db: Database, actor: User, username: str, password: str, role: str, unit_id: int, display_name: str = ""
 ) -> User:
     """Create an account for a unit the administrator `actor` oversees; audited."""
-    from fazhi.units import get_unit
-
     username = normalize_username(username)
     display_name = display_name.strip() or username
     problems = _check_new_user(username, password, role, display_name)
@@ -225,11 +147,12 @@ def create_user(
         if taken is not None:
             same = "" if taken == username else f"（与已有的“{taken}”只差大小写）"
             raise InvalidInput([Problem("username", f"用户名“{username}”已被使用{same}。")])
-        user_id = cur.execute(
+        user_id = single(
+            cur,
             "INSERT INTO users (username, display_name, password_hash, role, unit_id, created_at)"
             " VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
             [username, display_name, password_hash, role, unit.id, datetime.now()],
-        ).fetchone()[0]
+        )[0]
         user = User(user_id, username, display_name, role, unit.id, unit.path, unit.name)
         audit.log(cur, actor, "create", "user", user_id, unit.id, None, _public(user))
     return user
@@ -248,15 +171,13 @@ def create_first_admin(
     db: Database, username: str, password: str, display_name: str, unit_name: str, unit_level: str
 ) -> User:
     """Set up a new installation: the top unit (unless one exists) and the first administrator."""
-    from fazhi.units import all_units, insert_unit
-
     problems = _check_new_user(normalize_username(username), password, "admin", display_name, unit_name)
     if problems:
         raise InvalidInput(problems)
     tops = [u for u in all_units(db) if u.parent_id is None]
     setup = system_user("初始化")
     with db.transaction() as cur:
-        if cur.execute("SELECT count(*) FROM users").fetchone()[0]:
+        if single(cur, "SELECT count(*) FROM users")[0]:
             raise PermissionDenied("系统已初始化，请用管理员账号登录。")
         top = tops[0] if tops else insert_unit(cur, unit_name, unit_level, None)
         if not tops:
@@ -396,7 +317,7 @@ def set_password(db: Database, actor: User, username: str, password: str) -> Non
     with db.transaction() as cur:
         user_id, unit_id, path, name = _target(cur, username)
         if actor.id != user_id:
-            require_admin(actor, _Scope(name, path))
+            require_admin(actor, Scope(name, path))
         cur.execute(
             "UPDATE users SET password_hash = ?, failed_attempts = 0, locked_until = NULL WHERE id = ?",
             [password_hash, user_id],
@@ -409,7 +330,7 @@ def unlock(db: Database, actor: User, username: str) -> None:
     """Lift every pause on this username's logins (administrators of its unit, or the command line); audited."""
     with db.transaction() as cur:
         user_id, unit_id, path, name = _target(cur, username)
-        require_admin(actor, _Scope(name, path))
+        require_admin(actor, Scope(name, path))
         _unlock(cur, username)
         audit.log(cur, actor, "unlock", "user", user_id, unit_id, None, {"login": "（已解除暂停）"})
 
@@ -418,7 +339,7 @@ def set_active(db: Database, actor: User, username: str, active: bool) -> None:
     """Enable or disable an account (administrators only; never their own)."""
     with db.transaction() as cur:
         user_id, unit_id, path, name = _target(cur, username)
-        require_admin(actor, _Scope(name, path))
+        require_admin(actor, Scope(name, path))
         if actor.id == user_id and not active:
             raise PermissionDenied("不能停用自己的账号。")
         cur.execute("UPDATE users SET is_active = ? WHERE id = ?", [active, user_id])
@@ -451,9 +372,3 @@ def list_users(db: Database, actor: User) -> list[dict]:
         for r in rows
         if r[4].startswith(actor.unit_path)
     ]
-
-
-@dataclass(frozen=True)
-class _Scope:
-    name: str
-    path: str

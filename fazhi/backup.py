@@ -5,6 +5,10 @@ Zip layout:
     manifest.json                      format, schema version, row count per table, sha256 and size per member
     fazhi.duckdb                       the database, copied under the write lock (COPY FROM DATABASE)
     attachments/<sha256[:2]>/<sha256>  every evidence file, as stored beside the database
+
+Over 400 lines on purpose: writing a backup and checking one before a restore are two halves of one
+format (the manifest, the member names, the checksums), and the checks are the security boundary of
+restore (issue 10), so they stay beside what they check.
 """
 
 from __future__ import annotations
@@ -23,16 +27,21 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, Any
 
 from fazhi import archives, audit
-from fazhi.auth import User, require_admin, system_user
-from fazhi.db import applied_migrations, apply_migrations, connect, migrations, schema_version
+from fazhi.db import (
+    Database,
+    applied_migrations,
+    apply_migrations,
+    connect,
+    migrations,
+    schema_version,
+    single,
+)
 from fazhi.errors import DatabaseError, FazhiError, InvalidBackup, PermissionDenied
+from fazhi.permissions import User, require_admin, system_user
 from fazhi.settings import attachments_dir, backup_keep_days, backups_dir
-
-if TYPE_CHECKING:
-    from fazhi.db import Database
 
 log = logging.getLogger(__name__)
 
@@ -159,7 +168,7 @@ def _snapshot(db: Database, target: Path) -> tuple[dict[str, int], list[tuple[st
     """Copy the database into `target` while no write can happen; (rows per table, evidence files, missing)."""
     alias = f"snapshot_{uuid.uuid4().hex}"
     with db.exclusive(), db.cursor() as cur:
-        source = cur.execute("SELECT current_database()").fetchone()[0]
+        source = single(cur, "SELECT current_database()")[0]
         cur.execute(f"ATTACH '{str(target).replace(chr(39), chr(39) * 2)}' AS {alias}")
         try:
             cur.execute(f"COPY FROM DATABASE {_quoted(source)} TO {alias}")
@@ -171,7 +180,7 @@ def _snapshot(db: Database, target: Path) -> tuple[dict[str, int], list[tuple[st
                 ).fetchall()
             ]
             tables = {
-                name: int(cur.execute(f"SELECT count(*) FROM {alias}.main.{_quoted(name)}").fetchone()[0])
+                name: int(single(cur, f"SELECT count(*) FROM {alias}.main.{_quoted(name)}")[0])
                 for name in names
             }
             referenced = set()
@@ -402,7 +411,8 @@ def _table_counts(db: Database) -> dict[str, int]:
         r[0]
         for r in db.rows("SELECT table_name FROM duckdb_tables() WHERE database_name = current_database()")
     ]
-    return {name: int(db.one(f"SELECT count(*) FROM {_quoted(name)}")[0]) for name in names}
+    with db.cursor() as cur:
+        return {name: int(single(cur, f"SELECT count(*) FROM {_quoted(name)}")[0]) for name in names}
 
 
 def _check_database(path: Path, manifest: Manifest) -> dict[str, int]:

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from packaging.requirements import InvalidRequirement, Requirement
+from packaging.specifiers import SpecifierSet
 from packaging.tags import Tag, compatible_tags, cpython_tags
 from packaging.utils import InvalidWheelFilename, canonicalize_name, parse_wheel_filename
 from packaging.version import Version
@@ -88,7 +89,8 @@ class Target:
         if self.windows:
             return f"Windows（{self.platform}）、Python {self.version}"
         glibc = re.match(r"manylinux_(\d+)_(\d+)_", self.platform)
-        return f"Linux（{self.platform}，glibc {glibc[1]}.{glibc[2]} 及以上）、Python {self.version}"
+        floor = f"，glibc {glibc[1]}.{glibc[2]} 及以上" if glibc else ""
+        return f"Linux（{self.platform}{floor}）、Python {self.version}"
 
     def supported_tags(self) -> set[Tag]:
         """Every wheel tag a CPython of this version on this platform installs."""
@@ -204,6 +206,7 @@ def _pip(
         command += ["--platform", platform]
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env)
     lines = []
+    assert process.stdout is not None  # stdout=PIPE
     for raw in process.stdout:
         line = raw.decode("utf-8", "replace").rstrip()
         lines.append(line)
@@ -300,7 +303,6 @@ def _wheel(path: Path) -> _Wheel | None:
 def missing(target_: Target, wheels: Path, requirements: Path) -> tuple[list[str], list[Path]]:
     """Check that the wheels alone install every requirement, and theirs, on the target: evaluated with
     the target's markers and wheel tags. Returns (what is missing, in Chinese; the wheels needed)."""
-    from packaging.specifiers import SpecifierSet
 
     supported = target_.supported_tags()
     python = Version(target_.markers["python_full_version"])

@@ -11,10 +11,10 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from fazhi import audit
-from fazhi.auth import User, require_edit
 from fazhi.catalog import Catalog
 from fazhi.db import Database
 from fazhi.locks import ensure_unlocked
+from fazhi.permissions import User, require_edit
 from fazhi.records import get_record
 from fazhi.units import get_unit
 
@@ -43,9 +43,8 @@ def mark(db: Database, user: User, catalog: Catalog, record_id: int, typical: bo
         unit = get_unit(cur, record.unit_id)
         require_edit(user, unit)
         ensure_unlocked(cur, unit, record.start_on.year)
-        before = bool(
-            cur.execute("SELECT count(*) FROM typical_cases WHERE record_id = ?", [record_id]).fetchone()[0]
-        )
+        found = cur.execute("SELECT count(*) FROM typical_cases WHERE record_id = ?", [record_id]).fetchone()
+        before = bool(found and found[0])
         if before == typical:
             return False
         if typical:

@@ -2,6 +2,9 @@
 
 Loading checks everything a later step relies on, so a broken catalog stops the app with a message
 naming the file and the key instead of a traceback three screens later.
+
+Over 400 lines on purpose: about half is the model (dataclasses with their lookups), half the loader
+that checks every key of the five files; a key's meaning and its check change together.
 """
 
 from __future__ import annotations
@@ -14,16 +17,9 @@ from pathlib import Path
 from typing import Any
 
 from fazhi.errors import CatalogError
+from fazhi.fields import KINDS, Field
 from fazhi.settings import DATA_DIR
 
-FIELD_KINDS = {
-    "integer": "整数",
-    "decimal": "小数",
-    "percent": "百分比",
-    "yesno": "是/否",
-    "text": "文字",
-}
-NUMERIC_KINDS = {"integer", "decimal", "percent", "yesno"}
 INDICATOR_KINDS = {
     "count": "记录条数",
     "sum": "字段合计",
@@ -44,7 +40,9 @@ DIRECTIONS = {
     "neutral": "仅统计",
 }
 _CODE = re.compile(r"^[a-z][a-z0-9_]*$")
-_DEFAULT_MAX = {"integer": 1_000_000, "decimal": 1_000_000_000, "percent": 100, "yesno": 1}
+_COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
+# For an area the file gives no colour: a stable muted colour picked by its code.
+_FALLBACK_COLORS = ("#bab0ac", "#7f7f7f", "#bcbd22", "#1f77b4")
 
 
 @dataclass(frozen=True)
@@ -57,6 +55,7 @@ class Area:
     outline: str
     order: int
     practice: bool = False
+    color: str = ""  # '#rrggbb' in the charts, the same for the same code in both 纲要
 
 
 @dataclass(frozen=True)
@@ -78,32 +77,6 @@ class Outline:
 
 
 @dataclass(frozen=True)
-class Field:
-    """One value recorded with a record type, e.g. 发放宣传资料 (份, integer)."""
-
-    code: str
-    label: str
-    unit: str
-    kind: str
-    required: bool = False
-    min: float | None = None
-    max: float | None = None
-    max_length: int = 200
-    default: float | None = None
-    help: str = ""
-
-    @property
-    def numeric(self) -> bool:
-        """True when the value is stored as a number (yes/no as 1/0)."""
-        return self.kind in NUMERIC_KINDS
-
-    @property
-    def caption(self) -> str:
-        """Label with the unit, e.g. '发放宣传资料（份）'."""
-        return f"{self.label}（{self.unit}）" if self.unit else self.label
-
-
-@dataclass(frozen=True)
 class Check:
     """A cross-field rule: `field` may not exceed `at_most` (实参学 ≤ 应参学)."""
 
@@ -122,6 +95,7 @@ class RecordType:
     areas: dict[str, str]
     fields: tuple[Field, ...]
     checks: tuple[Check, ...] = ()
+    synonyms: tuple[str, ...] = ()  # other names people search for (宪法宣传周 → 主题宣传活动)
 
     def field(self, code: str) -> Field:
         """The field with this code."""
@@ -134,12 +108,14 @@ class RecordType:
 @dataclass(frozen=True)
 class Measure:
     """What to compute over records of `types`: a count, a field's sum, distinct days/places/quarters, or
-    the latest value; `where` limits records to those whose yes/no field is 是."""
+    the latest value; `where` limits records to those whose yes/no field is 是; a sum may add up several
+    `fields` instead of one (非常满意 + 满意)."""
 
     kind: str
     types: tuple[str, ...]
     field: str | None = None
     where: str | None = None
+    fields: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -176,6 +152,7 @@ class Catalog:
     outlines: tuple[Outline, ...]
     record_types: dict[str, RecordType]
     indicators: tuple[Indicator, ...] = ()
+    key_indicators: tuple[str, ...] = ()  # the default KPI cards (data/kpi.toml), in order
     extra: dict[str, Any] = field(default_factory=dict)
 
     def indicator(self, code: str) -> Indicator:
@@ -212,6 +189,19 @@ class Catalog:
         for record_type in self.record_types.values():
             grouped.setdefault(record_type.group, []).append(record_type)
         return grouped
+
+    def type_name(self, code: str) -> str:
+        """The record type's name; for a type no longer in the catalog, '（已停用的类型 code）'."""
+        record_type = self.record_types.get(code)
+        return record_type.name if record_type else f"（已停用的类型 {code}）"
+
+    def fields_by_code(self) -> dict[str, Field]:
+        """Each field code used by any type, in file order (same code means same meaning, unit and kind)."""
+        found: dict[str, Field] = {}
+        for record_type in self.record_types.values():
+            for item in record_type.fields:
+                found.setdefault(item.code, item)
+        return found
 
     def field_captions(self) -> dict[str, str]:
         """Caption of each field code used by any type (same code means same meaning and unit)."""
@@ -270,6 +260,7 @@ def _load_outlines(path: Path) -> tuple[Outline, ...]:
     if not isinstance(raw, list) or not raw:
         raise CatalogError(f"目录文件 {path.name}：缺少 [[outlines]]。")
     outlines = []
+    colors: dict[str, str] = {}
     for number, item in enumerate(raw, 1):
         reader = _Reader(path, f"第{number}个 [[outlines]]", item)
         code = reader.text("code")
@@ -277,14 +268,24 @@ def _load_outlines(path: Path) -> tuple[Outline, ...]:
         raw_areas = reader.get("areas", list)
         for order, area_item in enumerate(raw_areas, 1):
             area_reader = _Reader(path, f"纲要 {code} 的第{order}个领域", area_item)
+            area_code = area_reader.text("code")
+            fallback = _FALLBACK_COLORS[sum(map(ord, area_code)) % len(_FALLBACK_COLORS)]
+            color = area_reader.get("color", str, fallback)
+            if not _COLOR.match(color):
+                raise area_reader.fail("color", f'应写成 #rrggbb（如 "#4e79a7"），实际为 {color!r}。')
+            if colors.setdefault(area_code, color.lower()) != color.lower():
+                raise area_reader.fail(
+                    "color", f"与另一版纲要中领域 {area_code} 的颜色不同（同一领域用同一颜色）。"
+                )
             areas.append(
                 Area(
-                    code=area_reader.text("code"),
+                    code=area_code,
                     name=area_reader.text("name"),
                     short=area_reader.text("short"),
                     outline=code,
                     order=order,
                     practice=area_reader.get("practice", bool, False),
+                    color=color,
                 )
             )
         codes = [a.code for a in areas]
@@ -311,15 +312,19 @@ def _load_field(path: Path, type_code: str, item: Any) -> Field:
     if not _CODE.match(code):
         raise reader.fail("code", "只能由小写英文字母、数字和下划线组成。")
     kind = reader.text("kind")
-    if kind not in FIELD_KINDS:
-        raise reader.fail("kind", f"应为 {'/'.join(FIELD_KINDS)} 之一，实际为 {kind!r}。")
+    if kind not in KINDS:
+        raise reader.fail("kind", f"应为 {'/'.join(KINDS)} 之一，实际为 {kind!r}。")
+    spec = KINDS[kind]
     number = (int, float)
-    low = reader.get("min", number, 0 if kind in NUMERIC_KINDS else None)
-    high = reader.get("max", number, _DEFAULT_MAX.get(kind))
-    if kind == "percent":
-        low, high = max(low or 0, 0), min(high if high is not None else 100, 100)
-    if kind == "yesno":
-        low, high = 0, 1
+    low = reader.get("min", number, spec.bounds[0])
+    high = reader.get("max", number, spec.bounds[1])
+    if spec.forced is not None:
+        # percent stays within 0–100 (a narrower range may be given); yes/no is always 0 or 1
+        floor, ceiling = spec.forced
+        if spec.choices:
+            low, high = floor, ceiling
+        else:
+            low, high = max(low or floor, floor), min(high if high is not None else ceiling, ceiling)
     if low is not None and high is not None and low > high:
         raise reader.fail("min", f"({low}) 大于 max ({high})。")
     default = reader.get("default", number, None)
@@ -388,6 +393,7 @@ def _load_record_types(path: Path, outlines: tuple[Outline, ...]) -> dict[str, R
             areas=dict(areas),
             fields=fields,
             checks=tuple(checks),
+            synonyms=tuple(str(s) for s in reader.get("synonyms", list, [])),
         )
     return types
 
@@ -406,19 +412,22 @@ def _load_measure(
         if code not in record_types:
             raise reader.fail("types", f"中的 {code!r} 不是已定义的记录类型。")
     field_code = reader.get("field", str, None)
+    several = reader.get("fields", list, [])
     condition = reader.get("where", str, None)
-    if kind in ("sum", "latest") and field_code is None:
+    if several and (kind != "sum" or field_code is not None or not all(isinstance(f, str) for f in several)):
+        raise reader.fail("fields", "只能用于 sum，且不能与 field 同时写（应为字段 code 列表）。")
+    if kind in ("sum", "latest") and field_code is None and not several:
         raise reader.fail("field", f"缺失（{kind} 需要指定字段）。")
     for type_code in types:
         codes = {f.code: f for f in record_types[type_code].fields}
-        if field_code is not None:
-            if field_code not in codes:
-                raise reader.fail("field", f"{field_code!r} 不是类型 {type_code} 的字段。")
-            if kind == "sum" and not codes[field_code].numeric:
-                raise reader.fail("field", f"{field_code!r} 是文字字段，不能合计。")
+        for code in [field_code] if field_code is not None else several:
+            if code not in codes:
+                raise reader.fail("field", f"{code!r} 不是类型 {type_code} 的字段。")
+            if kind == "sum" and not codes[code].numeric:
+                raise reader.fail("field", f"{code!r} 是文字字段，不能合计。")
         if condition is not None and (condition not in codes or codes[condition].kind != "yesno"):
             raise reader.fail("where", f"{condition!r} 不是类型 {type_code} 的“是/否”字段。")
-    return Measure(kind=kind, types=tuple(types), field=field_code, where=condition)
+    return Measure(kind=kind, types=tuple(types), field=field_code, where=condition, fields=tuple(several))
 
 
 def _load_indicators(
@@ -486,12 +495,30 @@ def _load_indicators(
     return tuple(indicators)
 
 
+def _load_key_indicators(path: Path, indicators: tuple[Indicator, ...]) -> tuple[str, ...]:
+    """The default KPI cards: data/kpi.toml's `indicators`, each an indicator code (no file: none)."""
+    if not path.exists():
+        return ()
+    reader = _Reader(path, "文件", _read(path))
+    codes = reader.get("indicators", list)
+    known = {i.code for i in indicators}
+    for code in codes:
+        if not isinstance(code, str) or code not in known:
+            raise reader.fail("indicators", f"中的 {code!r} 不是 indicators.toml 中的指标 code。")
+    if len(set(codes)) != len(codes):
+        raise reader.fail("indicators", "中有重复的指标。")
+    return tuple(codes)
+
+
 @lru_cache(maxsize=8)
 def _load(data_dir: Path, stamp: tuple[float, ...]) -> Catalog:
     outlines = _load_outlines(data_dir / "areas.toml")
     record_types = _load_record_types(data_dir / "record_types.toml", outlines)
     indicators = _load_indicators(data_dir / "indicators.toml", outlines, record_types)
-    return Catalog(outlines=outlines, record_types=record_types, indicators=indicators)
+    key_indicators = _load_key_indicators(data_dir / "kpi.toml", indicators)
+    return Catalog(
+        outlines=outlines, record_types=record_types, indicators=indicators, key_indicators=key_indicators
+    )
 
 
 def load_catalog(data_dir: Path | None = None) -> Catalog:
@@ -503,4 +530,4 @@ def load_catalog(data_dir: Path | None = None) -> Catalog:
     return _load(folder, stamp)
 
 
-CATALOG_FILES = ("areas.toml", "record_types.toml", "indicators.toml")
+CATALOG_FILES = ("areas.toml", "record_types.toml", "indicators.toml", "kpi.toml")

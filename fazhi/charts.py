@@ -1,73 +1,49 @@
 """Charts as data: pure functions DataFrame → plotly Figure, and one registry of chart kinds (`CHARTS`).
 
-Each builder takes the frame of the matching `fazhi.dashboard` function and nothing else (no database),
-so the dashboard, the meeting view and the report's PNG export (kaleido) draw the same figure from the
-same numbers. Labels are Chinese, fonts a CJK stack, colours follow status and direction, and every
-label that may come from typed text is escaped so plotly shows it as plain text.
+Each registry entry holds everything about one chart: its Chinese title, which frame of a
+`dashboard.DashboardData` it draws, its builder, and its drill-down to 台账 (`fazhi/drilldown.py`; None
+when a point leads nowhere). Builders take the frame and nothing else (no database), so the dashboard,
+the meeting view and the report's PNG export (kaleido) draw the same figure from the same numbers.
+Labels are Chinese, fonts a CJK stack, colours follow status, direction and the catalog's area colours,
+and every label that may come from typed text is escaped so plotly shows it as plain text.
+
+Over 400 lines because it holds seven figure builders (five of the dashboard, two comparing a county's
+townships; each about 60 lines of plotly dicts) beside the registries that name them; splitting the
+builders from their registry would separate a chart from itself.
 """
 
 from __future__ import annotations
 
-import html
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import pandas as pd
 import plotly.graph_objects as go
 
-from fazhi.indicators import (
-    STATUS_BEHIND,
-    STATUS_DONE,
-    STATUS_INFO,
-    STATUS_MISSED,
-    STATUS_NO_DATA,
-    STATUS_ON_TRACK,
-)
+from fazhi import drilldown
+from fazhi.catalog import Catalog
+from fazhi.dashboard import DashboardData
+from fazhi.labels import Status
+from fazhi.text import html_literal
+from fazhi.units import Unit
 
 FONT_FAMILY = "Microsoft YaHei, PingFang SC, Noto Sans CJK SC, Source Han Sans SC, sans-serif"
 TEXT_COLOR = "#1f2933"
 GRID_COLOR = "#d9dee3"
 
 STATUS_COLORS = {
-    STATUS_DONE: "#2e7d32",
-    STATUS_ON_TRACK: "#1565c0",
-    STATUS_BEHIND: "#ef6c00",
-    STATUS_MISSED: "#c62828",
-    STATUS_NO_DATA: "#9e9e9e",
-    STATUS_INFO: "#607d8b",
+    Status.DONE: "#2e7d32",
+    Status.ON_TRACK: "#1565c0",
+    Status.BEHIND: "#ef6c00",
+    Status.MISSED: "#c62828",
+    Status.NO_DATA: "#9e9e9e",
+    Status.INFO: "#607d8b",
 }
 VERDICT_COLORS = {"better": "#2e7d32", "worse": "#c62828", "same": "#9e9e9e", "info": "#607d8b"}
 VERDICT_LABELS = {"better": "向好", "worse": "变差", "same": "持平", "info": "仅统计"}
 
-# One colour per area code, shared by both 纲要 versions (same code, same kind of work, same colour);
-# colour-blind-safe hues first.
-AREA_COLORS = {
-    "leadership": "#4e79a7",
-    "thought": "#4e79a7",
-    "functions": "#59a14f",
-    "rules": "#9c755f",
-    "decisions": "#b07aa1",
-    "enforcement": "#e15759",
-    "oversight": "#76b7b2",
-    "disputes": "#f28e2b",
-    "capacity": "#edc948",
-    "publicity": "#ff9da7",
-    "emergency": "#8c564b",
-    "digital": "#17becf",
-}
-_FALLBACK_COLORS = ("#bab0ac", "#7f7f7f", "#bcbd22", "#1f77b4")
-
 EMPTY_TEXT = "暂无数据"
-
-
-def area_color(code: str) -> str:
-    """The colour of an area (a stable grey-ish fallback for an unknown code)."""
-    return AREA_COLORS.get(code, _FALLBACK_COLORS[sum(map(ord, code)) % len(_FALLBACK_COLORS)])
-
-
-def plain(text: object) -> str:
-    """Text as plotly should show it: its HTML-like tags and entities escaped, so nothing typed is markup."""
-    return html.escape(str(text), quote=False)
 
 
 def _axis(title: str, font_size: int, **extra: object) -> dict:
@@ -91,7 +67,7 @@ def _empty_note(font_size: int) -> dict:
         "xref": "paper",
         "yref": "paper",
         "showarrow": False,
-        "font": {"size": round(font_size * 1.4), "color": STATUS_COLORS[STATUS_NO_DATA]},
+        "font": {"size": round(font_size * 1.4), "color": STATUS_COLORS[Status.NO_DATA]},
     }
 
 
@@ -107,10 +83,10 @@ def _figure(
 ) -> go.Figure:
     """One Figure from plain dicts, validated once (plotly's named templates alone cost ~20 ms a figure,
     so the few settings we need are written out instead)."""
-    base = {
+    base: dict[str, Any] = {
         "template": "none",
         "title": {
-            "text": plain(title),
+            "text": html_literal(title),
             "x": 0,
             "xref": "paper",
             "xanchor": "left",
@@ -145,14 +121,14 @@ def monthly_activity(
     for area_code, part in frame.sort_values(["area_order", "month"]).groupby("area_code", sort=False):
         if not totals.get(area_code, 0):
             continue
-        name = plain(part["area"].iloc[0])
+        name = html_literal(part["area"].iloc[0])
         traces.append(
             {
                 "type": "bar",
                 "x": part["month"].tolist(),
                 "y": part["records"].tolist(),
                 "name": name,
-                "marker": {"color": area_color(str(area_code))},
+                "marker": {"color": str(part["area_color"].iloc[0])},
                 "customdata": [[area_code, int(m)] for m in part["month"]],
                 "hovertemplate": f"{name}<br>%{{x}}月：%{{y}}条<extra></extra>",
             }
@@ -196,10 +172,10 @@ def completion_by_area(
             {
                 "type": "bar",
                 "orientation": "h",
-                "y": [plain(a) for a in rows["area"]],
+                "y": [html_literal(a) for a in rows["area"]],
                 "x": rows["completion"].tolist(),
                 "marker": {
-                    "color": [STATUS_COLORS.get(s, STATUS_COLORS[STATUS_INFO]) for s in rows["status"]]
+                    "color": [STATUS_COLORS.get(s, STATUS_COLORS[Status.INFO]) for s in rows["status"]]
                 },
                 "text": [f"{c:.0f}%" for c in rows["completion"]],
                 "textposition": "auto",
@@ -207,7 +183,7 @@ def completion_by_area(
                 "cliponaxis": False,
                 "customdata": [[code] for code in rows["area_code"]],
                 "hovertext": [
-                    f"{plain(r.area_name)}<br>平均完成率 {r.completion:.0f}%<br>"
+                    f"{html_literal(r.area_name)}<br>平均完成率 {r.completion:.0f}%<br>"
                     f"达标{r.done}项 · 进度正常{r.on_track}项 · 落后{r.behind}项 · 未达标{r.missed}项 · "
                     f"无记录{r.no_data}项"
                     for r in rows.itertuples()
@@ -272,9 +248,9 @@ def by_unit(
         traces.append(
             {
                 "type": "bar",
-                "x": [plain(n) for n in frame["unit_name"]],
+                "x": [html_literal(n) for n in frame["unit_name"]],
                 "y": [0 if pd.isna(v) else float(v) for v in frame["value"]],
-                "text": [plain(t) for t in frame["value_text"]],
+                "text": [html_literal(t) for t in frame["value_text"]],
                 "textposition": "outside",
                 "cliponaxis": False,
                 "marker": {"color": ["#90a4ae" if own else "#1565c0" for own in frame["own"]]},
@@ -286,7 +262,9 @@ def by_unit(
     layout = {
         "xaxis": _axis(level, font_size),
         "yaxis": _axis(
-            f"{plain(name)}（{plain(unit)}）" if unit else plain(name), font_size, rangemode="tozero"
+            f"{html_literal(name)}（{html_literal(unit)}）" if unit else html_literal(name),
+            font_size,
+            rangemode="tozero",
         ),
         "annotations": [] if traces else [_empty_note(font_size)],
     }
@@ -307,21 +285,25 @@ def records_by_type(
     """A treemap of the year's records: areas, then record types; node ids 'area:…' and 'type:…'."""
     traces = []
     if not frame.empty:
-        areas = frame.groupby(["area_order", "area_code", "area"], sort=True)["records"].sum().reset_index()
+        areas = (
+            frame.groupby(["area_order", "area_code", "area", "area_color"], sort=True)["records"]
+            .sum()
+            .reset_index()
+        )
         ids, labels, parents = ["all"], ["全部记录"], [""]
         values, colors = [int(frame["records"].sum())], ["#eceff1"]
         for row in areas.itertuples():
             ids.append(f"area:{row.area_code}")
-            labels.append(plain(row.area))
+            labels.append(html_literal(row.area))
             parents.append("all")
             values.append(int(row.records))
-            colors.append(area_color(row.area_code))
+            colors.append(row.area_color)
         for row in frame.itertuples():
             ids.append(f"type:{row.type_code}")
-            labels.append(plain(row.type_name))
+            labels.append(html_literal(row.type_name))
             parents.append(f"area:{row.area_code}")
             values.append(int(row.records))
-            colors.append(area_color(row.area_code))
+            colors.append(row.area_color)
         traces.append(
             {
                 "type": "treemap",
@@ -368,7 +350,7 @@ def year_over_year(
             {
                 "type": "bar",
                 "orientation": "h",
-                "y": [plain(n) for n in rows["name"]],
+                "y": [html_literal(n) for n in rows["name"]],
                 "x": rows["change_pct"].tolist(),
                 "marker": {"color": [VERDICT_COLORS[v] for v in rows["verdict"]]},
                 "text": [f"{c:+.0f}%" for c in rows["change_pct"]],
@@ -376,7 +358,7 @@ def year_over_year(
                 "cliponaxis": False,
                 "customdata": [[c] for c in rows["code"]],
                 "hovertext": [
-                    f"{plain(r.name)}：{plain(r.value_text)}，上年{plain(r.previous_text)}，"
+                    f"{html_literal(r.name)}：{html_literal(r.value_text)}，上年{html_literal(r.previous_text)}，"
                     f"{r.change_pct:+.1f}%（{VERDICT_LABELS[r.verdict]}）"
                     for r in rows.itertuples()
                 ],
@@ -423,32 +405,59 @@ def year_over_year(
 
 
 Builder = Callable[..., go.Figure]
+FrameOf = Callable[[DashboardData, Catalog, "str | None"], pd.DataFrame]
+Drill = Callable[[Catalog, dict[str, Any], Unit, int], "dict[str, Any] | None"]
 
 
 @dataclass(frozen=True)
 class ChartKind:
-    """A registered chart: its Chinese name, its builder, and whether selecting a point leads to 台账."""
+    """A registered chart: its Chinese title, the dashboard frame it draws (`code`: the indicator, for the
+    by-unit chart), its builder, and its drill-down from a selected point to a 台账 filter."""
 
     title: str
+    frame: FrameOf
     build: Builder
-    selectable: bool = True
+    drill: Drill | None = None
+
+    @property
+    def selectable(self) -> bool:
+        """True when selecting a point leads to 台账."""
+        return self.drill is not None
 
 
 CHARTS: dict[str, ChartKind] = {
-    "monthly_activity": ChartKind("各月工作记录（按领域）", monthly_activity),
-    "completion_by_area": ChartKind("各领域目标完成情况", completion_by_area),
-    "by_unit": ChartKind("按下级单位分布", by_unit),
-    "records_by_type": ChartKind("各类工作记录数", records_by_type),
-    "year_over_year": ChartKind("与上年比较", year_over_year),
+    "monthly_activity": ChartKind(
+        "各月工作记录（按领域）", lambda d, c, code: d.monthly, monthly_activity, drilldown.monthly_activity
+    ),
+    "completion_by_area": ChartKind(
+        "各领域目标完成情况",
+        lambda d, c, code: d.completion,
+        completion_by_area,
+        drilldown.completion_by_area,
+    ),
+    "by_unit": ChartKind(
+        "按下级单位分布", lambda d, c, code: d.breakdown(c, code), by_unit, drilldown.by_unit
+    ),
+    "records_by_type": ChartKind(
+        "各类工作记录数", lambda d, c, code: d.by_type, records_by_type, drilldown.records_by_type
+    ),
+    "year_over_year": ChartKind(
+        "与上年比较", lambda d, c, code: d.comparison, year_over_year, drilldown.year_over_year
+    ),
 }
+
+
+def frame(kind: str, data: DashboardData, catalog: Catalog, code: str | None = None) -> pd.DataFrame:
+    """The frame a registered chart kind draws from the dashboard data; KeyError for an unknown kind."""
+    return CHARTS[kind].frame(data, catalog, code)
 
 
 # ───────────── a county's townships compared (frames of fazhi/compare.py) ─────────────
 
 COMPLETION_SCALE = [
-    [0.0, STATUS_COLORS[STATUS_MISSED]],
-    [0.6, STATUS_COLORS[STATUS_BEHIND]],
-    [1.0, STATUS_COLORS[STATUS_DONE]],
+    [0.0, STATUS_COLORS[Status.MISSED]],
+    [0.6, STATUS_COLORS[Status.BEHIND]],
+    [1.0, STATUS_COLORS[Status.DONE]],
 ]
 
 
@@ -471,8 +480,8 @@ def township_heatmap(
                 "type": "scatter",
                 "mode": "markers+text",
                 "name": name,
-                "x": [plain(a) for a in part["area"]],
-                "y": [plain(u) for u in part["unit_name"]],
+                "x": [html_literal(a) for a in part["area"]],
+                "y": [html_literal(u) for u in part["unit_name"]],
                 "marker": {
                     "symbol": "square",
                     "size": size,
@@ -485,7 +494,7 @@ def township_heatmap(
                     [int(u), str(a)] for u, a in zip(part["unit_id"], part["area_code"], strict=True)
                 ],
                 "hovertext": [
-                    f"{plain(r.unit_name)} · {plain(r.area_name)}<br>"
+                    f"{html_literal(r.unit_name)} · {html_literal(r.area_name)}<br>"
                     + (
                         f"平均完成率 {r.completion:.0f}%"
                         if pd.notna(r.completion)
@@ -516,16 +525,16 @@ def township_heatmap(
             )
         if not blank.empty:
             traces.append(
-                trace(blank, "无目标", {"color": STATUS_COLORS[STATUS_NO_DATA]}, ["—"] * len(blank))
+                trace(blank, "无目标", {"color": STATUS_COLORS[Status.NO_DATA]}, ["—"] * len(blank))
             )
     layout = {
         "xaxis": _axis(
             "领域", font_size, type="category", categoryorder="array",
-            categoryarray=[plain(a) for a in areas["area"]], side="top", showgrid=False,
+            categoryarray=[html_literal(a) for a in areas["area"]], side="top", showgrid=False,
         ),
         "yaxis": _axis(
             "乡镇（街道）", font_size, type="category", categoryorder="array",
-            categoryarray=[plain(u) for u in towns["unit_name"]][::-1], showgrid=False,
+            categoryarray=[html_literal(u) for u in towns["unit_name"]][::-1], showgrid=False,
         ),
         "annotations": [] if traces else [_empty_note(font_size)],
         "clickmode": "event+select",
@@ -555,7 +564,7 @@ def township_ranking(
             {
                 "type": "bar",
                 "orientation": "h",
-                "y": [plain(u) for u in rows["unit_name"]],
+                "y": [html_literal(u) for u in rows["unit_name"]],
                 "x": rows["completion"].astype("float64").tolist(),
                 "text": [f"{c:.1f}%" for c in rows["completion"]],
                 "textposition": "auto",
@@ -587,9 +596,18 @@ def township_ranking(
 
 
 # Charts of a county's townships: they draw frames of fazhi/compare.py, not a dashboard's.
-COMPARISON_CHARTS: dict[str, ChartKind] = {
-    "township_heatmap": ChartKind("各乡镇（街道）各领域完成情况", township_heatmap),
-    "township_ranking": ChartKind("各乡镇（街道）指标完成率排名", township_ranking),
+@dataclass(frozen=True)
+class ComparisonChart:
+    """A registered chart of a county's townships: its Chinese title and its builder (the frame comes from
+    `fazhi/compare.py`; a selected point's customdata names the township, which the page opens in 台账)."""
+
+    title: str
+    build: Builder
+
+
+COMPARISON_CHARTS: dict[str, ComparisonChart] = {
+    "township_heatmap": ComparisonChart("各乡镇（街道）各领域完成情况", township_heatmap),
+    "township_ranking": ComparisonChart("各乡镇（街道）指标完成率排名", township_ranking),
 }
 
 
@@ -603,5 +621,15 @@ def build(
 ) -> go.Figure:
     """The figure of a registered chart kind (CHARTS or COMPARISON_CHARTS) for its frame (sizes in pixels;
     font_size in px)."""
-    chart = CHARTS.get(kind) or COMPARISON_CHARTS[kind]
+    chart: ChartKind | ComparisonChart = CHARTS[kind] if kind in CHARTS else COMPARISON_CHARTS[kind]
     return chart.build(frame, width=width, height=height, font_size=font_size)
+
+
+def ledger_filter(
+    catalog: Catalog, kind: str, point: dict[str, Any], unit: Unit, year: int
+) -> dict[str, Any] | None:
+    """The 台账 filter (keys of ledger.RecordFilter) for a point selected on a chart; None when it leads nowhere."""
+    chart = CHARTS.get(kind)
+    if chart is None or chart.drill is None:
+        return None
+    return chart.drill(catalog, point, unit, year)

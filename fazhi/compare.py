@@ -14,15 +14,12 @@ from typing import Any
 
 import pandas as pd
 
-from fazhi import dashboard, records
-from fazhi.auth import User, require_view
+from fazhi import dashboard, ledger
 from fazhi.catalog import Catalog
 from fazhi.db import Database
 from fazhi.indicators import child_tables, indicator_table, year_share
+from fazhi.permissions import User, require_view
 from fazhi.units import Unit, children
-
-# The indicators a county compares its townships on by default (the dashboard's key indicators).
-KEY_INDICATORS = dashboard.KEY_INDICATORS
 
 
 @dataclass(frozen=True)
@@ -63,7 +60,7 @@ def score(
 ) -> Score:
     """One township's comparison figures (`table`: its indicator table when already computed)."""
     table = table if table is not None else indicator_table(db, user, catalog, township, year, today=today)
-    counts = records.count_by_area(db, user, catalog, township.id, year)
+    counts = ledger.count_by_area(db, user, catalog, township.id, year)
     codes = [area.code for area in catalog.outline_for(year).areas]
     by_area = {code: int(n) for code, n in zip(codes, counts["records"], strict=True)}
     areas = dashboard._completion_from(catalog, table, year, year_share(year, today))
@@ -119,11 +116,10 @@ def _rank(values: list[float | None], direction: str) -> list[int | None]:
     return [None if v is None else ordered.index(v) + 1 for v in values]
 
 
-def ranking_frame(
-    catalog: Catalog, found: list[Score], codes: tuple[str, ...] = KEY_INDICATORS
-) -> pd.DataFrame:
+def ranking_frame(catalog: Catalog, found: list[Score], codes: tuple[str, ...] | None = None) -> pd.DataFrame:
     """One row per township, best overall completion first: unit_id, unit_name, completion, rank, records,
     and for each key indicator `<code>` (value), `<code>_text` and `<code>_rank`."""
+    codes = catalog.key_indicators if codes is None else codes
     rows: list[dict[str, Any]] = []
     for item in found:
         row: dict[str, Any] = {
@@ -152,9 +148,10 @@ def ranking_frame(
 
 
 def ranking_display(
-    catalog: Catalog, frame: pd.DataFrame, codes: tuple[str, ...] = KEY_INDICATORS
+    catalog: Catalog, frame: pd.DataFrame, codes: tuple[str, ...] | None = None
 ) -> pd.DataFrame:
     """The ranking for people: 名次, 乡镇（街道）, 指标完成率, 记录数, then '2536份（第1）' per key indicator."""
+    codes = catalog.key_indicators if codes is None else codes
     shown = pd.DataFrame(
         {
             "名次": [("—" if pd.isna(r) else str(int(r))) for r in frame["rank"]],
@@ -173,7 +170,7 @@ def ranking_display(
 
 
 def cell_filter(point: dict[str, Any], year: int) -> dict[str, Any] | None:
-    """The 台账 filter (keys of records.RecordFilter) for a heatmap cell chosen on the chart: that township's
+    """The 台账 filter (keys of ledger.RecordFilter) for a heatmap cell chosen on the chart: that township's
     records of the year in that area; None when the point is not a cell."""
     data = point.get("customdata")
     if not isinstance(data, list | tuple) or len(data) < 2:

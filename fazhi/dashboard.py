@@ -1,56 +1,26 @@
-"""The data behind 看板 and 会议模式: frames for the charts, KPI cards, 短板 lines and ledger filters.
+"""The data behind 看板 and 会议模式: the frame of every chart, in one `DashboardData` per screen.
 
 Every figure comes from `indicators.indicator_table` / `indicators.compute_values` (the single source the
 report and the CLI use too) plus one small query of records per month and type, so a whole screen costs a
 handful of queries however many indicators there are. `dashboard_data` assembles everything one run of the
-dashboard needs; the chart frames it holds are what `fazhi.charts.CHARTS` builders take.
+dashboard needs; the chart frames it holds are what `fazhi.charts.CHARTS` builders take. The judgements
+in words (KPI cards, 短板) are `fazhi/scorecard.py`; the way from a chart to 台账 is `fazhi/drilldown.py`.
 """
 
 from __future__ import annotations
 
-import calendar
-import math
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
 
 import pandas as pd
 
-from fazhi.auth import User, require_view
-from fazhi.catalog import Catalog, Indicator
+from fazhi.catalog import Catalog
 from fazhi.db import Database
-from fazhi.indicators import (
-    STATUS_BEHIND,
-    STATUS_DONE,
-    STATUS_MISSED,
-    STATUS_NO_DATA,
-    STATUS_ON_TRACK,
-    compute_values,
-    format_value,
-    indicator_table,
-    year_share,
-)
-from fazhi.labels import LEVELS
-from fazhi.units import Unit, children, get_unit
-
-# The KPI cards shown by default (a user may pick others on 看板; 会议模式 shows the same choice).
-KEY_INDICATORS: tuple[str, ...] = (
-    "study_group_sessions",
-    "exam_pass_rate",
-    "market_day_materials",
-    "households_visited",
-    "disputes_resolved",
-    "legal_aid_cases",
-    "satisfaction",
-    "major_accidents",
-)
-
-# Keys of `records.RecordFilter` that a chart selection may ask 台账 to apply (see ui.open_ledger).
-LEDGER_FILTER_KEYS = ("year", "unit_id", "type_codes", "area", "date_from", "date_to", "keyword")
-
-_SEVERITY = {STATUS_MISSED: 0, STATUS_BEHIND: 1, STATUS_NO_DATA: 2}
-_RATE_UNIT = "%"
-
+from fazhi.indicators import compute_values, format_value, indicator_table, year_share
+from fazhi.labels import LEVELS, Status
+from fazhi.ledger import SCOPE, scope
+from fazhi.permissions import User, require_view
+from fazhi.units import Unit, children
 
 # ───────────── records per month and type: one query for two charts ─────────────
 
@@ -59,10 +29,9 @@ def _type_counts(db: Database, unit: Unit, year: int) -> pd.DataFrame:
     """Records (not deleted) of the unit and everything below it per start month and type."""
     return db.frame(
         "SELECT CAST(month(r.start_on) AS INTEGER) AS month, r.type_code, CAST(count(*) AS INTEGER) AS records"
-        " FROM records r JOIN units u ON u.id = r.unit_id"
-        " WHERE NOT r.is_deleted AND u.path LIKE ? AND r.start_on BETWEEN ? AND ?"
+        f" FROM records r JOIN units u ON u.id = r.unit_id WHERE {SCOPE}"
         " GROUP BY ALL ORDER BY month, type_code",
-        [unit.path + "%", date(year, 1, 1), date(year, 12, 31)],
+        scope(unit, year),
     )
 
 
@@ -73,16 +42,20 @@ def _monthly_from(catalog: Catalog, counts: pd.DataFrame, year: int) -> pd.DataF
         if type_code in catalog.record_types:
             per[(int(month), catalog.area_of(type_code, year).code)] += int(number)
     rows = [
-        (m, a.code, a.short, a.name, a.order, per[(m, a.code)]) for a in outline.areas for m in range(1, 13)
+        (m, a.code, a.short, a.name, a.order, a.color, per[(m, a.code)])
+        for a in outline.areas
+        for m in range(1, 13)
     ]
-    frame = pd.DataFrame(rows, columns=["month", "area_code", "area", "area_name", "area_order", "records"])
+    frame = pd.DataFrame(
+        rows, columns=["month", "area_code", "area", "area_name", "area_order", "area_color", "records"]
+    )
     return frame.astype({"month": "int64", "area_order": "int64", "records": "int64"})
 
 
 def monthly_activity(db: Database, user: User, catalog: Catalog, unit: Unit, year: int) -> pd.DataFrame:
     """Records per month (1–12, by start date) and area of that year's 纲要, every area × month present.
 
-    Columns: month, area_code, area (short name), area_name, area_order, records (count).
+    Columns: month, area_code, area (short name), area_name, area_order, area_color, records (count).
     """
     require_view(user, unit)
     return _monthly_from(catalog, _type_counts(db, unit, year), year)
@@ -95,10 +68,20 @@ def _by_type_from(catalog: Catalog, counts: pd.DataFrame, year: int) -> pd.DataF
         number = int(totals.get(code, 0))
         if number:
             area = catalog.area_of(code, year)
-            rows.append((area.code, area.short, area.name, area.order, code, record_type.name, number))
-    frame = pd.DataFrame(
-        rows, columns=["area_code", "area", "area_name", "area_order", "type_code", "type_name", "records"]
-    )
+            rows.append(
+                (area.code, area.short, area.name, area.order, area.color, code, record_type.name, number)
+            )
+    columns = [
+        "area_code",
+        "area",
+        "area_name",
+        "area_order",
+        "area_color",
+        "type_code",
+        "type_name",
+        "records",
+    ]
+    frame = pd.DataFrame(rows, columns=columns)
     return frame.sort_values(["area_order", "records"], ascending=[True, False], kind="stable").reset_index(
         drop=True
     )
@@ -107,7 +90,7 @@ def _by_type_from(catalog: Catalog, counts: pd.DataFrame, year: int) -> pd.DataF
 def records_by_type(db: Database, user: User, catalog: Catalog, unit: Unit, year: int) -> pd.DataFrame:
     """Records of the year per area and type (types without records left out), in 纲要 order.
 
-    Columns: area_code, area, area_name, area_order, type_code, type_name, records (count).
+    Columns: area_code, area, area_name, area_order, area_color, type_code, type_name, records (count).
     """
     require_view(user, unit)
     return _by_type_from(catalog, _type_counts(db, unit, year), year)
@@ -116,12 +99,12 @@ def records_by_type(db: Database, user: User, catalog: Catalog, unit: Unit, year
 # ───────────── completion per area, this year against last year (from indicator_table) ─────────────
 
 
-def _area_status(completion: float, share: float) -> str:
+def _area_status(completion: float, share: float) -> Status:
     if completion >= 99.95:
-        return STATUS_DONE
+        return Status.DONE
     if completion >= share * 100:
-        return STATUS_ON_TRACK
-    return STATUS_BEHIND if share < 1 else STATUS_MISSED
+        return Status.ON_TRACK
+    return Status.BEHIND if share < 1 else Status.MISSED
 
 
 def _completion_from(catalog: Catalog, table: pd.DataFrame, year: int, share: float) -> pd.DataFrame:
@@ -159,11 +142,11 @@ def _completion_from(catalog: Catalog, table: pd.DataFrame, year: int, share: fl
                 area.name,
                 area.order,
                 int(count.sum()),
-                int(count.get(STATUS_DONE, 0)),
-                int(count.get(STATUS_ON_TRACK, 0)),
-                int(count.get(STATUS_BEHIND, 0)),
-                int(count.get(STATUS_MISSED, 0)),
-                int(count.get(STATUS_NO_DATA, 0)),
+                int(count.get(Status.DONE, 0)),
+                int(count.get(Status.ON_TRACK, 0)),
+                int(count.get(Status.BEHIND, 0)),
+                int(count.get(Status.MISSED, 0)),
+                int(count.get(Status.NO_DATA, 0)),
                 round(float(average), 1),
                 _area_status(float(average), share),
                 round(share * 100, 1),
@@ -327,21 +310,11 @@ class DashboardData:
     children: pd.DataFrame
     child_units: int
 
-    def frame(self, kind: str, catalog: Catalog, code: str | None = None) -> pd.DataFrame:
-        """The frame a chart kind of `fazhi.charts.CHARTS` draws (`code`: the indicator for by_unit)."""
-        if kind == "monthly_activity":
-            return self.monthly
-        if kind == "completion_by_area":
-            return self.completion
-        if kind == "records_by_type":
-            return self.by_type
-        if kind == "year_over_year":
-            return self.comparison
-        if kind == "by_unit":
-            return _by_unit_from(
-                catalog, self.children, self.unit, code or default_breakdown(catalog, self.children)
-            )
-        raise KeyError(kind)
+    def breakdown(self, catalog: Catalog, code: str | None = None) -> pd.DataFrame:
+        """The by-unit frame of one indicator (default: the one with values in the most child units)."""
+        return _by_unit_from(
+            catalog, self.children, self.unit, code or default_breakdown(catalog, self.children)
+        )
 
 
 def dashboard_data(
@@ -372,210 +345,3 @@ def dashboard_data(
 
 def _empty_values() -> pd.DataFrame:
     return pd.DataFrame(columns=["year", "bucket", "code", "value", "numerator", "denominator", "records"])
-
-
-# ───────────── KPI cards, 短板, the indicator table ─────────────
-
-
-@dataclass(frozen=True)
-class Kpi:
-    """One KPI card: what st.metric shows (delta = change against last year), plus a caption with last
-    year's value, the target, completion and status."""
-
-    code: str
-    label: str
-    value: str
-    delta: str | None
-    delta_color: str
-    help: str
-    previous: str
-    target: str
-    completion: str
-    status: str
-
-
-_DELTA_COLORS = {"up": "normal", "down": "inverse", "zero": "inverse", "yes": "off", "neutral": "off"}
-
-
-def _number_text(number: float) -> str:
-    return str(int(number)) if float(number).is_integer() else f"{number:.1f}".rstrip("0").rstrip(".")
-
-
-def change_text(indicator: Indicator, change: float | None, change_pct: float | None) -> str | None:
-    """'+736份（+40.9%）', '+3个百分点' for a rate, '持平'; None when there is nothing to compare."""
-    if change is None or indicator.kind == "yesno":
-        return None
-    if change == 0:
-        return "持平"
-    sign = "+" if change > 0 else "-"
-    if indicator.unit == _RATE_UNIT:
-        return f"{sign}{_number_text(abs(change))}个百分点"
-    text = f"{sign}{_number_text(abs(change))}{indicator.unit}"
-    if change_pct is not None:
-        text += f"（{change_pct:+.1f}%）"
-    return text
-
-
-def _plain(value: Any) -> float | None:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return None
-    return float(value)
-
-
-def kpi_cards(
-    catalog: Catalog, table: pd.DataFrame, codes: tuple[str, ...] | list[str], year: int
-) -> list[Kpi]:
-    """KPI cards for the given indicator codes (unknown codes skipped), from an `indicator_table`."""
-    rows = table.set_index("code")
-    cards = []
-    for code in codes:
-        if code not in rows.index:
-            continue
-        row = rows.loc[code]
-        indicator = catalog.indicator(code)
-        delta = change_text(indicator, _plain(row["change"]), _plain(row["change_pct"]))
-        completion = _plain(row["completion"])
-        cards.append(
-            Kpi(
-                code=code,
-                label=indicator.name,
-                value=row["value_text"],
-                delta=delta,
-                delta_color=_DELTA_COLORS[indicator.direction] if delta != "持平" else "off",
-                help=indicator.definition,
-                previous=f"{year - 1}年 {row['previous_text']}",
-                target=row["target_text"] if _plain(row["target"]) is not None else "未设目标",
-                completion="—" if completion is None else f"{completion:.0f}%",
-                status=row["status"],
-            )
-        )
-    return cards
-
-
-def shortfall_lines(table: pd.DataFrame, share: float) -> list[str]:
-    """短板提示, one plain sentence per indicator with a target direction: missed first, then behind pace,
-    then without records ('仅统计' indicators such as 行政处罚 are never a shortfall)."""
-    rows = table[table["status"].isin(list(_SEVERITY)) & (table["direction"] != "neutral")].copy()
-    rows["severity"] = rows["status"].map(_SEVERITY)
-    lines = []
-    for row in rows.sort_values("severity", kind="stable").itertuples():
-        prefix = f"【{row.area}】{row.name}："
-        if row.status == STATUS_NO_DATA:
-            target = f"（目标{row.target_text}）" if row.target_text != "—" else ""
-            lines.append(f"{prefix}尚无记录{target}")
-        elif row.status == STATUS_BEHIND:
-            lines.append(
-                f"{prefix}{row.value_text}，目标{row.target_text}，完成{row.completion:.0f}%，"
-                f"低于时间进度{share * 100:.0f}%"
-            )
-        elif row.direction == "zero":
-            lines.append(f"{prefix}发生{row.value_text}，应为零")
-        elif row.direction == "yes":
-            lines.append(f"{prefix}为“否”，应为“是”")
-        else:
-            lines.append(f"{prefix}{row.value_text}，目标{row.target_text}，未达标")
-    return lines
-
-
-def indicator_display(table: pd.DataFrame) -> pd.DataFrame:
-    """Every indicator for people: Chinese column names, completion as a number (%), 口径说明 last."""
-    view = pd.DataFrame(
-        {
-            "领域": table["area"],
-            "指标": table["name"],
-            "数值": table["value_text"],
-            "目标": table["target_text"],
-            "完成率": table["completion"].astype("float64").round(1),
-            "上年": table["previous_text"],
-            "较上年": table["change_pct"].astype("float64").round(1),
-            "状态": table["status"],
-            "口径说明": table["definition"],
-        }
-    )
-    return view
-
-
-# ───────────── from a selected chart point to 台账 ─────────────
-
-
-def indicator_types(indicator: Indicator) -> list[str]:
-    """The record types an indicator draws on (numerator and denominator together), in catalog order."""
-    return list(dict.fromkeys(t for m in indicator.measures() for t in m.types))
-
-
-def _custom(point: dict[str, Any]) -> list[Any]:
-    data = point.get("customdata")
-    if data is None:
-        return []
-    return list(data) if isinstance(data, list | tuple) else [data]
-
-
-def ledger_filter(
-    catalog: Catalog, kind: str, point: dict[str, Any], unit: Unit, year: int
-) -> dict[str, Any] | None:
-    """The 台账 filter (keys of records.RecordFilter) for a point selected on a chart; None when it leads nowhere."""
-    base: dict[str, Any] = {"year": year, "unit_id": unit.id}
-    custom = _custom(point)
-    if kind == "monthly_activity" and len(custom) >= 2:
-        area, month = str(custom[0]), int(custom[1])
-        last = calendar.monthrange(year, month)[1]
-        return {**base, "area": area, "date_from": date(year, month, 1), "date_to": date(year, month, last)}
-    if kind == "completion_by_area" and custom:
-        return {**base, "area": str(custom[0])}
-    if kind == "by_unit" and len(custom) >= 2:
-        indicator = catalog.indicator(str(custom[1]))
-        return {**base, "unit_id": int(custom[0]), "type_codes": indicator_types(indicator)}
-    if kind == "year_over_year" and custom:
-        return {**base, "type_codes": indicator_types(catalog.indicator(str(custom[0])))}
-    if kind == "records_by_type":
-        node = str(point.get("id") or "")
-        if node.startswith("type:"):
-            return {**base, "type_codes": [node.removeprefix("type:")]}
-        if node.startswith("area:"):
-            return {**base, "area": node.removeprefix("area:")}
-        return base if node == "all" else None
-    return None
-
-
-def _day(value: Any) -> str:
-    day = value if isinstance(value, date) else date.fromisoformat(str(value))
-    return f"{day.year}年{day.month}月{day.day}日"
-
-
-def describe_filter(db: Database, catalog: Catalog, filters: dict[str, Any]) -> str:
-    """A ledger filter in words: '示例一村 · 2020年 · 村（居）宣传'."""
-    parts = []
-    if filters.get("unit_id") is not None:
-        parts.append(get_unit(db, int(filters["unit_id"])).name)
-    year = filters.get("year")
-    if year is not None:
-        parts.append(f"{year}年")
-    if filters.get("area"):
-        outline = catalog.outline_for(int(year or date.today().year))
-        names = {a.code: a.short for a in outline.areas}
-        parts.append(f"领域：{names.get(filters['area'], filters['area'])}")
-    if filters.get("type_codes"):
-        names = [
-            catalog.record_types[c].name if c in catalog.record_types else c for c in filters["type_codes"]
-        ]
-        parts.append("类型：" + "、".join(names))
-    if filters.get("date_from") or filters.get("date_to"):
-        start = _day(filters["date_from"]) if filters.get("date_from") else "年初"
-        end = _day(filters["date_to"]) if filters.get("date_to") else "年末"
-        parts.append(f"{start}至{end}")
-    if filters.get("keyword"):
-        parts.append(f"关键词：{filters['keyword']}")
-    return " · ".join(parts)
-
-
-def progress_text(data: DashboardData) -> str:
-    """One sentence on where the year stands and what 较上年 compares with."""
-    year, today = data.year, data.today
-    if data.share >= 1:
-        return f"{year}年已结束：数值为全年合计，“较上年”与{year - 1}年全年比较。"
-    if data.share <= 0:
-        return f"{year}年尚未开始。"
-    return (
-        f"截至{today.year}年{today.month}月{today.day}日，{year}年已过{data.share * 100:.0f}%（时间进度）；"
-        f"累计类指标低于时间进度即提示落后，“较上年”与{year - 1}年全年比较。"
-    )

@@ -26,13 +26,22 @@ from fazhi.errors import DatabaseBusy, DatabaseError, FazhiError
 
 Cursor = duckdb.DuckDBPyConnection
 
+
+def single(cur: Cursor, sql: str, params: Sequence[Any] | dict[str, Any] | None = None) -> tuple[Any, ...]:
+    """The one row a statement always returns (a count, INSERT … RETURNING, nextval); DatabaseError if none."""
+    row = cur.execute(sql, params or []).fetchone()
+    if row is None:
+        raise DatabaseError(f"数据库没有返回结果：{sql[:60]}")
+    return row
+
+
 _LOCK_HELD = re.compile(r"Conflicting lock is held in (?P<program>.+?) \(PID (?P<pid>\d+)\)")
 
 
 def migrations() -> list[tuple[str, str]]:
     """The schema migrations as (name, SQL), in the order they apply; names are never reused."""
     folder = resources.files("fazhi") / "migrations"
-    files = sorted(p for p in folder.iterdir() if p.name.endswith(".sql"))
+    files = sorted((p for p in folder.iterdir() if p.name.endswith(".sql")), key=lambda p: p.name)
     return [(p.name.removesuffix(".sql"), p.read_text(encoding="utf-8")) for p in files]
 
 

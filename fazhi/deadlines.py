@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from fazhi import audit
-from fazhi.auth import User, require_admin
 from fazhi.db import Database
 from fazhi.errors import InvalidInput, Problem
+from fazhi.permissions import User, require_admin
 from fazhi.units import Unit
 
 

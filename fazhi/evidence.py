@@ -12,10 +12,11 @@ import zipfile
 from dataclasses import dataclass
 from typing import BinaryIO
 
-from fazhi import attachments, records
-from fazhi.auth import User
+from fazhi import attachments, file_checks, ledger
 from fazhi.catalog import Catalog
 from fazhi.db import Database
+from fazhi.labels import BASE_FIELDS
+from fazhi.permissions import User
 from fazhi.spreadsheet import Table, write_xlsx
 from fazhi.units import require_visible
 
@@ -24,10 +25,10 @@ INDEX_COLUMNS = [
     "序号",
     "领域",
     "记录类型",
-    "单位",
-    "标题",
-    "开始日期",
-    "结束日期",
+    BASE_FIELDS["unit"],
+    BASE_FIELDS["title"],
+    BASE_FIELDS["start_on"],
+    BASE_FIELDS["end_on"],
     "记录编号",
     "佐证材料",
     "在压缩包中的位置",
@@ -43,7 +44,7 @@ _STORED = {"image/jpeg", "image/png", "image/gif", "image/webp"}  # already comp
 def folder_name(text: str, limit: int = 60) -> str:
     """A name Windows accepts for a folder or file: unsafe and invisible reordering characters replaced or
     dropped, no device name (CON, NUL, …), no trailing dot or space."""
-    cleaned = attachments.safe_name(_UNSAFE.sub("_", text)).strip().rstrip(". ")
+    cleaned = file_checks.safe_name(_UNSAFE.sub("_", text)).strip().rstrip(". ")
     return cleaned[:limit].rstrip(". ") or "_"
 
 
@@ -74,7 +75,7 @@ def write_package(
 ) -> Package:
     """Write the unit's (with its units') evidence package for the year into `out` (a zip)."""
     unit = require_visible(db, user, unit_id)
-    frame = records.list_records(db, user, catalog, records.RecordFilter(year=year, unit_id=unit.id))
+    frame = ledger.list_records(db, user, catalog, ledger.RecordFilter(year=year, unit_id=unit.id))
     files = attachments.files_of(db, [int(i) for i in frame["id"]]) if not frame.empty else {}
     root = folder_name(f"{unit.name}{year}年佐证材料")
     outline = catalog.outline_for(year)

@@ -15,19 +15,15 @@ from typing import Any
 
 import pandas as pd
 
-from fazhi.auth import User, require_view
+from fazhi import chinese
 from fazhi.catalog import Catalog, Indicator, Measure
 from fazhi.db import Database
+from fazhi.labels import Status
+from fazhi.permissions import User, require_view
 from fazhi.targets import targets_for
-from fazhi.units import Unit
+from fazhi.units import Unit, children
 
-STATUS_DONE = "达标"
-STATUS_ON_TRACK = "进度正常"
-STATUS_BEHIND = "落后"
-STATUS_MISSED = "未达标"
-STATUS_NO_DATA = "无记录"
-STATUS_INFO = "仅统计"
-SHORTFALLS = (STATUS_BEHIND, STATUS_MISSED, STATUS_NO_DATA)
+SHORTFALLS = (Status.BEHIND, Status.MISSED, Status.NO_DATA)
 
 
 def _sql_list(codes: tuple[str, ...]) -> str:
@@ -87,6 +83,8 @@ def _paired(indicator: Indicator) -> bool:
         and n.types == d.types
         and not n.where
         and not d.where
+        and not n.fields
+        and not d.fields
     )
 
 
@@ -125,14 +123,21 @@ def _plan(catalog: Catalog, by_child: bool) -> _Plan:
     return _Plan(sql, direct)
 
 
-def _measure_value(measure: Measure, parts: dict[str, float], direct: dict[Measure, str]) -> float | None:
+def _measure_value(
+    measure: Measure, parts: dict[str, float | None], direct: dict[Measure, str]
+) -> float | None:
     if measure in direct:
-        return parts.get(direct[measure])
+        return parts.get(direct[measure])  # None: no latest value
+
+    def total(keys: list[str]) -> float:  # counts and sums of non-null values are never NULL
+        return sum(parts.get(key) or 0.0 for key in keys)
+
     if measure.kind == "count":
         if measure.where:  # a yes/no field is 1 or 0, so "records where it is 是" is its sum
-            return sum(parts.get(f"s:{t}:{measure.where}", 0.0) for t in measure.types)
-        return sum(parts.get(f"n:{t}", 0.0) for t in measure.types)
-    return sum(parts.get(f"s:{t}:{measure.field}", 0.0) for t in measure.types)
+            return total([f"s:{t}:{measure.where}" for t in measure.types])
+        return total([f"n:{t}" for t in measure.types])
+    codes = measure.fields or (measure.field,)
+    return total([f"s:{t}:{code}" for t in measure.types for code in codes])
 
 
 def compute_values(
@@ -153,7 +158,7 @@ def compute_values(
     }
     if by_child:
         params["depth"] = unit.path.strip("/").count("/") + 1
-    groups: dict[tuple[int, int], dict[str, float]] = {}
+    groups: dict[tuple[int, int], dict[str, float | None]] = {}
     for year, bucket, key, value in db.rows(plan.sql, params):
         groups.setdefault((int(year), int(bucket)), {})[key] = None if value is None else float(value)
     out = []
@@ -163,9 +168,9 @@ def compute_values(
             if _paired(indicator):
                 num, den = indicator.numerator.field, indicator.denominator.field  # type: ignore[union-attr]
                 types = indicator.numerator.types  # type: ignore[union-attr]
-                measured[indicator.denominator] = sum(parts.get(f"p:{t}:{num}:{den}", 0.0) for t in types)  # type: ignore[index]
+                measured[indicator.denominator] = sum(parts.get(f"p:{t}:{num}:{den}", 0.0) for t in types)  # type: ignore[index,misc]
             first = indicator.measures()[0]
-            records = int(sum(parts.get(f"n:{t}", 0.0) for t in first.types))
+            records = int(sum(parts.get(f"n:{t}") or 0.0 for t in first.types))
             value, numerator, denominator = _combine(indicator, measured)
             out.append((year, bucket, indicator.code, value, numerator, denominator, records))
     frame = pd.DataFrame(
@@ -225,26 +230,26 @@ def year_share(year: int, today: date | None = None) -> float:
 
 def _assess(
     indicator: Indicator, value: float | None, target: float | None, records: int, share: float
-) -> tuple[float | None, str]:
+) -> tuple[float | None, Status]:
     """(completion %, status) of one indicator against its target."""
     if indicator.direction == "neutral" or target is None:
-        return None, STATUS_INFO if records else STATUS_NO_DATA
+        return None, Status.INFO if records else Status.NO_DATA
     if indicator.direction == "zero":
-        return (100.0, STATUS_DONE) if not value else (0.0, STATUS_MISSED)
+        return (100.0, Status.DONE) if not value else (0.0, Status.MISSED)
     if value is None or (records == 0 and indicator.direction in ("up", "yes")):
-        return (0.0 if value is not None else None), STATUS_NO_DATA
+        return (0.0 if value is not None else None), Status.NO_DATA
     if indicator.direction == "yes":
-        return (100.0, STATUS_DONE) if value >= 1 else (0.0, STATUS_MISSED)
+        return (100.0, Status.DONE) if value >= 1 else (0.0, Status.MISSED)
     if indicator.direction == "down":
         if value <= target:
-            return 100.0, STATUS_DONE
-        return (target / value * 100 if value else 0.0), STATUS_MISSED
+            return 100.0, Status.DONE
+        return (target / value * 100 if value else 0.0), Status.MISSED
     completion = value / target * 100 if target else 100.0
     if completion >= 100:
-        return completion, STATUS_DONE
+        return completion, Status.DONE
     if indicator.cumulative and completion >= share * 100:
-        return completion, STATUS_ON_TRACK
-    return completion, STATUS_BEHIND if share < 1 else STATUS_MISSED
+        return completion, Status.ON_TRACK
+    return completion, Status.BEHIND if share < 1 else Status.MISSED
 
 
 def indicator_table(
@@ -267,8 +272,6 @@ def child_tables(
 ) -> dict[int, pd.DataFrame]:
     """`indicator_table` of every child unit (each with its own subtree and targets), by child id, from one
     query for all of them (a county comparing its townships)."""
-    from fazhi.units import children
-
     require_view(user, unit)
     years = [year - 1, year]
     values = compute_values(db, catalog, unit, years, by_child=True)
@@ -333,10 +336,7 @@ def format_value(indicator: Indicator, value: float | None) -> str:
         return "—"
     if indicator.kind == "yesno":
         return "是" if value >= 1 else "否"
-    if float(value).is_integer():
-        text = str(int(value))
-    else:
-        text = f"{value:.1f}".rstrip("0").rstrip(".")
+    text = chinese.number(value, 1)
     return f"{text}{indicator.unit}" if indicator.unit else text
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 LEVELS = {"county": "区县", "township": "乡镇/街道", "village": "村/社区"}
 CHILD_LEVEL = {"county": "township", "township": "village"}
 
@@ -45,16 +47,26 @@ ENTITIES = {
 # absence of any submission.
 SUBMISSION_STATES = {"none": "未报送", "submitted": "已报送", "returned": "已退回", "approved": "已通过"}
 
-RECORD_COLUMNS = {
-    "id": "编号",
-    "unit_name": "单位",
-    "type_name": "类型",
-    "area_name": "领域",
+# The parts every record has, in the order of the form, the import sheet and the detail view.
+BASE_FIELDS = {
+    "unit": "单位",
     "title": "标题",
     "start_on": "开始日期",
     "end_on": "结束日期",
     "place": "地点",
     "summary": "情况说明",
+}
+
+RECORD_COLUMNS = {
+    "id": "编号",
+    "unit_name": BASE_FIELDS["unit"],
+    "type_name": "类型",
+    "area_name": "领域",
+    "title": BASE_FIELDS["title"],
+    "start_on": BASE_FIELDS["start_on"],
+    "end_on": BASE_FIELDS["end_on"],
+    "place": BASE_FIELDS["place"],
+    "summary": BASE_FIELDS["summary"],
     "updated_by": "最后修改人",
     "updated_at": "最后修改时间",
     "is_deleted": "已删除",
@@ -63,13 +75,13 @@ RECORD_COLUMNS = {
 
 # Keys of the audit log's before/after snapshots (record fields are named by the catalog).
 AUDIT_FIELDS = {
-    "unit": "单位",
+    "unit": BASE_FIELDS["unit"],
     "type_code": "类型",
-    "title": "标题",
-    "start_on": "开始日期",
-    "end_on": "结束日期",
-    "place": "地点",
-    "summary": "情况说明",
+    "title": BASE_FIELDS["title"],
+    "start_on": BASE_FIELDS["start_on"],
+    "end_on": BASE_FIELDS["end_on"],
+    "place": BASE_FIELDS["place"],
+    "summary": BASE_FIELDS["summary"],
     "version": "版本",
     "username": "用户名",
     "display_name": "姓名",
@@ -119,3 +131,19 @@ AUDIT_COLUMNS = {
     "before_json": "修改前（原始数据）",
     "after_json": "修改后（原始数据）",
 }
+
+
+class Status(StrEnum):
+    """An indicator's standing against its target. The value is the Chinese label people read (and the
+    report drafts compare with), so a Status is equal to its label."""
+
+    DONE = "达标"
+    ON_TRACK = "进度正常"
+    BEHIND = "落后"
+    MISSED = "未达标"
+    NO_DATA = "无记录"
+    INFO = "仅统计"
+
+
+# A change against last year of exactly nothing, on a KPI card.
+UNCHANGED = "持平"

@@ -27,7 +27,7 @@ def server_setting(name: str, default: object, config: Path | None = None) -> ob
 def configured_port() -> int:
     """The port the app listens on (server.port in .streamlit/config.toml, else 8501)."""
     try:
-        return int(server_setting("port", DEFAULT_PORT))  # type: ignore[arg-type]
+        return int(str(server_setting("port", DEFAULT_PORT)))
     except (TypeError, ValueError):
         return DEFAULT_PORT
 

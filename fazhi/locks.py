@@ -15,17 +15,15 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from fazhi import audit
-from fazhi.auth import User, require_admin
+from fazhi.db import Cursor, Database, single
 from fazhi.errors import InvalidInput, PermissionDenied, Problem, YearLocked
+from fazhi.permissions import User, require_admin
+from fazhi.units import Unit
 
 FIRST_YEAR, LAST_YEAR = 2000, 2100
-
-if TYPE_CHECKING:
-    from fazhi.db import Cursor, Database
-    from fazhi.units import Unit
 
 
 def _holding(
@@ -178,9 +176,7 @@ def lock_year(db: Database, user: User, unit: Unit, year: int, frozen: dict[str,
     require_admin(user, unit)
     _check_year(year)
     with db.transaction() as cur:
-        if cur.execute(
-            "SELECT count(*) FROM year_locks WHERE unit_id = ? AND year = ?", [unit.id, year]
-        ).fetchone()[0]:
+        if single(cur, "SELECT count(*) FROM year_locks WHERE unit_id = ? AND year = ?", [unit.id, year])[0]:
             return
         cur.execute(
             "INSERT INTO year_locks (unit_id, year, locked_by, locked_at, set_by_unit_id, frozen)"
@@ -257,9 +253,7 @@ def hold(
     ordinary 封账 of the unit's own, or the workflow's earlier one) is taken over, keeping what it froze;
     otherwise a new one is set with `frozen`."""
     _check_year(year)
-    exists = cur.execute(
-        "SELECT count(*) FROM year_locks WHERE unit_id = ? AND year = ?", [unit.id, year]
-    ).fetchone()[0]
+    exists = single(cur, "SELECT count(*) FROM year_locks WHERE unit_id = ? AND year = ?", [unit.id, year])[0]
     if exists:
         # UPDATE of columns outside the key, never DELETE + INSERT of the same key in one transaction
         cur.execute(

@@ -14,11 +14,11 @@ from datetime import datetime
 from typing import Any
 
 from fazhi import audit
-from fazhi.auth import User, require_edit, require_view
 from fazhi.db import Cursor, Database
 from fazhi.errors import InvalidInput, NarrativeConflict, Problem
 from fazhi.locks import ensure_unlocked
-from fazhi.records import clean_text
+from fazhi.permissions import User, require_edit, require_view
+from fazhi.text import clean_text
 from fazhi.units import Unit
 
 BODY_MAX = 20_000

@@ -12,10 +12,10 @@ from datetime import date, datetime
 from typing import Any
 
 from fazhi import compare, deadlines, publication, submissions
-from fazhi.auth import User, require_view
 from fazhi.catalog import Catalog
 from fazhi.db import Database
 from fazhi.evidence import folder_name
+from fazhi.permissions import User, require_view
 from fazhi.spreadsheet import Table, write_xlsx
 from fazhi.units import Unit, get_unit
 
@@ -82,6 +82,7 @@ class Row:
 def row_for(
     db: Database,
     user: User,
+    catalog: Catalog,
     township: Unit,
     year: int,
     deadline: date | None,
@@ -111,7 +112,7 @@ def row_for(
         figures={
             code: text
             for code, text in zip(item.table["code"], item.table["value_text"], strict=True)
-            if code in compare.KEY_INDICATORS
+            if code in catalog.key_indicators
         },
     )
 
@@ -140,7 +141,7 @@ def progress(
     today = today or date.today()
     due = deadlines.deadline_for(db, county, year)
     found = scores if scores is not None else compare.scores(db, user, catalog, county, year, today=today)
-    return [row_for(db, user, item.unit, year, due, item, today) for item in found]
+    return [row_for(db, user, catalog, item.unit, year, due, item, today) for item in found]
 
 
 @dataclass(frozen=True)
@@ -220,7 +221,7 @@ def display(catalog: Catalog, rows: list[Row], year: int) -> list[dict[str, Any]
 
 def summary_table(catalog: Catalog, rows: list[Row], year: int) -> Table:
     """报送情况汇总表: state, dates, publication and key figures per township (xlsx, formulas neutralised)."""
-    codes = compare.KEY_INDICATORS
+    codes = catalog.key_indicators
     names = [catalog.indicator(code).name for code in codes]
     header = [
         "序号", "乡镇（街道）", "状态", "报送次数", "报送时间", "截止日期", "按时报送", "审核意见", "记录数",

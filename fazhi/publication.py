@@ -13,9 +13,9 @@ from datetime import date, datetime
 from urllib.parse import urlsplit
 
 from fazhi import audit
-from fazhi.auth import User, require_admin
 from fazhi.db import Database
 from fazhi.errors import InvalidInput, Problem
+from fazhi.permissions import User, require_admin
 from fazhi.units import Unit
 
 URL_MAX = 500

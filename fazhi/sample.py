@@ -12,12 +12,13 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from fazhi.auth import system_user
 from fazhi.catalog import Catalog
 from fazhi.db import Database
 from fazhi.errors import FazhiError
-from fazhi.records import RecordInput, insert_many, record_count, validate
+from fazhi.permissions import system_user
+from fazhi.records import insert_many, record_count
 from fazhi.units import Unit, all_units, insert_unit
+from fazhi.validation import RecordInput, ValidRecord, validate
 
 DEMO_COUNTY = "万州区"
 DEMO_TOWNSHIP = "燕山乡"
@@ -200,22 +201,9 @@ def synthetic_units(db: Database, townships: int, villages_per_township: int = 4
     return created
 
 
-def _value_for(kind: str, low: float | None, high: float | None, rng: random.Random) -> Any:
-    if kind == "yesno":
-        return rng.random() < 0.9
-    if kind == "percent":
-        return round(rng.uniform(85, 100), 1)
-    if kind == "decimal":
-        return round(rng.uniform(0.5, 20), 1)
-    if kind == "text":
-        return rng.choice(["区级", "市级", "全国"])
-    top = min(high or 1000, 1000)
-    return rng.randint(int(low or 0), max(int(low or 0), int(top // 20) or 1))
-
-
 def synthetic_records(
     catalog: Catalog, units: list[Unit], years: list[int], count: int, seed: int = 20201231
-) -> list[RecordInput]:
+) -> list[ValidRecord]:
     """`count` valid records spread over the units and years, the same every time for the same seed."""
     rng = random.Random(seed)
     types = list(catalog.record_types.values())
@@ -229,12 +217,12 @@ def synthetic_records(
         end = start + timedelta(days=rng.choice((0, 0, 0, 1, 2)))
         values: dict[str, Any] = {}
         for item in record_type.fields:
-            values[item.code] = _value_for(item.kind, item.min, item.max, rng)
+            values[item.code] = item.spec.sample(item, rng)
         for check in record_type.checks:
             if values[check.field] > values[check.at_most]:
                 values[check.field] = values[check.at_most]
         items.append(
-            RecordInput(
+            ValidRecord(
                 type_code=record_type.code,
                 unit_id=rng.choice(units).id,
                 title=f"{record_type.name}（第{n + 1}条）",

@@ -4,6 +4,9 @@ Reading accepts .xlsx and CSV in UTF-8 (with or without BOM), GB18030/GBK and UT
 text", tab-separated). Writing neutralises text that a spreadsheet would run as a formula (= + - @, tab,
 CR) with a leading apostrophe, and reading removes exactly that apostrophe, so a round trip is exact.
 This module knows nothing about records; fazhi/transfer.py maps tables to records and back.
+
+Over 400 lines because the streaming byte scan that measures every sheet before openpyxl reads a row
+(issue 10) lives beside the reader it protects.
 """
 
 from __future__ import annotations
@@ -18,8 +21,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
+from xml.etree.ElementTree import iterparse
 
-from fazhi import archives
+from openpyxl import Workbook, load_workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.datavalidation import DataValidation
+
+from fazhi import archives, chinese
 from fazhi.errors import FazhiError, InvalidFile, Problem
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -86,8 +96,6 @@ def _cell(value: Any) -> Any:
 
 def _styled(sheet: Any, values: Sequence[Any], font: Any, fill: Any = None, align: Any = None) -> list[Any]:
     """Cells of a header or notes row for a write-only sheet, with their style."""
-    from openpyxl.cell import WriteOnlyCell
-
     cells = []
     for value in values:
         cell = WriteOnlyCell(sheet, _cell(value))
@@ -105,11 +113,6 @@ def write_xlsx(tables: Sequence[Table]) -> bytes:
 
     Written in openpyxl's streaming (write-only) mode: 10,000 rows take about a second, not five.
     """
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Alignment, Font, PatternFill
-    from openpyxl.utils import get_column_letter
-    from openpyxl.worksheet.datavalidation import DataValidation
 
     book = Workbook(write_only=True)
     bold, header_fill = Font(bold=True), PatternFill("solid", fgColor="E8EEF7")
@@ -160,7 +163,7 @@ def _csv_cell(value: Any) -> str:
     if isinstance(value, bool):
         return "是" if value else "否"
     if isinstance(value, float):
-        return str(int(value)) if value.is_integer() else repr(value)
+        return chinese.number(value)  # every digit of a fraction (str is repr for floats)
     return neutralise(str(value))
 
 
@@ -367,8 +370,6 @@ def _uncomputed_formulas(archive: zipfile.ZipFile, member: str) -> dict[int, dic
     """Cells of one sheet holding a formula but no computed value (files written by programs other than
     Excel), by row number and column index: their formula text, so a check names them instead of reading a
     blank. Streams the sheet's XML (it has passed `_measure`)."""
-    from xml.etree.ElementTree import iterparse
-
     found: dict[int, dict[int, str]] = {}
     row_number = 0
     with archive.open(member) as part:
@@ -403,8 +404,6 @@ def read_xlsx(filename: str, data: bytes) -> list[Table]:
     The zip is checked first (sizes, compression ratio, no DTD: `archives`), then every sheet is measured
     by a streaming pass (rows, cells, columns) before openpyxl reads a single row.
     """
-    from openpyxl import load_workbook
-
     fail = lambda message: InvalidFile([Problem("file", message)])  # noqa: E731
     with archives.opened(data, SPREADSHEET, f"“{filename}”", fail) as archive:
         try:

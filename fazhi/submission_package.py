@@ -26,6 +26,9 @@ content equals the newest submission's is a no-op. Receiving replaces the townsh
 records, text and targets of that year in one transaction, creates missing units only when asked
 (`create_units`), and refuses a package that fails a checksum, names a unit outside its county, is for
 another county, or is for a year locked on the county's side.
+
+Over 400 lines because writing and reading one file format belong together: every member `build` writes is
+checked by `read` a few functions below, so a change to the format is one diff in one module.
 """
 
 from __future__ import annotations
@@ -39,12 +42,15 @@ from datetime import date, datetime
 from typing import Any
 
 from fazhi import archives, attachments, audit, locks, narratives, publication, records, submissions, targets
-from fazhi.auth import User, require_admin
 from fazhi.catalog import Catalog
-from fazhi.db import Cursor, Database
+from fazhi.db import Cursor, Database, single
 from fazhi.errors import FazhiError, InvalidFile, InvalidInput, InvalidPackage, SubmissionError, UnitsToCreate
 from fazhi.evidence import folder_name
+from fazhi.permissions import User, require_admin
+from fazhi.report import frozen
+from fazhi.text import clean_text
 from fazhi.units import Unit, all_units, get_unit, insert_unit, name_problems
+from fazhi.validation import RecordInput, ValidRecord, validate
 from fazhi.year_content import canonical, number, sha256, unit_tree
 from fazhi.year_content import narratives as year_narratives
 from fazhi.year_content import records as year_records
@@ -120,9 +126,7 @@ def build(
         texts = year_narratives(cur, township, year)
         goals = year_targets(cur, township, year)
         tree = unit_tree(cur, township)
-        frozen_text = cur.execute(
-            "SELECT indicators, evidence FROM submissions WHERE id = ?", [current.id]
-        ).fetchone()
+        frozen_text = single(cur, "SELECT indicators, evidence FROM submissions WHERE id = ?", [current.id])
     records_json = canonical(listed)
     if sha256(records_json) != current.records_sha256:
         raise SubmissionError(
@@ -382,24 +386,24 @@ def _values(values: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _inputs(catalog: Catalog, parsed: Parsed) -> list[records.RecordInput]:
+def _inputs(catalog: Catalog, parsed: Parsed) -> list[ValidRecord]:
     """The records as validated inputs (unit ids filled in later); InvalidPackage when validation refuses or
     would change one (a package from this program never needs changing)."""
     problems = []
     inputs = []
     for number_, item in enumerate(parsed.records, 1):
         try:
-            raw = records.RecordInput(
+            raw = RecordInput(
                 type_code=str(item.get("type")),
                 unit_id=0,
-                title=item.get("title"),
+                title=str(item.get("title")),
                 start_on=date.fromisoformat(str(item.get("start_on"))),
                 end_on=date.fromisoformat(str(item.get("end_on"))),
                 place=item.get("place") or "",
                 summary=item.get("summary") or "",
                 values=dict(item.get("values") or {}),
             )
-            cleaned, _ = records.validate(catalog, raw, parsed.year)
+            cleaned, _ = validate(catalog, raw, parsed.year)
         except (ValueError, TypeError, AttributeError):
             problems.append(f"第{number_}条记录的格式不对")
             continue
@@ -430,7 +434,7 @@ def _check_texts_and_targets(
     for item in parsed.narratives:
         if not _SECTION.match(str(item.get("section"))) or not isinstance(item.get("body"), str):
             raise _refuse("报告文字的格式不对。")
-        if len(item["body"]) > narratives.BODY_MAX or records.clean_text(item["body"])[1]:
+        if len(item["body"]) > narratives.BODY_MAX or clean_text(item["body"])[1]:
             raise _refuse(f"报告文字“{item['section']}”过长或含有不可见的控制字符。")
         if not isinstance(item.get("figures"), list) or not isinstance(item.get("updated_by"), str):
             raise _refuse("报告文字的格式不对。")
@@ -558,12 +562,10 @@ def _write(
     user: User,
     catalog: Catalog,
     parsed: Parsed,
-    inputs: list[records.RecordInput],
+    inputs: list[ValidRecord],
     goals: dict[tuple[str, ...], dict[str, float | None]],
     missing: list[str],
 ) -> Received:
-    from fazhi.report import frozen
-
     year = parsed.year
     with db.transaction() as cur:
         county, _ = _county(db, parsed)
@@ -672,9 +674,7 @@ def _child(cur: Cursor, parent: Unit, name: str) -> Unit | None:
 
 def _new_unit(cur: Cursor, user: User, name: str, level: str, parent: Unit, order: int = 0) -> Unit:
     if not order:
-        last = cur.execute(
-            "SELECT coalesce(max(sort_order), 0) FROM units WHERE parent_id = ?", [parent.id]
-        ).fetchone()
+        last = single(cur, "SELECT coalesce(max(sort_order), 0) FROM units WHERE parent_id = ?", [parent.id])
         order = int(last[0]) + 1
     unit = insert_unit(cur, name, level, parent, sort_order=order)
     audit.log(cur, user, "create", "unit", unit.id, unit.id, None, unit.__dict__)

@@ -24,6 +24,9 @@ Who may act: only an administrator of the township itself submits (or the comman
 administrator of a unit above it reviews. An installation whose top unit is the township (a 乡镇 running
 its own copy) has nobody above: there its own administrator records the county's decision, made on the
 county's installation, so the year can be opened again after a return.
+
+Over 400 lines because the state machine, its permissions, the frozen snapshot and what each office is
+shown of it (status, notes, decisions) are one contract; split apart, a rule would live far from its check.
 """
 
 from __future__ import annotations
@@ -36,13 +39,16 @@ from datetime import date, datetime
 from typing import Any
 
 from fazhi import archives, audit, locks
-from fazhi.auth import User, require_view
 from fazhi.catalog import Catalog
-from fazhi.db import Cursor, Database
+from fazhi.db import Cursor, Database, single
 from fazhi.errors import InvalidInput, NotFound, PermissionDenied, Problem, ReviewConflict, SubmissionError
+from fazhi.indicators import indicator_table
 from fazhi.labels import SUBMISSION_STATES
-from fazhi.records import clean_text
-from fazhi.units import Unit, get_unit
+from fazhi.permissions import User, require_view
+from fazhi.report import frozen
+from fazhi.report.generate import generate
+from fazhi.text import clean_text
+from fazhi.units import Unit, children, get_unit
 from fazhi.year_content import canonical, evidence, fingerprint, number, records, sha256
 
 COMMENT_MAX = 2000
@@ -286,9 +292,6 @@ def take_snapshot(
 ) -> Snapshot:
     """Generate the year's report and freeze it with the indicator table, the evidence index and checksums
     (StaleFigures from the report engine when saved text quotes figures that have changed)."""
-    from fazhi.indicators import indicator_table
-    from fazhi.report.generate import generate
-
     with db.cursor() as cur:
         before = fingerprint(cur, unit, year)
     report = generate(db, user, catalog, unit, year, charts=charts, today=today)
@@ -390,8 +393,6 @@ def submit(
 ) -> Submission:
     """Submit the township's year: freeze the report, the indicator table and the record count with their
     checksums, and make the year read-only until it is returned. Audited."""
-    from fazhi.report import frozen
-
     _require_submit(user, unit)
     _check_year(year)
     with db.cursor() as cur:
@@ -492,11 +493,12 @@ def review(
             raise ReviewConflict(_conflict_message(cur, unit, year, current))
         now = datetime.now()
         decided_unit = user.unit_id if not user.is_system else None
-        decision_id = cur.execute(
+        decision_id = single(
+            cur,
             "INSERT INTO submission_decisions (submission_id, action, comment, decided_by, decided_unit_id,"
             " decided_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
             [target, action, text, user.username, decided_unit, now],
-        ).fetchone()[0]
+        )[0]
         if action == "approve":
             level = user.unit_id if not user.is_system else (unit.parent_id or unit.id)
             locks.hold(cur, unit, year, workflow="approved", locked_by=user.username, set_by_unit_id=level)
@@ -563,7 +565,7 @@ def frozen_evidence(db: Database, user: User, submission_id: int) -> list[dict[s
 
 def preview_text(docx: bytes) -> str:
     """The report's paragraphs as plain text (the .docx is checked as an Office archive before reading)."""
-    from docx import Document
+    from docx import Document  # python-docx loads only when a reviewer previews a frozen report
 
     archive = archives.opened(docx, archives.OFFICE, "报送的报告", lambda message: SubmissionError(message))
     archive.close()
@@ -655,8 +657,6 @@ def township_status(db: Database, user: User, unit: Unit, year: int) -> Township
 def reviewable(db: Database, user: User, unit: Unit) -> list[Unit]:
     """The townships 报送审核 lists for the sidebar's unit: a county's townships (the county above a chosen
     township, when the user may see it), else the township itself."""
-    from fazhi.units import children
-
     ids = [int(part) for part in unit.path.strip("/").split("/") if part]
     for unit_id in reversed(ids):
         candidate = get_unit(db, unit_id)

@@ -8,11 +8,11 @@ from datetime import datetime
 import pandas as pd
 
 from fazhi import audit
-from fazhi.auth import User, require_admin, require_view
 from fazhi.catalog import Catalog, Indicator
 from fazhi.db import Database
 from fazhi.errors import InvalidInput, Problem
 from fazhi.locks import ensure_unlocked
+from fazhi.permissions import User, require_admin, require_view
 from fazhi.units import Unit, subtree
 
 # Far above any year's figure (a county of 50 townships hands out a few million leaflets), far below
@@ -53,7 +53,8 @@ def targets_for(db: Database, catalog: Catalog, unit: Unit, year: int) -> dict[s
 
 
 def _check(catalog: Catalog, values: dict[str, float | None]) -> dict[str, float | None]:
-    problems, clean = [], {}
+    problems: list[Problem] = []
+    clean: dict[str, float | None] = {}
     codes = {i.code: i for i in catalog.indicators}
     for code, raw in values.items():
         indicator = codes.get(code)
@@ -186,7 +187,7 @@ def changed_targets(before: pd.DataFrame, after: pd.DataFrame) -> dict[str, floa
         if _blank(value) or (not _blank(default) and float(value) == float(default)):
             changes[code] = None
         else:
-            changes[code] = value  # type: ignore[assignment]  # set_targets checks it is a number
+            changes[code] = value  # set_targets checks it is a number
     return changes
 
 

@@ -8,12 +8,14 @@ import skips. Export writes exactly what import reads, so export → import repr
 Import is two steps: `preview` reads and checks every row (row number, column, reason) and flags rows
 that look like stored records or like another row of the file; `run` then stores the accepted rows in
 one transaction through `records.import_records`, or nothing.
+
+Over 400 lines on purpose: the format is one contract, and keeping the writer and the reader of each
+column side by side is what keeps export → import exact (tests/test_transfer.py round-trips both ways).
 """
 
 from __future__ import annotations
 
 import io
-import unicodedata
 import zipfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -22,25 +24,19 @@ from typing import Any
 
 import pandas as pd
 
-from fazhi import records
-from fazhi.auth import User, require_edit
+from fazhi import chinese, fields, ledger, records, validation
 from fazhi.catalog import Catalog, Field, RecordType
 from fazhi.db import Database
 from fazhi.errors import InvalidFile, InvalidRecord, PermissionDenied, Problem
+from fazhi.labels import BASE_FIELDS
 from fazhi.locks import lock_holding
+from fazhi.permissions import User, require_edit
 from fazhi.spreadsheet import NOTES_MARK, Table, header_key, read_tables, write_csv, write_xlsx
-from fazhi.units import Unit, visible_units
+from fazhi.units import Unit, UnitNames, visible_units
 
 TYPE_COLUMN = "记录类型"
-BASE_COLUMNS = {
-    "unit": "单位",
-    "title": "标题",
-    "start_on": "开始日期",
-    "end_on": "结束日期",
-    "place": "地点",
-    "summary": "情况说明",
-}
-_PROBLEM_COLUMN = {"unit_id": "单位", "type_code": TYPE_COLUMN, **BASE_COLUMNS}
+BASE_COLUMNS = BASE_FIELDS  # the six columns every sheet starts with
+_PROBLEM_COLUMN = {"unit_id": BASE_FIELDS["unit"], "type_code": TYPE_COLUMN, **BASE_COLUMNS}
 _EXCEL_EPOCH = date(1899, 12, 30)
 Progress = Callable[[float, str], None]
 
@@ -55,18 +51,7 @@ def columns(record_type: RecordType) -> list[str]:
 
 def _field_note(item: Field, record_type: RecordType) -> str:
     need = "必填" if item.required else "选填"
-    if item.kind == "yesno":
-        text = "填“是”或“否”"
-    elif item.kind == "percent":
-        text = "0到100之间的数，如 95"
-    elif item.kind == "integer":
-        text = f"整数，单位：{item.unit}" if item.unit else "整数"
-        if item.max is not None and item.max < 1_000_000:  # only a limit tighter than the default is news
-            text += f"，不超过{int(item.max)}"
-    elif item.kind == "decimal":
-        text = f"数字，单位：{item.unit}" if item.unit else "数字"
-    else:
-        text = f"文字，不超过{item.max_length}字" + (f"，{item.help}" if item.help else "")
+    text = item.spec.note(item)
     limits = [
         f"不得大于“{record_type.field(c.at_most).label}”" for c in record_type.checks if c.field == item.code
     ]
@@ -77,18 +62,18 @@ def notes(record_type: RecordType) -> list[str]:
     """The notes row under the header: required or not, units, allowed values (import skips it)."""
     return [
         f"{NOTES_MARK}：必填；本单位或下属单位的名称（重名时写“上级/本级”）",
-        f"必填；不超过{records.TITLE_MAX}字",
+        f"必填；不超过{validation.TITLE_MAX}字",
         "必填；日期，如 2020-03-15",
         "选填；不填则与开始日期相同",
-        f"选填；不超过{records.PLACE_MAX}字",
-        f"选填；不超过{records.SUMMARY_MAX}字",
+        f"选填；不超过{validation.PLACE_MAX}字",
+        f"选填；不超过{validation.SUMMARY_MAX}字",
         *[_field_note(f, record_type) for f in record_type.fields],
     ]
 
 
 def _choices(record_type: RecordType) -> dict[int, list[str]]:
     offset = len(BASE_COLUMNS)
-    return {offset + i: ["是", "否"] for i, f in enumerate(record_type.fields) if f.kind == "yesno"}
+    return {offset + i: list(f.spec.choices) for i, f in enumerate(record_type.fields) if f.spec.choices}
 
 
 def template(catalog: Catalog, type_codes: Sequence[str] | None = None) -> bytes:
@@ -110,28 +95,16 @@ def _unit_names(units: list[Unit]) -> dict[int, str]:
     return names
 
 
-def _export_value(item: Field, value: Any) -> Any:
-    if value is None or value is pd.NA or (isinstance(value, float) and pd.isna(value)):
-        return None
-    if item.kind == "yesno":
-        return "是" if bool(value) else "否"
-    if item.kind == "integer":
-        return int(value)
-    if item.kind == "text":
-        return str(value)
-    return float(value)
-
-
 def export_tables(
     db: Database,
     user: User,
     catalog: Catalog,
-    filters: records.RecordFilter,
+    filters: ledger.RecordFilter,
     *,
     with_type_column: bool = False,
 ) -> list[Table]:
     """The records matching the filter as tables, one per record type, in catalog order."""
-    frame = records.list_records(db, user, catalog, filters)
+    frame = ledger.list_records(db, user, catalog, filters)
     names = _unit_names(visible_units(db, user))
     tables = []
     for code, record_type in catalog.record_types.items():
@@ -148,7 +121,7 @@ def export_tables(
                 row.place,
                 row.summary,
             ]
-            values += [_export_value(f, getattr(row, f.code, None)) for f in record_type.fields]
+            values += [fields.cell(f, getattr(row, f.code, None)) for f in record_type.fields]
             rows.append((number, ([record_type.name] if with_type_column else []) + values))
         header = ([TYPE_COLUMN] if with_type_column else []) + columns(record_type)
         note_row = notes(record_type)
@@ -163,14 +136,12 @@ def export_tables(
     return tables
 
 
-def export_xlsx(db: Database, user: User, catalog: Catalog, filters: records.RecordFilter) -> bytes:
+def export_xlsx(db: Database, user: User, catalog: Catalog, filters: ledger.RecordFilter) -> bytes:
     """The filtered records as an .xlsx workbook that `preview`/`run` read back exactly."""
     return write_xlsx(export_tables(db, user, catalog, filters))
 
 
-def export_csv(
-    db: Database, user: User, catalog: Catalog, filters: records.RecordFilter
-) -> tuple[bytes, str]:
+def export_csv(db: Database, user: User, catalog: Catalog, filters: ledger.RecordFilter) -> tuple[bytes, str]:
     """The filtered records as CSV: (bytes, 'csv') for one type, or (a zip of one CSV per type, 'zip')."""
     tables = export_tables(db, user, catalog, filters, with_type_column=True)
     if len(tables) == 1:
@@ -211,7 +182,7 @@ class PlannedRow:
     unit_name: str
     title: str
     start_on: Any
-    item: records.RecordInput | None = None
+    item: validation.ValidRecord | None = None
     problems: list[RowProblem] = field(default_factory=list)
     duplicate: str = ""
 
@@ -242,7 +213,7 @@ class ImportPlan:
         """Rows that look like a stored record or an earlier row of the file (same unit, type, date, title)."""
         return [row for row in self.rows if row.duplicate]
 
-    def items(self, include_duplicates: bool) -> list[records.RecordInput]:
+    def items(self, include_duplicates: bool) -> list[validation.ValidRecord]:
         """The validated inputs to store, without the duplicate-like rows unless they are wanted."""
         return [
             row.item
@@ -261,25 +232,12 @@ def find_type(catalog: Catalog, text: object) -> str | None:
 
 
 class _UnitIndex:
-    """Unit names as written in a sheet → the unit, among the acting user's units.
+    """Unit names as written in a sheet → the unit, among the acting user's units (`units.UnitNames`), with
+    the import's own messages; each distinct spelling is looked up once."""
 
-    'name' matches a unit by its own name, '上级/本级' by the last names of its path; every suffix of every
-    path is indexed once, so a row costs one dictionary lookup.
-    """
-
-    def __init__(self, units: list[Unit]) -> None:
-        self.units = units
-        self.by_id = {u.id: u for u in units}
-        self.by_suffix: dict[tuple[str, ...], list[Unit]] = {}
-        for unit in units:
-            names = tuple(_norm(n) for n in self._path_names(unit))
-            for start in range(len(names)):
-                self.by_suffix.setdefault(names[start:], []).append(unit)
+    def __init__(self, visible: list[Unit]) -> None:
+        self.names = UnitNames(visible)
         self._found: dict[str, tuple[Unit | None, str]] = {}
-
-    def _path_names(self, unit: Unit) -> list[str]:
-        ids = [int(p) for p in unit.path.strip("/").split("/") if p]
-        return [self.by_id[i].name for i in ids if i in self.by_id]
 
     def find(self, written: str) -> tuple[Unit | None, str]:
         """(the unit, '') or (None, why not) for a unit as written in a cell."""
@@ -288,27 +246,22 @@ class _UnitIndex:
         return self._found[written]
 
     def _find(self, written: str) -> tuple[Unit | None, str]:
-        parts = tuple(p for p in (_norm(p) for p in str(written).replace("／", "/").split("/")) if p)
-        if not parts:
+        if not UnitNames.parts(written):
             return None, "请填写“单位”。"
-        matches = self.by_suffix.get(parts, [])
+        matches = self.names.matches(written)
         if not matches:
             return None, f"找不到单位“{written}”（只能导入您有权限的单位；单位须先在系统中建立）。"
         if len(matches) > 1:
-            example = "/".join(self._path_names(matches[0])[-2:])
+            example = self.names.example(matches[0])
             return None, f"有{len(matches)}个单位都叫“{written}”，请写成“上级/本级”，如“{example}”。"
         return matches[0], ""
-
-
-def _norm(name: str) -> str:
-    return unicodedata.normalize("NFKC", name).strip()
 
 
 def _text(value: Any) -> str:
     if value is None:
         return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
+    if isinstance(value, float):
+        return chinese.number(value)
     if isinstance(value, datetime):
         return (
             value.date().isoformat()
@@ -397,7 +350,7 @@ def _plan_table(
                 "（请使用下载的模板，不要改动表头）。",
             )
         )
-    missing = [c for c in ("单位", "标题", "开始日期") if c not in position]
+    missing = [BASE_FIELDS[c] for c in ("unit", "title", "start_on") if BASE_FIELDS[c] not in position]
     if missing:
         plan.file_problems.append(
             RowProblem(table.name, 1, "", f"缺少必需的列：{'、'.join(missing)}。请使用下载的模板。")
@@ -416,31 +369,31 @@ def _plan_table(
             table.name,
             number,
             code,
-            _text(cell(cells, "单位")),
-            _text(cell(cells, "标题")),
-            cell(cells, "开始日期"),
+            _text(cell(cells, BASE_FIELDS["unit"])),
+            _text(cell(cells, BASE_FIELDS["title"])),
+            cell(cells, BASE_FIELDS["start_on"]),
         )
         plan.rows.append(planned)
         tick()
         unit, unit_problem = units.find(planned.unit_name)
-        item = records.RecordInput(
+        item = validation.RecordInput(
             type_code=code,
             unit_id=unit.id if unit else 0,
-            title=_text(cell(cells, "标题")),
-            start_on=_date(cell(cells, "开始日期")),
-            end_on=_date(cell(cells, "结束日期")),
-            place=_text(cell(cells, "地点")),
-            summary=_text(cell(cells, "情况说明")),
+            title=_text(cell(cells, BASE_FIELDS["title"])),
+            start_on=_date(cell(cells, BASE_FIELDS["start_on"])),
+            end_on=_date(cell(cells, BASE_FIELDS["end_on"])),
+            place=_text(cell(cells, BASE_FIELDS["place"])),
+            summary=_text(cell(cells, BASE_FIELDS["summary"])),
             values={
-                f.code: _text(v) if f.kind == "text" else v
+                f.code: v if f.numeric else _text(v)
                 for f in record_type.fields
                 if not _blank(v := cell(cells, f.caption))
             },
         )
         if unit_problem:
-            planned.problems.append(RowProblem(table.name, number, "单位", unit_problem))
+            planned.problems.append(RowProblem(table.name, number, BASE_FIELDS["unit"], unit_problem))
         try:
-            cleaned, row_notices = records.validate(catalog, item, year)
+            cleaned, row_notices = validation.validate(catalog, item, year)
         except InvalidRecord as error:
             captions = {f.code: f.caption for f in record_type.fields}
             for problem in error.problems:
@@ -462,9 +415,9 @@ def _check_units(db: Database, user: User, units: _UnitIndex, plan: ImportPlan) 
         for row in plan.rows:
             if row.item is None:
                 continue
-            key = (row.item.unit_id, row.item.start_on.year)  # type: ignore[union-attr]
+            key = (row.item.unit_id, row.item.start_on.year)
             if key not in allowed:
-                unit = units.by_id[key[0]]
+                unit = units.names.by_id[key[0]]
                 try:
                     require_edit(user, unit)
                     held = lock_holding(cur, unit, key[1])
@@ -472,7 +425,7 @@ def _check_units(db: Database, user: User, units: _UnitIndex, plan: ImportPlan) 
                 except PermissionDenied as error:
                     allowed[key] = error.message
             if allowed[key]:
-                row.problems.append(RowProblem(row.sheet, row.row, "单位", allowed[key]))
+                row.problems.append(RowProblem(row.sheet, row.row, BASE_FIELDS["unit"], allowed[key]))
                 row.item = None
 
 
@@ -609,7 +562,13 @@ def plan_frame(plan: ImportPlan) -> pd.DataFrame:
             )
             for row in plan.rows
         ],
-        columns=["工作表", "行", "单位", "标题", "开始日期", "状态", "问题或提示"],
+        columns=[
+            "工作表",
+            "行",
+            *(BASE_FIELDS[c] for c in ("unit", "title", "start_on")),
+            "状态",
+            "问题或提示",
+        ],
     )
 
 

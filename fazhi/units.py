@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-import re
+import unicodedata
 from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import Any
 
 from fazhi import audit
-from fazhi.auth import User, require_admin, require_view
-from fazhi.db import Cursor, Database
+from fazhi.db import Cursor, Database, single
 from fazhi.errors import InvalidInput, NotFound, PermissionDenied, Problem
 from fazhi.labels import CHILD_LEVEL, LEVELS
+from fazhi.permissions import User, require_admin, require_view
+from fazhi.text import NAME_CONTROL
 
 NAME_MAX = 40
-# Control characters and line breaks have no place in a unit name (it appears in titles and file names).
-_BAD_NAME = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\ufffe\uffff]")
 
 _COLUMNS = "id, name, level, parent_id, path, sort_order, is_demo"
 
@@ -40,9 +40,20 @@ class Unit:
         """True when `other` is this unit or below it."""
         return other.path.startswith(self.path)
 
+    @property
+    def depth(self) -> int:
+        """0 for a top unit ('/1/'), 1 for a unit below it, and so on."""
+        return self.path.count("/") - 2
 
-def _unit(row: tuple) -> Unit:
-    return Unit(*row[:5], sort_order=row[5], is_demo=bool(row[6]))
+
+def indented_name(unit: Unit, top: int = 0) -> str:
+    """The unit's name indented by full-width spaces, one per level below depth `top` (for tree pickers)."""
+    return "　" * max(0, unit.depth - top) + unit.name
+
+
+def _unit(row: tuple[Any, ...]) -> Unit:
+    unit_id, name, level, parent_id, path, sort_order, is_demo = row
+    return Unit(unit_id, name, level, parent_id, path, sort_order=sort_order, is_demo=bool(is_demo))
 
 
 def all_units(db: Database) -> list[Unit]:
@@ -78,25 +89,56 @@ def get_unit(db: Database | Cursor, unit_id: int) -> Unit:
     return _unit(row)
 
 
+class UnitNames:
+    """Units as people write them: a unit's own name, or '上级/本级' (the last names of its path), compared
+    after NFKC normalisation (full-width letters and ／ as typed in Chinese input methods are accepted).
+
+    Every tail of every unit's path is indexed once, so a lookup (one per imported row) is one dictionary
+    access. Only the given units are indexed, and only their names make up the paths."""
+
+    def __init__(self, units: list[Unit]) -> None:
+        self.by_id = {u.id: u for u in units}
+        self.by_suffix: dict[tuple[str, ...], list[Unit]] = {}
+        for unit in units:
+            names = tuple(_normal(n) for n in self.path_names(unit))
+            for start in range(len(names)):
+                self.by_suffix.setdefault(names[start:], []).append(unit)
+
+    def path_names(self, unit: Unit) -> list[str]:
+        """The names along the unit's path, top first (of the indexed units)."""
+        ids = [int(p) for p in unit.path.strip("/").split("/") if p]
+        return [self.by_id[i].name for i in ids if i in self.by_id]
+
+    @staticmethod
+    def parts(written: object) -> tuple[str, ...]:
+        """The names in a written unit, top first: '燕山乡／示例一村 ' → ('燕山乡', '示例一村'); () for a blank."""
+        return tuple(p for p in (_normal(p) for p in str(written).replace("／", "/").split("/")) if p)
+
+    def matches(self, written: object) -> list[Unit]:
+        """Every indexed unit that `written` names (none for a blank)."""
+        parts = self.parts(written)
+        return list(self.by_suffix.get(parts, [])) if parts else []
+
+    def example(self, unit: Unit) -> str:
+        """How to write this unit unambiguously: '上级/本级'."""
+        return "/".join(self.path_names(unit)[-2:])
+
+
+def _normal(name: str) -> str:
+    return unicodedata.normalize("NFKC", name).strip()
+
+
 def find_unit(db: Database, name: str, user: User | None = None) -> Unit:
     """The unit called `name`, or "上级/名称" such as "燕山乡/示例一村" (visible to `user` when given);
     NotFound when none or several match."""
-    everything = all_units(db)
-    by_id = {u.id: u for u in everything}
-    *above, last = [part.strip() for part in name.strip().split("/")]
-
-    def ancestors(unit: Unit) -> list[str]:
-        return [by_id[int(i)].name for i in unit.path.strip("/").split("/")[:-1] if int(i) in by_id]
-
-    matches = [
-        u for u in everything if u.name == last and (not above or ancestors(u)[-len(above) :] == above)
-    ]
+    names = UnitNames(all_units(db))
+    matches = names.matches(name)
     if user is not None:
         matches = [u for u in matches if u.path.startswith(user.unit_path)]
     if not matches:
         raise NotFound(f"找不到名为“{name.strip()}”的单位。")
     if len(matches) > 1:
-        example = "/".join([*ancestors(matches[0])[-1:], last])
+        example = names.example(matches[0])
         raise NotFound(f"有多个名为“{name.strip()}”的单位，请写成“上级单位/单位名”，如“{example}”。")
     return matches[0]
 
@@ -123,7 +165,7 @@ def name_problems(name: str) -> list[Problem]:
         return [Problem("name", "请填写单位名称。")]
     if len(name) > NAME_MAX:
         return [Problem("name", f"单位名称不能超过{NAME_MAX}个字（现有{len(name)}个）。")]
-    if _BAD_NAME.search(name):
+    if NAME_CONTROL.search(name):
         return [Problem("name", "单位名称中不能有换行或不可见的控制字符。")]
     return []
 
@@ -152,7 +194,7 @@ def insert_unit(
         raise InvalidInput(problems)
     parent_id = parent.id if parent else None
     _refuse_sibling_clash(cur, name, parent_id)
-    unit_id = cur.execute("SELECT nextval('unit_id_seq')").fetchone()[0]
+    unit_id = single(cur, "SELECT nextval('unit_id_seq')")[0]
     path = f"{parent.path if parent else '/'}{unit_id}/"
     cur.execute(
         "INSERT INTO units (id, name, level, parent_id, path, sort_order, is_demo, created_at)"
@@ -170,10 +212,11 @@ def create_unit(db: Database, user: User, name: str, level: str, parent_id: int 
             raise PermissionDenied("最上级单位只能在初始化时或用命令行建立。")
         if parent is not None:
             require_admin(user, parent)
-        last = cur.execute(
+        last = single(
+            cur,
             "SELECT coalesce(max(sort_order), 0) FROM units WHERE parent_id IS NOT DISTINCT FROM ?",
             [parent_id],
-        ).fetchone()[0]
+        )[0]
         unit = insert_unit(cur, name, level, parent, sort_order=int(last) + 1)
         audit.log(cur, user, "create", "unit", unit.id, unit.id, None, unit.__dict__)
     return unit

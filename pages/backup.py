@@ -2,18 +2,20 @@
 
 import streamlit as st
 
-from fazhi import backup, ui
+from fazhi import backup
 from fazhi.settings import backup_keep_days, backups_dir, max_upload_mb
+from fazhi.text import markdown_literal
+from fazhi.ui import feedback, resources, session, sidebar
 
-db = ui.database()
-catalog = ui.catalog()
-user = ui.require_user()
-ui.require_admin(user)
-unit = ui.selected_unit(db, user)
-year = ui.selected_year()
+db = resources.database()
+catalog = resources.catalog()
+user = session.require_user()
+session.require_admin(user)
+unit = sidebar.selected_unit(db, user)
+year = sidebar.selected_year()
 
 st.title("备份与恢复")
-ui.show_flash()
+feedback.show_flash()
 if not backup.may_back_up(user):
     st.info("备份和恢复包含全部单位的数据，只有最上级单位的管理员可以进行。", icon=":material/lock:")
     st.stop()
@@ -26,10 +28,12 @@ st.write(
 
 st.subheader("立即备份")
 if st.button("生成备份", key="make_backup", type="primary", icon=":material/backup:"):
-    with ui.guard(), st.spinner("正在备份……"):
+    with feedback.guard(), st.spinner("正在备份……"):
         target = backup.new_backup_path(db.path)
         made = backup.create_backup(db, user, target)
-        ui.flash(f"已备份：{made.records} 条记录，{made.attachments} 个佐证材料文件。可在下方列表中下载。")
+        feedback.flash(
+            f"已备份：{made.records} 条记录，{made.attachments} 个佐证材料文件。可在下方列表中下载。"
+        )
         st.rerun()
 
 saved = backup.list_backups(db.path)
@@ -79,9 +83,9 @@ else:
     upload = st.file_uploader("备份文件（.zip）", type=["zip"], key="restore_upload")
     source, name = upload, upload.name if upload is not None else ""
 if source is not None:
-    sure = st.checkbox(ui.plain(f"我确认要用“{name}”替换现在的全部数据"), key="restore_confirm")
+    sure = st.checkbox(markdown_literal(f"我确认要用“{name}”替换现在的全部数据"), key="restore_confirm")
     if st.button("恢复", key="restore", icon=":material/settings_backup_restore:", disabled=not sure):
-        with ui.guard(), st.spinner("正在校验并恢复……"):
+        with feedback.guard(), st.spinner("正在校验并恢复……"):
             done = backup.restore(db, user, source, name=name)
-            ui.flash(ui.plain(f"已从“{name}”恢复：{done.manifest.records} 条记录。"))
+            feedback.flash(markdown_literal(f"已从“{name}”恢复：{done.manifest.records} 条记录。"))
             st.rerun()

@@ -3,22 +3,28 @@ heatmap of completion whose cells open that township's 台账 for the area."""
 
 import streamlit as st
 
-from fazhi import charts, compare, progress, ui
+from fazhi import charts, compare, progress
+from fazhi.text import markdown_literal
+from fazhi.ui import cache, feedback, ledger_link, resources, session, sidebar
 
-db = ui.database()
-catalog = ui.catalog()
-user = ui.require_user()
-year = ui.selected_year()
-county = progress.county_for(db, user, ui.selected_unit(db, user))
+db = resources.database()
+catalog = resources.catalog()
+user = session.require_user()
+year = sidebar.selected_year()
+county = progress.county_for(db, user, sidebar.selected_unit(db, user))
 
-st.title(ui.plain(f"乡镇比较 · {county.name if county else ui.selected_unit(db, user).name} · {year}年"))
-ui.show_flash()
+st.title(
+    markdown_literal(
+        f"乡镇比较 · {county.name if county else sidebar.selected_unit(db, user).name} · {year}年"
+    )
+)
+feedback.show_flash()
 if county is None:
     st.info("本页供区县比较所辖乡镇（街道）；请用区县的账号查看。", icon=":material/info:")
     st.stop()
-found = ui.township_scores(db, user, catalog, county, year)
+found = cache.township_scores(db, user, catalog, county, year)
 if not found:
-    st.info(ui.plain(f"{county.name}下还没有乡镇（街道）。"), icon=":material/info:")
+    st.info(markdown_literal(f"{county.name}下还没有乡镇（街道）。"), icon=":material/info:")
     st.stop()
 
 st.caption(
@@ -30,11 +36,11 @@ heat = charts.build("township_heatmap", compare.heatmap_frame(catalog, year, fou
 event = st.plotly_chart(
     heat, key="compare_heatmap", theme=None, config=_CONFIG, on_select="rerun", selection_mode="points"
 )
-points = event.selection.points if event else []
+points = event["selection"]["points"] if event else []  # a PlotlyState is a dict of dicts
 filters = compare.cell_filter(dict(points[0]), year) if points else None
 if filters is not None:
-    ui.choose(county.id, year)  # 台账 lists the county's units, so the township is among them
-    ui.open_ledger(**filters)
+    sidebar.choose(county.id, year)  # 台账 lists the county's units, so the township is among them
+    ledger_link.open_ledger(**filters)
 
 ranking = compare.ranking_frame(catalog, found)
 left, right = st.columns([2, 3])

@@ -2,34 +2,36 @@
 
 import streamlit as st
 
-from fazhi import dashboard, ui
+from fazhi import dashboard, scorecard
+from fazhi.text import markdown_literal
+from fazhi.ui import cache, dashboard_widgets, feedback, resources, session, sidebar
 
-db = ui.database()
-catalog = ui.catalog()
-user = ui.require_user()
-unit = ui.selected_unit(db, user)
-year = ui.selected_year()
+db = resources.database()
+catalog = resources.catalog()
+user = session.require_user()
+unit = sidebar.selected_unit(db, user)
+year = sidebar.selected_year()
 
-st.title(f"看板 · {ui.plain(unit.name)} · {year}年")
-data = ui.dashboard_data(db, user, catalog, unit, year)
-st.caption(dashboard.progress_text(data) + "点击图中的柱形或方块可查看对应的台账记录。")
+st.title(f"看板 · {markdown_literal(unit.name)} · {year}年")
+data = cache.dashboard_data(db, user, catalog, unit, year)
+st.caption(scorecard.progress_text(data) + "点击图中的柱形或方块可查看对应的台账记录。")
 
 with st.expander("选择关键指标卡片", icon=":material/tune:"):
-    codes = ui.kpi_picker(catalog)
-ui.kpi_cards(dashboard.kpi_cards(catalog, data.table, codes, year))
+    codes = dashboard_widgets.kpi_picker(catalog)
+dashboard_widgets.kpi_cards(scorecard.kpi_cards(catalog, data.table, codes, year))
 
 st.subheader("短板提示")
-lines = dashboard.shortfall_lines(data.table, data.share)
+lines = scorecard.shortfall_lines(data.table, data.share)
 if lines:
-    ui.plain_list(lines)
+    feedback.plain_list(lines)
 else:
     st.success("有目标的指标均已达标或进度正常。", icon=":material/check_circle:")
 
 left, right = st.columns(2)
 with left:
-    ui.chart("completion_by_area", data, catalog, key="chart_completion")
+    dashboard_widgets.chart("completion_by_area", data, catalog, key="chart_completion")
 with right:
-    ui.chart("monthly_activity", data, catalog, key="chart_monthly")
+    dashboard_widgets.chart("monthly_activity", data, catalog, key="chart_monthly")
 
 left, right = st.columns(2) if data.child_units else (None, st.container())
 if left is not None:
@@ -42,14 +44,14 @@ if left is not None:
             format_func=names.get,
             key="breakdown_indicator",
         )
-        ui.chart("by_unit", data, catalog, key="chart_by_unit", code=code)
+        dashboard_widgets.chart("by_unit", data, catalog, key="chart_by_unit", code=code)
 with right:
-    ui.chart("records_by_type", data, catalog, key="chart_by_type")
-ui.chart("year_over_year", data, catalog, key="chart_year_over_year")
+    dashboard_widgets.chart("records_by_type", data, catalog, key="chart_by_type")
+dashboard_widgets.chart("year_over_year", data, catalog, key="chart_year_over_year")
 
 st.subheader("全部指标")
 st.dataframe(
-    dashboard.indicator_display(data.table),
+    scorecard.indicator_display(data.table),
     hide_index=True,
     placeholder="—",
     height=600,

@@ -2,16 +2,18 @@
 
 import streamlit as st
 
-from fazhi import records, sample, ui
+from fazhi import ledger, records, sample
+from fazhi.text import markdown_literal
+from fazhi.ui import feedback, resources, session, sidebar
 
-db = ui.database()
-catalog = ui.catalog()
-user = ui.require_user()
-unit = ui.selected_unit(db, user)
-year = ui.selected_year()
+db = resources.database()
+catalog = resources.catalog()
+user = session.require_user()
+unit = sidebar.selected_unit(db, user)
+year = sidebar.selected_year()
 
-st.title(ui.plain(f"{unit.name} · {year}年法治政府建设"))
-ui.show_flash()
+st.title(markdown_literal(f"{unit.name} · {year}年法治政府建设"))
+feedback.show_flash()
 
 if records.record_count(db) == 0:
     st.info("数据库中还没有任何工作记录。", icon=":material/info:")
@@ -24,10 +26,10 @@ if records.record_count(db) == 0:
         )
         if user.is_admin:
             if st.button("加载示例数据", key="load_demo", type="primary", icon=":material/dataset:"):
-                with ui.guard():
+                with feedback.guard():
                     result = sample.load_demo(db, catalog)
-                    ui.choose(result.township.id, 2020)
-                    ui.flash(f"已加载示例数据：{result.township.name} {result.records} 条记录。")
+                    sidebar.choose(result.township.id, 2020)
+                    feedback.flash(f"已加载示例数据：{result.township.name} {result.records} 条记录。")
                     st.rerun()
         else:
             st.caption("只有管理员可以加载示例数据。")
@@ -36,7 +38,7 @@ if records.record_count(db) == 0:
         st.write("直接记录本单位的工作：每开展一次学法、宣传、调解等工作，就记一条，附上照片和签到表。")
     st.stop()
 
-frame = records.count_by_area(db, user, catalog, unit.id, year)
+frame = ledger.count_by_area(db, user, catalog, unit.id, year)
 total = int(frame["records"].sum())
 outline = catalog.outline_for(year)
 covered = int((frame["records"] > 0).sum())

@@ -2,18 +2,20 @@
 
 import streamlit as st
 
-from fazhi import attachments, records, spreadsheet, transfer, ui, units
+from fazhi import attachments, ledger, record_display, spreadsheet, transfer, units
+from fazhi.text import markdown_literal
+from fazhi.ui import feedback, ledger_link, resources, session, sidebar
 
-db = ui.database()
-catalog = ui.catalog()
-user = ui.require_user()
-unit = ui.selected_unit(db, user)
-year = ui.selected_year()
+db = resources.database()
+catalog = resources.catalog()
+user = session.require_user()
+unit = sidebar.selected_unit(db, user)
+year = sidebar.selected_year()
 
-if ui.apply_ledger_request(db, catalog):  # e.g. a bar chosen on 看板: show the records behind it
+if ledger_link.apply_ledger_request(db, catalog):  # e.g. a bar chosen on 看板: show the records behind it
     st.rerun()
-st.title(f"台账 · {ui.plain(unit.name)} · {year}年")
-ui.show_flash()
+st.title(f"台账 · {markdown_literal(unit.name)} · {year}年")
+feedback.show_flash()
 
 outline = catalog.outline_for(year)
 areas = {area.code: area.name for area in outline.areas}
@@ -36,7 +38,7 @@ first, last, sort, order = st.columns([2, 2, 2, 1], vertical_alignment="bottom")
 date_from = first.date_input("日期从", value=None, key="ledger_from", format="YYYY-MM-DD", **keep)
 date_to = last.date_input("日期到", value=None, key="ledger_to", format="YYYY-MM-DD", **keep)
 order_by = sort.selectbox(
-    "排序", list(records.SORT_COLUMNS), format_func=records.SORT_COLUMNS.get, key="ledger_sort", **keep
+    "排序", list(ledger.SORT_COLUMNS), format_func=ledger.SORT_COLUMNS.get, key="ledger_sort", **keep
 )
 descending = order.toggle("倒序", key="ledger_desc", **keep)
 deleted = user.is_admin and st.toggle(
@@ -51,7 +53,7 @@ if len(scope) > 1:
         "下属单位",
         list(scope)[1:],
         index=None,
-        format_func=lambda i: ui.unit_label(scope[i], unit),
+        format_func=lambda i: sidebar.unit_label(scope[i], unit),
         key="ledger_unit",
         placeholder=f"{unit.name}全部（含下属单位）",
         **keep,
@@ -59,7 +61,7 @@ if len(scope) > 1:
 else:
     within = None
 
-filters = records.RecordFilter(
+filters = ledger.RecordFilter(
     year=year,
     unit_id=within or unit.id,
     type_codes=chosen,
@@ -71,22 +73,25 @@ filters = records.RecordFilter(
     order_by=order_by,
     descending=descending,
 )
-frame = records.list_records(db, user, catalog, filters)
+frame = ledger.list_records(db, user, catalog, filters)
 if any([within, area, chosen, keyword, date_from, date_to]):
     st.button(
-        "显示全部记录", key="ledger_clear", icon=":material/filter_alt_off:", on_click=ui.clear_ledger_filters
+        "显示全部记录",
+        key="ledger_clear",
+        icon=":material/filter_alt_off:",
+        on_click=ledger_link.clear_ledger_filters,
     )
 if frame.empty:
     filtered = any([within, area, chosen, keyword, date_from, date_to, deleted])
     st.info(
-        "没有符合条件的记录。" if filtered else f"{ui.plain(unit.name)}{year}年还没有记录。",
+        "没有符合条件的记录。" if filtered else f"{markdown_literal(unit.name)}{year}年还没有记录。",
         icon=":material/info:",
     )
     st.stop()
 
 st.caption(f"共 {len(frame)} 条记录。点选行首的方框打开这条记录，可查看佐证材料、修改或删除。")
 event = st.dataframe(
-    records.display_frame(attachments.with_counts(db, frame), catalog),
+    record_display.display_frame(attachments.with_counts(db, frame), catalog),
     hide_index=True,
     key="ledger_table",
     placeholder="",
@@ -94,7 +99,7 @@ event = st.dataframe(
     selection_mode="single-row",
 )
 if event.selection.rows:
-    ui.open_record(int(frame.iloc[event.selection.rows[0]]["id"]))
+    ledger_link.open_record(int(frame.iloc[event.selection.rows[0]]["id"]))
 
 name = f"{unit.name}{year}年台账"
 one_type = frame["type_code"].nunique() == 1  # a CSV holds one type; several become a zip of CSVs
@@ -119,7 +124,7 @@ buttons.download_button(
     on_click="ignore",
 )
 
-sums = records.totals(frame, catalog)
+sums = ledger.totals(frame, catalog)
 if sums:
     captions = catalog.field_captions()
     st.subheader("合计")

@@ -2,17 +2,19 @@
 
 import streamlit as st
 
-from fazhi import charts, compare, dashboard, ui
+from fazhi import charts, compare, scorecard
+from fazhi.text import markdown_literal
+from fazhi.ui import cache, dashboard_widgets, feedback, resources, session, sidebar
 
-db = ui.database()
-catalog = ui.catalog()
-user = ui.require_user()
-unit = ui.selected_unit(db, user)
-year = ui.selected_year()
+db = resources.database()
+catalog = resources.catalog()
+user = session.require_user()
+unit = sidebar.selected_unit(db, user)
+year = sidebar.selected_year()
 
-ui.meeting_style()
+dashboard_widgets.meeting_style()
 title, switch = st.columns([5, 1], vertical_alignment="bottom")
-title.title(f"{ui.plain(unit.name)} · {year}年法治政府建设")
+title.title(f"{markdown_literal(unit.name)} · {year}年法治政府建设")
 refresh = switch.toggle(
     "每分钟自动刷新", key="meeting_refresh", help="开启后每60秒重新读取数据，会上新保存的记录会自动出现。"
 )
@@ -23,23 +25,29 @@ towns = unit.level == "county" and switch.toggle(
 
 def board() -> None:
     """Everything below the title; re-run alone every minute when auto-refresh is on."""
-    data = ui.dashboard_data(ui.database(), user, catalog, unit, year)
-    st.caption(dashboard.progress_text(data))
-    ui.kpi_cards(dashboard.kpi_cards(catalog, data.table, ui.chosen_kpis(catalog), year))
+    data = cache.dashboard_data(resources.database(), user, catalog, unit, year)
+    st.caption(scorecard.progress_text(data))
+    dashboard_widgets.kpi_cards(
+        scorecard.kpi_cards(catalog, data.table, dashboard_widgets.chosen_kpis(catalog), year)
+    )
     left, right = st.columns([3, 2])
     with left:
-        ui.chart(
+        dashboard_widgets.chart(
             "completion_by_area", data, catalog, key="meeting_completion", selectable=False, font_size=22
         )
     with right:
         st.header("短板提示")
-        lines = dashboard.shortfall_lines(data.table, data.share)
-        ui.plain_list(lines[:12] + ([f"……另有{len(lines) - 12}项，详见看板"] if len(lines) > 12 else []))
+        lines = scorecard.shortfall_lines(data.table, data.share)
+        feedback.plain_list(
+            lines[:12] + ([f"……另有{len(lines) - 12}项，详见看板"] if len(lines) > 12 else [])
+        )
         if not lines:
             st.success("有目标的指标均已达标或进度正常。")
-    ui.chart("monthly_activity", data, catalog, key="meeting_monthly", selectable=False, font_size=22)
+    dashboard_widgets.chart(
+        "monthly_activity", data, catalog, key="meeting_monthly", selectable=False, font_size=22
+    )
     if towns:
-        found = ui.township_scores(ui.database(), user, catalog, unit, year)
+        found = cache.township_scores(resources.database(), user, catalog, unit, year)
         figure = charts.build("township_heatmap", compare.heatmap_frame(catalog, year, found), font_size=22)
         st.plotly_chart(figure, key="meeting_heatmap", theme=None, config={"displayModeBar": False})
 

@@ -1,75 +1,36 @@
 """年度报告: drafts from the year's records beside editable text, what is still to fill, the preview, Word/PDF."""
 
-from datetime import date
-
 import streamlit as st
 
-from fazhi import locks, publication, submission_package, submissions, ui
+from fazhi import locks
 from fazhi.errors import NarrativeConflict
 from fazhi.report import context as report
 from fazhi.report import images, pdf
 from fazhi.report.generate import generate, generate_pdf
+from fazhi.text import markdown_literal
+from fazhi.ui import cache, feedback, resources, session, sidebar, submission_panel
 
-db = ui.database()
-catalog = ui.catalog()
-user = ui.require_user()
-unit = ui.selected_unit(db, user)
-year = ui.selected_year()
+db = resources.database()
+catalog = resources.catalog()
+user = session.require_user()
+unit = sidebar.selected_unit(db, user)
+year = sidebar.selected_year()
 
-st.title(ui.plain(f"年度报告 · {unit.name} · {year}年"))
-ui.show_flash()
-status = submissions.township_status(db, user, unit, year)
-if status is not None:  # 报送与公开: the township's side of issue 15
-    with st.expander(f"报送与公开：{status.headline}", expanded=status.state in ("none", "returned")):
-        if status.decision is not None:
-            shown = st.warning if status.state == "returned" else st.info
-            shown(ui.plain(f"审核意见：{status.decision.sentence()}"), icon=":material/rate_review:")
-        for hint in status.hints:
-            st.caption(ui.plain(hint))
-        if status.can_submit and st.button(f"报送{year}年报告", key="report_submit", type="primary"):
-            with ui.guard(), st.spinner("正在生成并冻结报告……"):
-                made = submissions.submit(db, user, catalog, unit, year)
-                ui.flash(ui.plain(f"已报送{unit.name}{year}年的年度报告（第{made.round}次），该年度已锁定。"))
-                st.rerun()
-        if status.can_package:
-            county = st.text_input("接收的区县", key="package_county") if status.needs_county_name else None
-            st.download_button(
-                "下载报送包（交给区县的安装导入）",
-                data=lambda: submission_package.build(db, user, catalog, unit, year, county_name=county).data,
-                file_name=f"{unit.name}{year}年报送包.zip",
-                mime="application/zip",
-                key="report_package",
-                disabled=status.needs_county_name and not county,
-                on_click="ignore",
-            )
-        if status.can_publish:
-            kept = publication.publication_of(db, unit, year)
-            with st.form("report_publication", border=False):
-                day, address = st.columns([1, 3])
-                on = day.date_input(
-                    "公开日期", value=kept.published_on if kept else None, key="report_published_on",
-                    min_value=date(year, 12, 31), max_value=max(date.today(), date(year, 12, 31)),
-                )  # fmt: skip
-                url = address.text_input(
-                    "公开网址", value=kept.url if kept else "", key="report_published_url"
-                )
-                if st.form_submit_button("记录公开情况", key="report_publish"):
-                    with ui.guard():
-                        publication.record_publication(db, user, unit, year, on, url)
-                        ui.flash(f"已记录{year}年报告的公开情况。")
-                        st.rerun()
+st.title(markdown_literal(f"年度报告 · {unit.name} · {year}年"))
+feedback.show_flash()
+submission_panel.submission_panel(db, user, catalog, unit, year)
 context = None
-with ui.guard():
-    context = ui.report_context(db, user, catalog, unit, year)
+with feedback.guard():
+    context = cache.report_context(db, user, catalog, unit, year)
 if context is None:
     st.stop()
 editable = user.can_edit and locks.lock_state(db, unit, year) is None
 
 for warning in context["warnings"]:
-    st.warning(ui.plain(warning), icon=":material/edit_note:")
+    st.warning(markdown_literal(warning), icon=":material/edit_note:")
 if context["placeholders"]:
     with st.expander(f"待填写的地方（{len(context['placeholders'])}处）", expanded=False):
-        ui.plain_list(context["placeholders"])
+        feedback.plain_list(context["placeholders"])
 if context["stale"]:
     st.error(
         "已保存的文字中有数字与台账不一致，请先处理下面标红的节，才能下载报告（一份报告中不能有两个不同的数字）。",
@@ -114,22 +75,23 @@ with edit:
         key = f"{unit.id}_{year}_{section['key']}"
         state = "（已修改）" if section["saved"] else "（待填写）" if section["placeholders"] else ""
         with st.expander(
-            ui.plain(section["title"] + state + ("（数字已变化）" if section["stale"] else "")),
+            markdown_literal(section["title"] + state + ("（数字已变化）" if section["stale"] else "")),
             expanded=section["key"] == "opening" or bool(section["stale"]),
         ):
             for change in section["stale"]:
                 st.error(
-                    ui.plain(f"“{change['old']}”现在是“{change['new']}”"), icon=":material/sync_problem:"
+                    markdown_literal(f"“{change['old']}”现在是“{change['new']}”"),
+                    icon=":material/sync_problem:",
                 )
             if (
                 section["stale"]
                 and editable
                 and st.button("采用新数字", key=f"report_refresh_{key}", type="primary")
             ):
-                with ui.guard():
+                with feedback.guard():
                     report.take_new_figures(db, user, catalog, unit, year, section["key"])
                     st.session_state.pop(f"report_text_{key}", None)
-                    ui.flash(ui.plain(f"“{section['title']}”中的数字已更新为台账中的数字。"))
+                    feedback.flash(markdown_literal(f"“{section['title']}”中的数字已更新为台账中的数字。"))
                     st.rerun()
             left, right = st.columns(2)
             left.caption("自动草稿（由台账生成；“【请填写：……】”处需要手工填写）")
@@ -145,7 +107,7 @@ with edit:
                 )
                 save, reset = st.columns(2)
                 if save.button("保存", key=f"report_save_{key}", type="primary"):
-                    with ui.guard():
+                    with feedback.guard():
                         try:
                             saved = report.save_section(
                                 db, user, catalog, unit, year, section["key"], text,
@@ -161,14 +123,16 @@ with edit:
                             raise
                         for name in (f"report_text_{key}", f"report_base_{key}"):
                             st.session_state.pop(name, None)
-                        ui.flash(ui.plain("；".join((f"已保存“{section['title']}”。", *saved.notices))))
+                        feedback.flash(
+                            markdown_literal("；".join((f"已保存“{section['title']}”。", *saved.notices)))
+                        )
                         st.rerun()
                 if reset.button("恢复为自动草稿", key=f"report_reset_{key}", disabled=not section["saved"]):
-                    with ui.guard():
+                    with feedback.guard():
                         report.reset_section(db, user, catalog, unit, year, section["key"])
                         for name in (f"report_text_{key}", f"report_base_{key}"):
                             st.session_state.pop(name, None)
-                        ui.flash(ui.plain(f"“{section['title']}”已恢复为自动草稿。"))
+                        feedback.flash(markdown_literal(f"“{section['title']}”已恢复为自动草稿。"))
                         st.rerun()
 with preview:
     st.text(report.preview_text(context))

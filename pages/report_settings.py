@@ -2,25 +2,27 @@
 
 import streamlit as st
 
-from fazhi import locks, ui
+from fazhi import locks
 from fazhi.errors import ReportTemplateError
 from fazhi.report import context as report
-from fazhi.report import custom, options
+from fazhi.report import custom, options, texts
 from fazhi.report.template import default_template_bytes
 from fazhi.report.wording import load_wording
+from fazhi.text import markdown_literal
+from fazhi.ui import feedback, resources, session, sidebar
 
-db = ui.database()
-catalog = ui.catalog()
-user = ui.require_user()
-ui.require_admin(user)
-unit = ui.selected_unit(db, user)
-year = ui.selected_year()
+db = resources.database()
+catalog = resources.catalog()
+user = session.require_user()
+session.require_admin(user)
+unit = sidebar.selected_unit(db, user)
+year = sidebar.selected_year()
 
-st.title(ui.plain(f"报告设置 · {unit.name}"))
-ui.show_flash()
+st.title(markdown_literal(f"报告设置 · {unit.name}"))
+feedback.show_flash()
 if locks.lock_state(db, unit, year):
     st.info(
-        ui.plain(
+        markdown_literal(
             f"{year}年已封账：这里的设置和模板只用于还没有封账的年度；{year}年的报告保持封账时的"
             "单位名称、设置和模板，不会改变。"
         ),
@@ -43,19 +45,19 @@ with st.form("report_options"):
         value=current.exact_numbers,
         key="report_exact",
     )
-    if st.form_submit_button("保存设置", type="primary"):
-        with ui.guard():
+    if st.form_submit_button("保存设置", type="primary", key="report_options_save"):
+        with feedback.guard():
             options.save_options(
                 db, user, unit, recipient=recipient, issuer=issuer, title_prefix=prefix, exact_numbers=exact
             )
-            ui.flash("报告设置已保存。")
+            feedback.flash("报告设置已保存。")
             st.rerun()
 if st.button("恢复默认设置", key="report_options_reset"):
-    with ui.guard():
+    with feedback.guard():
         options.save_options(
             db, user, unit, recipient=None, issuer=None, title_prefix=None, exact_numbers=None
         )
-        ui.flash("报告设置已恢复为默认。")
+        feedback.flash("报告设置已恢复为默认。")
         st.rerun()
 
 st.subheader("数字写法")
@@ -64,22 +66,24 @@ st.caption(
     "需要时可改写某一项；“数字写确数”勾选时全部写确数。"
 )
 rows = options.style_rows(catalog, load_wording(catalog), current)
+names = dict(zip(options.STYLE_COLUMNS, texts.table("options.style_columns"), strict=True))
 edited = st.data_editor(
     rows,
     hide_index=True,
     key="report_styles",
-    disabled=["code", "指标", "单位", "默认写法"],
-    column_order=["指标", "单位", "默认写法", "本单位写法"],
+    disabled=["code", "name", "unit", "default"],
+    column_order=list(options.STYLE_COLUMNS),
     column_config={
-        "本单位写法": st.column_config.SelectboxColumn(
-            "本单位写法", options=[options.DEFAULT_STYLE, *options.STYLE_LABELS.values()], required=True
-        )
+        **{column: names[column] for column in ("name", "unit", "default")},
+        "chosen": st.column_config.SelectboxColumn(
+            names["chosen"], options=options.style_choices(), required=True
+        ),
     },
 )
 if st.button("保存数字写法", key="report_styles_save"):
-    with ui.guard():
+    with feedback.guard():
         changed = options.save_styles(db, user, unit, edited)
-        ui.flash(f"已修改{changed}项指标的写法。" if changed else "写法没有变化。")
+        feedback.flash(f"已修改{changed}项指标的写法。" if changed else "写法没有变化。")
         st.rerun()
 
 st.subheader("报告模板")
@@ -95,7 +99,7 @@ st.download_button(
     icon=":material/download:",
 )
 context = None
-with ui.guard():
+with feedback.guard():
     context = report.build_context(db, user, catalog, unit, year)
 upload = st.file_uploader("上传本单位的模板（.docx）", type=["docx"], key="report_template_upload")
 if (
@@ -103,19 +107,19 @@ if (
     and context is not None
     and st.button("检查并使用此模板", key="report_template_use", type="primary")
 ):
-    with ui.guard():
+    with feedback.guard():
         try:
             custom.save_template(db, user, unit, upload.getvalue(), upload.name, context)
         except ReportTemplateError as error:  # the message quotes the template's own text: plain text
             st.error("模板没有通过检查，未启用：", icon=":material/error:")
             st.text(error.message)
         else:
-            ui.flash("模板检查通过，已启用。")
+            feedback.flash("模板检查通过，已启用。")
             st.rerun()
 if info and st.button("恢复默认模板", key="report_template_reset"):
-    with ui.guard():
+    with feedback.guard():
         custom.reset_template(db, user, unit)
-        ui.flash("已恢复为默认模板。")
+        feedback.flash("已恢复为默认模板。")
         st.rerun()
 if context is not None:
     with st.expander("模板变量说明（示例为当前单位和年度的数据）"):

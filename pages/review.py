@@ -3,16 +3,18 @@ table and evidence index, the history of decisions — and, for a reviewer, 通�
 
 import streamlit as st
 
-from fazhi import submissions, ui
+from fazhi import submissions
 from fazhi.errors import ReviewConflict
+from fazhi.text import markdown_literal
+from fazhi.ui import feedback, resources, session, sidebar
 
-db = ui.database()
-user = ui.require_user()
-year = ui.selected_year()
-choices = {u.id: u for u in submissions.reviewable(db, user, ui.selected_unit(db, user))}
+db = resources.database()
+user = session.require_user()
+year = sidebar.selected_year()
+choices = {u.id: u for u in submissions.reviewable(db, user, sidebar.selected_unit(db, user))}
 
 st.title(f"报送审核 · {year}年")
-ui.show_flash()
+feedback.show_flash()
 if not choices:
     st.info("请在左侧选择一个区县或乡镇（街道）。", icon=":material/info:")
     st.stop()
@@ -23,7 +25,7 @@ unit = choices[
 ]
 past = submissions.history(db, user, unit, year)
 if not past:
-    st.info(ui.plain(f"{unit.name}{year}年还没有报送年度报告。"), icon=":material/hourglass_empty:")
+    st.info(markdown_literal(f"{unit.name}{year}年还没有报送年度报告。"), icon=":material/hourglass_empty:")
     st.stop()
 
 current, made = past[0]
@@ -34,9 +36,9 @@ if not (st.session_state.get("review_approve") or st.session_state.get("review_r
 seen = st.session_state.setdefault(seen_key, (current.id, current.state))
 if st.session_state.pop("review_clear", False):
     st.session_state["review_comment"] = ""
-st.subheader(ui.plain(f"{unit.name}：{current.state_label}（第{current.round}次报送）"))
+st.subheader(markdown_literal(f"{unit.name}：{current.state_label}（第{current.round}次报送）"))
 if made:
-    st.caption(ui.plain("最近的审核：" + made[-1].sentence()))
+    st.caption(markdown_literal("最近的审核：" + made[-1].sentence()))
 
 if submissions.may_review(user, unit) and current.state in ("submitted", "approved"):
     if unit.parent_id is None:
@@ -49,7 +51,7 @@ if submissions.may_review(user, unit) and current.state in ("submitted", "approv
     if back.button("退回" if current.state == "submitted" else "撤销通过并退回", key="review_return"):
         action = "return"
     if action:
-        with ui.guard():
+        with feedback.guard():
             try:
                 submissions.review(
                     db, user, unit, year, action, comment, submission_id=seen[0], expected_state=seen[1]
@@ -59,7 +61,7 @@ if submissions.may_review(user, unit) and current.state in ("submitted", "approv
                 raise
             st.session_state["review_clear"] = True
             done = "通过，该年度已由上级封账" if action == "approve" else "退回，该年度恢复可修改"
-            ui.flash(ui.plain(f"已{done}：{unit.name}{year}年的年度报告。"))
+            feedback.flash(markdown_literal(f"已{done}：{unit.name}{year}年的年度报告。"))
             st.rerun()
 
 chosen = current
@@ -70,14 +72,14 @@ if len(past) > 1:
         key="review_round",
     )  # fmt: skip
     chosen = rounds[picked]
-with ui.guard():
+with feedback.guard():
     frozen, docx = submissions.frozen_docx(db, user, chosen.id)
     st.download_button(
         "下载报送的报告（Word）", data=docx, file_name=frozen.filename, key="review_download",
         mime="application/vnd.openxmlformats-officedocument.wordprocessingml.document", icon=":material/download:",
     )  # fmt: skip
     st.caption(
-        ui.plain(
+        markdown_literal(
             f"{frozen.submitted_by}于{frozen.submitted_at:%Y年%m月%d日 %H:%M}报送（{'报送包导入' if frozen.source == 'package' else '在线报送'}），"
             f"{frozen.record_count}条记录，佐证材料{len(submissions.frozen_evidence(db, user, chosen.id))}个；"
             f"报告校验值 {frozen.docx_sha256[:16]}…"

@@ -2,9 +2,11 @@
 
 import streamlit as st
 
-from fazhi import auth, ui
+from fazhi import auth
+from fazhi.text import markdown_literal
+from fazhi.ui import feedback, resources, session
 
-db = ui.database()
+db = resources.database()
 if auth.user_count(db) > 0:
     st.info("系统已初始化，请登录。")
     st.stop()
@@ -29,7 +31,7 @@ with st.form("setup"):
         "密码", type="password", key="setup_password", help=f"至少{auth.MIN_PASSWORD}个字符。"
     )
     confirm = st.text_input("再次输入密码", type="password", key="setup_confirm")
-    submitted = st.form_submit_button("建立单位和管理员", type="primary")
+    submitted = st.form_submit_button("建立单位和管理员", type="primary", key="setup_submit")
 
 if submitted:
     if not unit_name.strip():
@@ -37,8 +39,8 @@ if submitted:
     elif password != confirm:
         st.error("两次输入的密码不一致。")
     else:
-        with ui.guard():
+        with feedback.guard():
             user = auth.create_first_admin(db, username, password, display_name, unit_name, level)
-            ui.log_in(user)
-            ui.flash(ui.plain(f"初始化完成，欢迎您，{user.display_name}。"))
+            session.log_in(user)
+            feedback.flash(markdown_literal(f"初始化完成，欢迎您，{user.display_name}。"))
             st.rerun()

@@ -5,16 +5,22 @@ from datetime import date
 
 import streamlit as st
 
-from fazhi import deadlines, progress, ui
+from fazhi import deadlines, progress
+from fazhi.text import markdown_literal
+from fazhi.ui import cache, feedback, resources, session, sidebar
 
-db = ui.database()
-catalog = ui.catalog()
-user = ui.require_user()
-year = ui.selected_year()
-county = progress.county_for(db, user, ui.selected_unit(db, user))
+db = resources.database()
+catalog = resources.catalog()
+user = session.require_user()
+year = sidebar.selected_year()
+county = progress.county_for(db, user, sidebar.selected_unit(db, user))
 
-st.title(ui.plain(f"报送进度 · {county.name if county else ui.selected_unit(db, user).name} · {year}年"))
-ui.show_flash()
+st.title(
+    markdown_literal(
+        f"报送进度 · {county.name if county else sidebar.selected_unit(db, user).name} · {year}年"
+    )
+)
+feedback.show_flash()
 if county is None:
     st.info(
         "本页供区县查看所辖乡镇（街道）的报送、审核和公开情况。本单位的报送请在“年度报告”页进行。",
@@ -23,7 +29,7 @@ if county is None:
     st.stop()
 
 rows = progress.progress(
-    db, user, catalog, county, year, scores=ui.township_scores(db, user, catalog, county, year)
+    db, user, catalog, county, year, scores=cache.township_scores(db, user, catalog, county, year)
 )
 totals = progress.summary(rows)
 cells = st.columns(4)
@@ -47,15 +53,15 @@ if user.is_admin:
             min_value=date(year, 1, 1), max_value=date(year + 1, 12, 31),
         )  # fmt: skip
         if right.form_submit_button("保存截止日期", key="deadline_save"):
-            with ui.guard():
+            with feedback.guard():
                 deadlines.set_deadline(db, user, county, year, chosen)
-                ui.flash(f"{year}年报告的报送截止日期：{chosen.isoformat() if chosen else '已取消'}。")
+                feedback.flash(f"{year}年报告的报送截止日期：{chosen.isoformat() if chosen else '已取消'}。")
                 st.rerun()
 else:
     st.caption(f"报送截止日期：{due.isoformat() if due else '未设置'}")
 
 if not rows:
-    st.info(ui.plain(f"{county.name}下还没有乡镇（街道）。"), icon=":material/info:")
+    st.info(markdown_literal(f"{county.name}下还没有乡镇（街道）。"), icon=":material/info:")
     st.stop()
 st.dataframe(
     progress.display(catalog, rows, year),

@@ -2,16 +2,18 @@
 
 import streamlit as st
 
-from fazhi import locks, targets, ui
+from fazhi import locks, targets
+from fazhi.text import markdown_literal
+from fazhi.ui import feedback, resources, session, sidebar
 
-db = ui.database()
-catalog = ui.catalog()
-user = ui.require_user()
-unit = ui.selected_unit(db, user)
-year = ui.selected_year()
+db = resources.database()
+catalog = resources.catalog()
+user = session.require_user()
+unit = sidebar.selected_unit(db, user)
+year = sidebar.selected_year()
 
-st.title(f"目标 · {ui.plain(unit.name)} · {year}年")
-ui.show_flash()
+st.title(f"目标 · {markdown_literal(unit.name)} · {year}年")
+feedback.show_flash()
 if not user.is_admin:
     st.warning("只有管理员可以设置目标；目标和完成情况可在看板中查看。", icon=":material/lock:")
     st.stop()
@@ -48,17 +50,17 @@ if locked:
 def done(message: str) -> None:
     """Show the message after the rerun, and drop the edits now stored (or replaced)."""
     st.session_state.pop("targets_editor", None)
-    ui.flash(message)
+    feedback.flash(message)
     st.rerun()
 
 
 save, copy, reset = st.columns(3)
 if save.button("保存", key="targets_save", type="primary", icon=":material/save:"):
-    with ui.guard():
+    with feedback.guard():
         changed = targets.set_targets(db, user, catalog, unit, year, targets.changed_targets(frame, edited))
         done(f"已保存，{changed}项目标有变化。" if changed else "目标没有变化。")
 if copy.button(f"复制{year - 1}年目标", key="targets_copy", icon=":material/content_copy:"):
-    with ui.guard():
+    with feedback.guard():
         copied = targets.copy_previous_year(db, user, catalog, unit, year)
         done(
             f"已复制{year - 1}年单独设置的目标，{copied}项有变化。"
@@ -68,6 +70,6 @@ if copy.button(f"复制{year - 1}年目标", key="targets_copy", icon=":material
 with reset.popover("恢复默认值", icon=":material/restart_alt:"):
     st.write(f"把{year}年单独设置的全部目标恢复为默认值。")
     if st.button("确认恢复默认值", key="targets_reset", type="primary"):
-        with ui.guard():
+        with feedback.guard():
             dropped = targets.restore_defaults(db, user, catalog, unit, year)
             done(f"已恢复默认值（{dropped}项）。" if dropped else "本年目标已经都是默认值。")

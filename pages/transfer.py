@@ -2,16 +2,18 @@
 
 import streamlit as st
 
-from fazhi import evidence, spreadsheet, transfer, ui
+from fazhi import evidence, spreadsheet, transfer
+from fazhi.text import markdown_literal
+from fazhi.ui import feedback, record_form, resources, session, sidebar
 
-db = ui.database()
-catalog = ui.catalog()
-user = ui.require_user()
-unit = ui.selected_unit(db, user)
-year = ui.selected_year()
+db = resources.database()
+catalog = resources.catalog()
+user = session.require_user()
+unit = sidebar.selected_unit(db, user)
+year = sidebar.selected_year()
 
-st.title(ui.plain(f"导入导出 · {unit.name} · {year}年"))
-ui.show_flash()
+st.title(markdown_literal(f"导入导出 · {unit.name} · {year}年"))
+feedback.show_flash()
 names = (["导入"] if user.can_edit else []) + ["下载模板", "佐证材料包"]
 tabs = dict(zip(names, st.tabs(names, key="transfer_tabs"), strict=True))
 
@@ -38,7 +40,7 @@ with tabs["下载模板"]:
 
 with tabs["佐证材料包"]:
     st.write(
-        ui.plain(
+        markdown_literal(
             f"把{unit.name}（含下属单位）{year}年全部记录的佐证材料打包下载：按领域和记录分文件夹，"
             "附“索引.xlsx”列出每条记录及其材料（没有材料的记录也列出）。"
         )
@@ -63,7 +65,7 @@ with tabs["导入"]:
     upload = st.file_uploader(
         "选择文件", key=f"transfer_file_{round_}", help="CSV 可以是 UTF-8、GBK 或 UTF-16 编码。"
     )
-    type_code = ui.record_type_picker(
+    type_code = record_form.record_type_picker(
         catalog,
         "transfer_type",
         "CSV 或工作表的记录类型（文件中没有“记录类型”列、工作表也不是以类型命名时选择）",
@@ -75,7 +77,7 @@ with tabs["导入"]:
     cached = st.session_state.get("transfer_plan")
     if cached is None or cached[0] != cache_key:
         bar = st.progress(0.0, text="正在读取文件……")
-        with ui.guard():
+        with feedback.guard():
             plan = transfer.preview(
                 db,
                 user,
@@ -94,18 +96,18 @@ with tabs["导入"]:
     plan = st.session_state["transfer_plan"][1]
     if plan.hidden_sheets:
         st.checkbox(
-            ui.plain("同时导入隐藏的工作表：" + "、".join(plan.hidden_sheets)),
+            markdown_literal("同时导入隐藏的工作表：" + "、".join(plan.hidden_sheets)),
             key="transfer_hidden",
             help="这些工作表在 Excel 中被隐藏了，通常是不需要导入的草稿或旧数据。",
         )
-    (st.success if plan.ok else st.error)(ui.plain(f"{upload.name}：{transfer.summary(plan)}"))
+    (st.success if plan.ok else st.error)(markdown_literal(f"{upload.name}：{transfer.summary(plan)}"))
     if plan.problems:
         st.subheader("需要改正的问题")
         st.dataframe(transfer.problems_frame(plan), hide_index=True, key="transfer_problems")
     st.subheader("逐行预览")
     st.dataframe(transfer.plan_frame(plan), hide_index=True, key="transfer_preview")
     for notice in plan.notices[:20]:
-        st.caption(ui.plain(notice))
+        st.caption(markdown_literal(notice))
     if plan.ok:
         duplicates = len(plan.duplicates)
         include = duplicates > 0 and st.checkbox(
@@ -114,12 +116,14 @@ with tabs["导入"]:
             help="不勾选时跳过这些行，只导入其余的行。",
         )
         if st.button("导入", type="primary", key="transfer_run", icon=":material/upload:"):
-            with ui.guard():
+            with feedback.guard():
                 result = transfer.run(db, user, catalog, plan, include_duplicates=include)
                 skipped = f"，跳过{result.skipped}行疑似重复" if result.skipped else ""
                 st.session_state["transfer_round"] = round_ + 1
                 st.session_state.pop("transfer_plan", None)
-                ui.flash(
-                    ui.plain(f"已从“{upload.name}”导入{len(result.ids)}条记录{skipped}。可在“台账”中查看。")
+                feedback.flash(
+                    markdown_literal(
+                        f"已从“{upload.name}”导入{len(result.ids)}条记录{skipped}。可在“台账”中查看。"
+                    )
                 )
                 st.rerun()

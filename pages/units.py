@@ -2,29 +2,30 @@
 
 import streamlit as st
 
-from fazhi import ui, units
+from fazhi import units
 from fazhi.labels import CHILD_LEVEL, LEVELS
+from fazhi.ui import feedback, resources, session, sidebar
 
-db = ui.database()
-catalog = ui.catalog()
-user = ui.require_user()
-ui.require_admin(user)
-unit = ui.selected_unit(db, user)
-year = ui.selected_year()
+db = resources.database()
+catalog = resources.catalog()
+user = session.require_user()
+session.require_admin(user)
+unit = sidebar.selected_unit(db, user)
+year = sidebar.selected_year()
 
 st.title("单位管理")
-ui.show_flash()
+feedback.show_flash()
 visible = units.visible_units(db, user)
 by_id = {u.id: u for u in visible}
 st.dataframe(
-    [{"单位": ui.unit_label(u, visible[0]), "级别": u.level_label} for u in visible],
+    [{"单位": sidebar.unit_label(u, visible[0]), "级别": u.level_label} for u in visible],
     hide_index=True,
     key="units_table",
 )
 
 
 def label(unit_id: int) -> str:
-    return ui.unit_label(by_id[unit_id], visible[0])
+    return sidebar.unit_label(by_id[unit_id], visible[0])
 
 
 add, rename, order = st.columns(3, border=True)
@@ -45,9 +46,11 @@ with add:
             )
             name = st.text_input("单位名称", key="unit_new_name", placeholder="如：红旗村、城南社区")
             if st.form_submit_button("新增", type="primary"):
-                with ui.guard():
+                with feedback.guard():
                     created = units.create_child_unit(db, user, parent_id, name)
-                    ui.flash(f"已在“{by_id[parent_id].name}”下新增{LEVELS[created.level]}“{created.name}”。")
+                    feedback.flash(
+                        f"已在“{by_id[parent_id].name}”下新增{LEVELS[created.level]}“{created.name}”。"
+                    )
                     st.rerun()
 
 with rename:
@@ -56,10 +59,10 @@ with rename:
         target = st.selectbox("单位", list(by_id), format_func=label, key="rename_target")
         new_name = st.text_input("新名称", key="rename_name")
         if st.form_submit_button("改名"):
-            with ui.guard():
+            with feedback.guard():
                 old = by_id[target].name
                 renamed = units.rename_unit(db, user, target, new_name)
-                ui.flash(f"已将“{old}”改名为“{renamed.name}”。")
+                feedback.flash(f"已将“{old}”改名为“{renamed.name}”。")
                 st.rerun()
 
 with order:
@@ -75,6 +78,6 @@ with order:
             (down, 1, "下移", "arrow_downward"),
         ):
             if column.button(text, key=f"move_{'up' if offset < 0 else 'down'}", icon=f":material/{icon}:"):
-                with ui.guard():
+                with feedback.guard():
                     units.move_unit(db, user, moving, offset)
                     st.rerun()

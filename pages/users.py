@@ -2,18 +2,20 @@
 
 import streamlit as st
 
-from fazhi import auth, ui, units
+from fazhi import auth, units
 from fazhi.labels import ROLES
+from fazhi.text import markdown_literal
+from fazhi.ui import feedback, resources, session, sidebar
 
-db = ui.database()
-catalog = ui.catalog()
-user = ui.require_user()
-ui.require_admin(user)
-unit = ui.selected_unit(db, user)
-year = ui.selected_year()
+db = resources.database()
+catalog = resources.catalog()
+user = session.require_user()
+session.require_admin(user)
+unit = sidebar.selected_unit(db, user)
+year = sidebar.selected_year()
 
 st.title("用户管理")
-ui.show_flash()
+feedback.show_flash()
 people = auth.list_users(db, user)
 st.dataframe(
     people,
@@ -46,7 +48,7 @@ with left, st.form("add_user", clear_on_submit=False, border=False):
         "所属单位",
         list(by_id),
         index=list(by_id).index(unit.id) if unit.id in by_id else 0,
-        format_func=lambda i: ui.unit_label(by_id[i], visible[0]),
+        format_func=lambda i: sidebar.unit_label(by_id[i], visible[0]),
         key="new_unit",
         help="用户只能看到所属单位及其下级单位的数据。",
     )
@@ -70,10 +72,12 @@ with left, st.form("add_user", clear_on_submit=False, border=False):
         if password != confirm:
             st.error("两次输入的密码不一致。")
         else:
-            with ui.guard():
+            with feedback.guard():
                 created = auth.create_user(db, user, username, password, role, unit_id, display_name)
-                ui.flash(
-                    ui.plain(f"已添加用户 {created.username}（{created.role_label}，{created.unit_name}）。")
+                feedback.flash(
+                    markdown_literal(
+                        f"已添加用户 {created.username}（{created.role_label}，{created.unit_name}）。"
+                    )
                 )
                 st.rerun()
 
@@ -90,17 +94,19 @@ with right:
                 if new != again:
                     st.error("两次输入的密码不一致。")
                 else:
-                    with ui.guard():
+                    with feedback.guard():
                         auth.set_password(db, user, chosen, new)
-                        ui.flash(
-                            ui.plain(f"已重设 {chosen} 的密码，并解除了登录暂停。请把新密码当面告诉本人。")
+                        feedback.flash(
+                            markdown_literal(
+                                f"已重设 {chosen} 的密码，并解除了登录暂停。请把新密码当面告诉本人。"
+                            )
                         )
                         st.rerun()
         label = "停用账号" if person["is_active"] else "启用账号"
         if st.button(label, key="toggle_active", icon=":material/person_off:"):
-            with ui.guard():
+            with feedback.guard():
                 auth.set_active(db, user, chosen, not person["is_active"])
-                ui.flash(ui.plain(f"已{label[:2]}用户 {chosen}。"))
+                feedback.flash(markdown_literal(f"已{label[:2]}用户 {chosen}。"))
                 st.rerun()
         if person["locked_until"] is not None and st.button(
             "解除登录暂停",
@@ -108,7 +114,7 @@ with right:
             icon=":material/lock_open:",
             help="连续输错密码被暂停登录时使用，密码不变。",
         ):
-            with ui.guard():
+            with feedback.guard():
                 auth.unlock(db, user, chosen)
-                ui.flash(ui.plain(f"已解除 {chosen} 的登录暂停。"))
+                feedback.flash(markdown_literal(f"已解除 {chosen} 的登录暂停。"))
                 st.rerun()

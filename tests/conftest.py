@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -45,17 +46,35 @@ def db_file(tmp_path: Path) -> Path:
     return tmp_path / "fazhi.duckdb"
 
 
+@pytest.fixture(scope="session")
+def templates(tmp_path_factory: pytest.TempPathFactory, catalog: Catalog) -> dict[str, Path]:
+    """Two database files made once per run: just migrated, and with the demo loaded. A test's database
+    starts as a copy (40 ms) instead of migrating and loading the demo again (260 ms, ~1000 times)."""
+    folder = tmp_path_factory.mktemp("templates")
+    empty = db.connect(folder / "empty.duckdb")
+    empty.close()
+    shutil.copy(folder / "empty.duckdb", folder / "demo.duckdb")
+    demo = db.connect(folder / "demo.duckdb")
+    sample.load_demo(demo, catalog)
+    demo.close()
+    return {"empty": folder / "empty.duckdb", "demo": folder / "demo.duckdb"}
+
+
 @pytest.fixture
-def database(db_file: Path) -> Iterator[db.Database]:
+def database(
+    request: pytest.FixtureRequest, db_file: Path, templates: dict[str, Path]
+) -> Iterator[db.Database]:
+    """A migrated database in this test's folder; already holding the demo when the test also asks for
+    `demo` (the same object then)."""
+    shutil.copy(templates["demo" if "demo" in request.fixturenames else "empty"], db_file)
     database = db.connect(db_file)
     yield database
     database.close()
 
 
 @pytest.fixture
-def demo(database: db.Database, catalog: Catalog) -> db.Database:
+def demo(database: db.Database) -> db.Database:
     """A database holding the 燕山乡 demo (万州区 → 燕山乡 → 4 村/社区, 2019 and 2020)."""
-    sample.load_demo(database, catalog)
     return database
 
 

@@ -8,10 +8,10 @@ from datetime import date
 
 import pytest
 
-from fazhi import attachments, auth, db, locks, records
+from fazhi import attachments, auth, db, file_checks, locks, records, validation
 from fazhi.catalog import Catalog
 from fazhi.errors import InvalidFile, NotFound, PermissionDenied, YearLocked
-from fazhi.settings import attachments_dir
+from fazhi.settings import attachments_dir, max_upload_mb
 from fazhi.units import find_unit
 from tests import evidence_files as files
 
@@ -38,7 +38,7 @@ from tests import evidence_files as files
     ],
 )
 def test_sniff_by_content(data: bytes, kind: str | None) -> None:
-    assert attachments.sniff(data) == kind
+    assert file_checks.sniff(data) == kind
 
 
 @pytest.mark.parametrize(
@@ -47,7 +47,7 @@ def test_sniff_by_content(data: bytes, kind: str | None) -> None:
         (
             "照片.jpg",
             b"MZ\x90\x00 program",
-            "“照片.jpg”的内容不是可接受的文件类型，未上传。只接受" + attachments.ACCEPTED + "。",
+            "“照片.jpg”的内容不是可接受的文件类型，未上传。只接受" + file_checks.ACCEPTED + "。",
         ),
         ("空.pdf", b"", "“空.pdf”是空文件，未上传。"),
         (
@@ -68,31 +68,31 @@ def test_sniff_by_content(data: bytes, kind: str | None) -> None:
         (
             "打包.xlsx",
             files.plain_zip(),
-            "“打包.xlsx”的内容不是可接受的文件类型，未上传。只接受" + attachments.ACCEPTED + "。",
+            "“打包.xlsx”的内容不是可接受的文件类型，未上传。只接受" + file_checks.ACCEPTED + "。",
         ),
     ],
 )
 def test_refused_files_are_named_with_the_reason(name: str, data: bytes, message: str) -> None:
     with pytest.raises(InvalidFile) as caught:
-        attachments.check(name, data)
+        file_checks.check(name, data)
     assert [(p.field, p.message) for p in caught.value.problems] == [(name, message)]
 
 
 def test_size_limit_and_image_extensions() -> None:
     big = files.png_with_chunk(1024 * 1024)
     with pytest.raises(InvalidFile, match=r"“大.png”有1\.0 MB，超过每个文件0\.5 MB的上限，未上传。"):
-        attachments.check("大.png", big, limit_mb=0.5)
-    assert attachments.check("大.png", big, limit_mb=10) == "png"
+        file_checks.check("大.png", big, limit_mb=0.5)
+    assert file_checks.check("大.png", big, limit_mb=10) == "png"
     assert (
-        attachments.check("微信图片.png", files.image("JPEG")) == "jpeg"
+        file_checks.check("微信图片.png", files.image("JPEG")) == "jpeg"
     )  # a photo named as another photo type
-    assert attachments.check("C:\\Users\\x\\Desktop\\现场.JPG", files.image("JPEG")) == "jpeg"
+    assert file_checks.check("C:\\Users\\x\\Desktop\\现场.JPG", files.image("JPEG")) == "jpeg"
 
 
 def test_the_default_limit_is_streamlits_max_upload_size() -> None:
-    assert attachments.max_upload_mb() == 10
+    assert max_upload_mb() == 10
     with pytest.raises(InvalidFile, match="超过每个文件10 MB的上限"):
-        attachments.check("大.pdf", files.pdf() + b"\x00" * (10 * 1024 * 1024))
+        file_checks.check("大.pdf", files.pdf() + b"\x00" * (10 * 1024 * 1024))
 
 
 @pytest.mark.parametrize(
@@ -106,11 +106,11 @@ def test_the_default_limit_is_streamlits_max_upload_size() -> None:
     ],
 )
 def test_clean_filename(raw: str, clean: str) -> None:
-    assert attachments.clean_filename(raw) == clean
+    assert file_checks.clean_filename(raw) == clean
 
 
 def _record(database: db.Database, user: auth.User, catalog: Catalog, title: str = "赶场日宣传") -> int:
-    item = records.RecordInput(
+    item = validation.RecordInput(
         "market_day", find_unit(database, "燕山乡").id, title, date(2020, 3, 15), values={"materials": 10}
     )
     return records.add_record(database, user, catalog, item).id
@@ -127,7 +127,7 @@ def test_files_are_stored_once_by_hash_and_linked(
     )
     assert [(a.filename, a.mime, a.size) for a in result.added] == [
         ("现场.jpg", "image/jpeg", len(photo)),
-        ("签到表.docx", attachments.KINDS["docx"].mime, len(sheet)),
+        ("签到表.docx", file_checks.KINDS["docx"].mime, len(sheet)),
     ]
     again = attachments.add_files(demo, editor, catalog, first, [("现场(1).jpg", photo)])
     assert (again.added, again.already) == ((), ("现场(1).jpg",))
@@ -303,9 +303,9 @@ def test_hostile_evidence_is_refused_before_anything_is_stored(
 
 def test_ordinary_office_files_with_links_and_plain_pdfs_are_accepted() -> None:
     linked = files.office_with_rels(files.docx(), "word/_rels/document.xml.rels", A_LINK)
-    assert attachments.check("带链接.docx", linked) == "docx"
-    assert attachments.check("普通.pdf", files.pdf_with(b"/PageMode /UseOutlines", compressed=True)) == "pdf"
-    assert attachments.check("大图.png", files.png_with_chunk(2048)) == "png"
+    assert file_checks.check("带链接.docx", linked) == "docx"
+    assert file_checks.check("普通.pdf", files.pdf_with(b"/PageMode /UseOutlines", compressed=True)) == "pdf"
+    assert file_checks.check("大图.png", files.png_with_chunk(2048)) == "png"
 
 
 @pytest.mark.parametrize(
@@ -320,4 +320,4 @@ def test_ordinary_office_files_with_links_and_plain_pdfs_are_accepted() -> None:
     ],
 )
 def test_file_names_lose_invisible_characters_and_device_names(typed: str, stored: str) -> None:
-    assert attachments.clean_filename(typed) == stored
+    assert file_checks.clean_filename(typed) == stored

@@ -1,4 +1,4 @@
-"""fazhi.audit: the viewer's query (filters, scope by unit), readable before/after, export to xlsx and CSV."""
+"""fazhi.audit_viewer: the viewer's query (filters, scope by unit), readable before/after, export to xlsx and CSV."""
 
 from __future__ import annotations
 
@@ -9,12 +9,12 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from fazhi import audit, auth, db, locks, records, units
-from fazhi.audit import AuditFilter
+from fazhi import audit_viewer, auth, db, locks, records, units
+from fazhi.audit_viewer import AuditFilter
 from fazhi.catalog import Catalog
 from fazhi.errors import PermissionDenied
-from fazhi.records import RecordInput
 from fazhi.units import find_unit
+from fazhi.validation import RecordInput
 
 
 @pytest.fixture
@@ -38,55 +38,57 @@ def history(demo: db.Database, catalog: Catalog, users: dict[str, auth.User]) ->
 def test_scope_follows_the_administrators_unit(
     demo: db.Database, users: dict[str, auth.User], history: dict[str, int]
 ) -> None:
-    township_view = audit.query(demo, users["admin"])
-    county_view = audit.query(demo, users["county_admin"])
+    township_view = audit_viewer.query(demo, users["admin"])
+    county_view = audit_viewer.query(demo, users["county_admin"])
     assert "青石镇人民政府" not in set(township_view["unit_name"])
     assert "青石镇人民政府" in set(county_view["unit_name"])
     assert set(township_view["unit_name"]) <= {"燕山乡", "示例一村", "示例二村", "示例三村", "示例社区"}
     assert list(county_view["id"]) == sorted(county_view["id"], reverse=True)  # newest first
     for role in ("editor", "viewer", "village_editor"):
         with pytest.raises(PermissionDenied):
-            audit.query(demo, users[role])
+            audit_viewer.query(demo, users[role])
     with pytest.raises(PermissionDenied):
-        audit.query(demo, users["admin"], AuditFilter(unit_id=history["other"]))
+        audit_viewer.query(demo, users["admin"], AuditFilter(unit_id=history["other"]))
 
 
 def test_filters(demo: db.Database, users: dict[str, auth.User], history: dict[str, int]) -> None:
     admin, editor = users["county_admin"], users["village_editor"]
-    mine = audit.query(demo, admin, AuditFilter(usernames=[editor.username]))
+    mine = audit_viewer.query(demo, admin, AuditFilter(usernames=[editor.username]))
     assert list(mine["action"]) == ["update", "create"]
-    assert list(audit.query(demo, admin, AuditFilter(actions=["lock"]))["entity_id"]) == [
+    assert list(audit_viewer.query(demo, admin, AuditFilter(actions=["lock"]))["entity_id"]) == [
         f"{history['township']}:2020"
     ]
-    village = audit.query(demo, admin, AuditFilter(unit_id=history["village"]))
+    village = audit_viewer.query(demo, admin, AuditFilter(unit_id=history["village"]))
     assert set(village["unit_name"]) == {"示例一村"}
     today = date.today()
-    assert audit.audit_count(demo, admin, AuditFilter(date_from=today, date_to=today)) == audit.audit_count(
-        demo, admin
-    )
-    assert audit.audit_count(demo, admin, AuditFilter(date_to=date(2000, 1, 1))) == 0
-    assert audit.audit_count(demo, admin, AuditFilter(limit=2)) > 2  # the count ignores the display limit
-    assert len(audit.query(demo, admin, AuditFilter(limit=2))) == 2
-    assert editor.username in audit.usernames(demo, admin)
-    assert users["county_admin"].username not in audit.usernames(demo, users["admin"])
+    assert audit_viewer.audit_count(
+        demo, admin, AuditFilter(date_from=today, date_to=today)
+    ) == audit_viewer.audit_count(demo, admin)
+    assert audit_viewer.audit_count(demo, admin, AuditFilter(date_to=date(2000, 1, 1))) == 0
+    assert (
+        audit_viewer.audit_count(demo, admin, AuditFilter(limit=2)) > 2
+    )  # the count ignores the display limit
+    assert len(audit_viewer.query(demo, admin, AuditFilter(limit=2))) == 2
+    assert editor.username in audit_viewer.usernames(demo, admin)
+    assert users["county_admin"].username not in audit_viewer.usernames(demo, users["admin"])
 
 
 def test_changes_are_readable(
     demo: db.Database, catalog: Catalog, users: dict[str, auth.User], history: dict[str, int]
 ) -> None:
     captions = catalog.field_captions()
-    frame = audit.query(demo, users["admin"], AuditFilter(actions=["update"]))
+    frame = audit_viewer.query(demo, users["admin"], AuditFilter(actions=["update"]))
     update = frame.iloc[0]
-    assert audit.changes(update["before_json"], update["after_json"], captions).values.tolist() == [
+    assert audit_viewer.changes(update["before_json"], update["after_json"], captions).values.tolist() == [
         ["标题", '=HYPERLINK("x")', "赶场日宣传"],
         ["发放宣传资料（份）", "100", "150"],
         ["悬挂横幅（幅）", "", "2"],
         ["版本", "1", "2"],
     ]
-    assert audit.summary(update["before_json"], update["after_json"], captions) == (
+    assert audit_viewer.summary(update["before_json"], update["after_json"], captions) == (
         '标题：=HYPERLINK("x") → 赶场日宣传；发放宣传资料（份）：100 → 150；悬挂横幅（幅）：（空） → 2；版本：1 → 2'
     )
-    view = audit.readable(audit.query(demo, users["county_admin"]), captions)
+    view = audit_viewer.readable(audit_viewer.query(demo, users["county_admin"]), captions)
     rows: dict[tuple[str, str], str] = {}
     for _, row in view.iterrows():
         rows.setdefault((row["操作"], row["对象"]), row["内容"])  # the newest of each kind
@@ -99,8 +101,10 @@ def test_changes_are_readable(
 def test_exports_keep_text_as_text(
     demo: db.Database, catalog: Catalog, users: dict[str, auth.User], history: dict[str, int]
 ) -> None:
-    frame = audit.readable(audit.query(demo, users["admin"]), catalog.field_captions(), raw=True)
-    book = openpyxl.load_workbook(io.BytesIO(audit.to_xlsx(frame)))
+    frame = audit_viewer.readable(
+        audit_viewer.query(demo, users["admin"]), catalog.field_captions(), raw=True
+    )
+    book = openpyxl.load_workbook(io.BytesIO(audit_viewer.to_xlsx(frame)))
     sheet = book["审计日志"]
     header = [c.value for c in sheet[1]]
     assert header == [*frame.columns]
@@ -111,7 +115,7 @@ def test_exports_keep_text_as_text(
     assert sheet.max_row == len(frame) + 1
     assert isinstance(sheet.cell(2, header.index("时间") + 1).value, datetime)
 
-    text = audit.to_csv(frame)
+    text = audit_viewer.to_csv(frame)
     assert text.startswith("\ufeff".encode())
     back = pd.read_csv(io.BytesIO(text), encoding="utf-8-sig", dtype=str, keep_default_na=False)
     assert list(back.columns) == list(frame.columns)

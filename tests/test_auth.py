@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from fazhi import auth, db
+from fazhi import auth, db, permissions
 from fazhi.errors import AuthError, InvalidInput, PermissionDenied
 from fazhi.units import find_unit
 from tests.conftest import PASSWORD
@@ -186,17 +186,17 @@ def test_disabled_account_cannot_log_in(demo: db.Database, users: dict[str, auth
 
 def test_permissions_follow_the_unit_tree(demo: db.Database, users: dict[str, auth.User]) -> None:
     township, village, other = (find_unit(demo, n) for n in ("燕山乡", "示例一村", "示例二村"))
-    auth.require_view(users["county_admin"], township)
-    auth.require_edit(users["admin"], village)
-    auth.require_edit(users["village_editor"], village)
+    permissions.require_view(users["county_admin"], township)
+    permissions.require_edit(users["admin"], village)
+    permissions.require_edit(users["village_editor"], village)
     with pytest.raises(PermissionDenied):
-        auth.require_view(users["village_editor"], other)
+        permissions.require_view(users["village_editor"], other)
     with pytest.raises(PermissionDenied):
-        auth.require_view(users["village_editor"], township)
+        permissions.require_view(users["village_editor"], township)
     with pytest.raises(PermissionDenied, match="查看者"):
-        auth.require_edit(users["viewer"], village)
+        permissions.require_edit(users["viewer"], village)
     with pytest.raises(PermissionDenied, match="只有管理员"):
-        auth.require_admin(users["editor"], village)
+        permissions.require_admin(users["editor"], village)
 
 
 def test_only_admins_of_an_enclosing_unit_create_users(

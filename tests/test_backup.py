@@ -21,9 +21,9 @@ from fazhi import auth, backup, db, locks, records
 from fazhi.__main__ import main
 from fazhi.catalog import Catalog
 from fazhi.errors import DatabaseError, InvalidBackup, PermissionDenied
-from fazhi.records import RecordInput
 from fazhi.settings import PROJECT_DIR, attachments_dir, backups_dir
 from fazhi.units import find_unit
+from fazhi.validation import RecordInput
 from tests.conftest import make_user
 
 SYSTEM = auth.system_user("测试")

@@ -19,7 +19,7 @@ import openpyxl
 import pytest
 from docx import Document
 
-from fazhi import auth, backup, db, records, transfer
+from fazhi import auth, backup, db, ledger, records, transfer, validation
 from fazhi.catalog import Catalog
 from fazhi.errors import FazhiError
 from fazhi.report import custom
@@ -48,7 +48,7 @@ def snapshot(database: db.Database) -> dict[str, list[tuple]]:
 
 def exported(database: db.Database, catalog: Catalog) -> bytes:
     return transfer.export_xlsx(
-        database, SYSTEM, catalog, records.RecordFilter(year=2020, type_codes=["market_day"])
+        database, SYSTEM, catalog, ledger.RecordFilter(year=2020, type_codes=["market_day"])
     )
 
 
@@ -324,7 +324,7 @@ def test_a_report_of_hostile_text_opens_and_converts(
     demo: db.Database, catalog: Catalog, tmp_path: Path
 ) -> None:
     unit = find_unit(demo, "燕山乡")
-    item = records.RecordInput(  # the year's first campaign: its 情况说明 is the one the report quotes
+    item = validation.RecordInput(  # the year's first campaign: its 情况说明 is the one the report quotes
         "market_day", unit.id, "恶意文字", date(2020, 1, 8), None, HOSTILE[:90], HOSTILE
     )
     records.add_record(demo, SYSTEM, catalog, item)

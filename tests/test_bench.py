@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import math
 
+import pytest
+
 from fazhi.__main__ import main
 
 EXPECTED = [
@@ -17,11 +19,12 @@ EXPECTED = [
     "看板页面运行：数据刚变化",
     "年度报告：组织数据 build_context",
     "年度报告（不含图表）",
-    "年度报告（含图表）",
+    "年度报告（含图表，数据未变时图片复用）",
     "图表图片：每张",
 ]
 
 
+@pytest.mark.slow
 def test_bench_measures_every_figure(capsys) -> None:
     assert main(["bench", "--records", "2000", "--units", "11", "--years", "2", "--json"]) == 0
     result = json.loads(capsys.readouterr().out)

@@ -75,6 +75,19 @@ def test_online_exam_fields_and_checks(catalog: Catalog) -> None:
     assert catalog.type("market_day").field("materials").caption == "发放宣传资料（份）"
 
 
+def test_types_carry_the_names_people_search_for(catalog: Catalog) -> None:
+    assert "宪法宣传周" in catalog.type("publicity_event").synonyms
+    assert "依法治镇委员会" in catalog.type("leadership_meeting").synonyms
+    assert catalog.type("funding").synonyms == ()  # optional
+
+
+def test_fields_shared_by_code_mean_the_same(catalog: Catalog) -> None:
+    seen: dict[str, tuple[str, str]] = {}
+    for record_type in catalog.record_types.values():
+        for item in record_type.fields:
+            assert seen.setdefault(item.code, (item.unit, item.kind)) == (item.unit, item.kind), item.code
+
+
 def _copy(tmp_path: Path) -> Path:
     folder = tmp_path / "data"
     folder.mkdir()
@@ -119,4 +132,19 @@ def test_missing_file(tmp_path: Path) -> None:
     folder = _copy(tmp_path)
     (folder / "areas.toml").unlink()
     with pytest.raises(CatalogError, match="找不到目录文件"):
+        load_catalog(folder)
+
+
+def test_a_sum_of_several_fields_is_checked(tmp_path: Path) -> None:
+    folder = _copy(tmp_path)
+    shutil.copy(DATA_DIR / "indicators.toml", folder / "indicators.toml")
+    path = folder / "indicators.toml"
+    text = path.read_text(encoding="utf-8")
+    old = 'fields = ["very_satisfied", "fairly_satisfied", "other_ratings"]'
+    assert old in text
+    path.write_text(text.replace(old, 'field = "very_satisfied"\n' + old, 1), encoding="utf-8")
+    with pytest.raises(CatalogError, match="fields 只能用于 sum，且不能与 field 同时写"):
+        load_catalog(folder)
+    path.write_text(text.replace(old, 'fields = ["very_satisfied", "hotline"]', 1), encoding="utf-8")
+    with pytest.raises(CatalogError, match="'hotline' 不是类型 service_rating 的字段"):
         load_catalog(folder)

@@ -67,7 +67,7 @@ def test_the_registry_names_five_kinds() -> None:
 def test_every_kind_draws_in_chinese_with_the_cjk_fonts(
     kind: str, data: dashboard.DashboardData, catalog: Catalog
 ) -> None:
-    figure = charts.build(kind, data.frame(kind, catalog))
+    figure = charts.build(kind, charts.frame(kind, data, catalog))
     assert isinstance(figure, go.Figure)
     assert figure.layout.font.family == charts.FONT_FAMILY
     assert "Noto Sans CJK SC" in figure.layout.font.family and "Microsoft YaHei" in figure.layout.font.family
@@ -87,7 +87,7 @@ def test_every_kind_draws_in_chinese_with_the_cjk_fonts(
 def test_every_kind_takes_a_size_and_a_font_size(
     kind: str, data: dashboard.DashboardData, catalog: Catalog
 ) -> None:
-    figure = charts.build(kind, data.frame(kind, catalog), width=1200, height=700, font_size=24)
+    figure = charts.build(kind, charts.frame(kind, data, catalog), width=1200, height=700, font_size=24)
     assert (figure.layout.width, figure.layout.height, figure.layout.font.size) == (1200, 700, 24)
     assert figure.layout.autosize is False
     assert figure.layout.title.font.size == 31
@@ -97,7 +97,7 @@ def test_every_kind_takes_a_size_and_a_font_size(
 def test_builders_are_pure_and_deterministic(
     kind: str, data: dashboard.DashboardData, catalog: Catalog
 ) -> None:
-    frame = data.frame(kind, catalog)
+    frame = charts.frame(kind, data, catalog)
     before = frame.copy()
     first = charts.build(kind, frame).to_json()
     assert charts.build(kind, frame).to_json() == first
@@ -109,7 +109,7 @@ def test_every_kind_draws_an_empty_year(
     kind: str, shown: dict[int, dashboard.DashboardData], catalog: Catalog
 ) -> None:
     empty = shown[2023]
-    figure = charts.build(kind, empty.frame(kind, catalog))
+    figure = charts.build(kind, charts.frame(kind, empty, catalog))
     assert figure.layout.font.family == charts.FONT_FAMILY
     if kind in ("monthly_activity", "records_by_type", "year_over_year"):
         assert [a.text for a in figure.layout.annotations] == [charts.EMPTY_TEXT]
@@ -132,7 +132,7 @@ def test_monthly_activity_stacks_areas_in_outline_order(
     publicity = figure.data[-1]
     assert list(publicity.x) == list(range(1, 13))
     assert publicity.y[5] == 6 and list(publicity.customdata[5]) == ["publicity", 6]
-    assert publicity.marker.color == charts.AREA_COLORS["publicity"]
+    assert publicity.marker.color == "#ff9da7"  # data/areas.toml
     assert figure.layout.barmode == "stack"
 
 
@@ -148,7 +148,7 @@ def test_completion_marks_the_time_and_colours_by_status(data: dashboard.Dashboa
 
 
 def test_by_unit_labels_and_selection_data(data: dashboard.DashboardData, catalog: Catalog) -> None:
-    figure = charts.build("by_unit", data.frame("by_unit", catalog, "village_materials"))
+    figure = charts.build("by_unit", charts.frame("by_unit", data, catalog, "village_materials"))
     bars = figure.data[0]
     assert list(bars.x) == ["示例一村", "示例二村", "示例三村", "示例社区"]
     assert list(bars.y) == [520, 498, 515, 513]

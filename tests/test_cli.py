@@ -101,3 +101,13 @@ def test_the_default_database_must_exist_too(tmp_path: Path, monkeypatch, capsys
     assert main(["user", "list"]) == 2
     assert "找不到数据库文件" in capsys.readouterr().err
     assert not (tmp_path / "data").exists()
+
+
+def test_template_rebuilds_the_default_template_from_the_layout(tmp_path: Path, monkeypatch, capsys) -> None:
+    from fazhi.report import template
+
+    target = tmp_path / "report_template.docx"
+    monkeypatch.setattr(template, "DEFAULT_TEMPLATE", target)
+    assert main(["template"]) == 0
+    assert capsys.readouterr().out == f"已按 data/report_layout.toml 重新生成默认报告模板：{target}。\n"
+    assert template.parts(target.read_bytes()) == template.parts(template.build_template())

@@ -9,10 +9,10 @@ from datetime import date
 import plotly.graph_objects as go
 import pytest
 
-from fazhi import auth, charts, compare, dashboard, db, records, sample, units
+from fazhi import auth, charts, compare, dashboard, db, drilldown, records, sample, units
 from fazhi.catalog import Catalog
-from fazhi.records import RecordInput
 from fazhi.units import find_unit
+from fazhi.validation import RecordInput
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
 TODAY = date(2021, 1, 20)
@@ -113,7 +113,7 @@ def test_a_heatmap_cell_leads_to_that_townships_ledger(county, catalog: Catalog)
         "unit_id": found[0].unit.id,
         "area": "leadership",
     }
-    assert set(compare.cell_filter(point, 2020)) <= set(dashboard.LEDGER_FILTER_KEYS)
+    assert set(compare.cell_filter(point, 2020)) <= set(drilldown.LEDGER_FILTER_KEYS)
     assert compare.cell_filter({"x": "组织保障"}, 2020) is None
 
 

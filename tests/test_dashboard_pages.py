@@ -11,9 +11,11 @@ import pytest
 from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1.element_tree import Widget
 
-from fazhi import auth, db, locks, navigation, records, targets, ui
+from fazhi import auth, db, locks, navigation, records, targets, validation
 from fazhi.catalog import Catalog, load_catalog
 from fazhi.settings import PROJECT_DIR
+from fazhi.text import markdown_literal
+from fazhi.ui import dashboard_widgets, ledger_link, resources, session, sidebar
 from fazhi.units import find_unit, insert_unit
 from tests import test_pages
 from tests.test_pages import run_app, texts
@@ -26,7 +28,7 @@ navigation_v2 = test_pages.navigation_v2
 
 def open_page(user: auth.User, path: str, year: int = 2020) -> AppTest:
     at = run_app(user)
-    at.sidebar.selectbox(key=ui.YEAR_WIDGET).select(year).run()
+    at.sidebar.selectbox(key=sidebar.YEAR_WIDGET).select(year).run()
     at.switch_page(path).run()
     assert not at.exception, at.exception
     return at
@@ -38,19 +40,14 @@ def cards(at: AppTest) -> dict[str, tuple[str, str]]:
 
 def app_database(app_db: db.Database) -> db.Database:
     """The Database object the app under test holds (writes must go through it, as they do in the app)."""
-    return ui._open(str(app_db.path))
+    return resources.connection(str(app_db.path))
 
 
 def select_point(at: AppTest, key: str, point: dict) -> AppTest:
-    """Run the app as if the user had clicked one point of the plotly chart with this key."""
-    chart = next(e for e in at.get("plotly_chart") if e.key == key)
-    states = at._tree.get_widget_states()
-    state = states.widgets.add()
-    state.id = chart.proto.id
-    state.string_value = json.dumps(
-        {"selection": {"points": [point], "point_indices": [0], "box": [], "lasso": []}}
-    )
-    at._tree._runner._run(states, timeout=60)
+    """Run the app as if the user had clicked one point of the plotly chart with this key: the selection
+    state the browser would send, set through AppTest's session state."""
+    at.session_state[key] = {"selection": {"points": [point], "point_indices": [0], "box": [], "lasso": []}}
+    at.run()
     assert not at.exception, at.exception
     return at
 
@@ -96,7 +93,7 @@ def test_a_saved_record_moves_the_card_at_the_next_rerun(
     at = open_page(demo_app["viewer"], "pages/dashboard.py")
     assert cards(at)["集中宣传发放资料"] == ("2536份", "+736份（+40.9%）")
     township = find_unit(app_db, "燕山乡")
-    item = records.RecordInput(
+    item = validation.RecordInput(
         "market_day", township.id, "补录一次赶场宣传", date(2020, 11, 5), None, "市场", "", {}
     )
     item.values = {"materials": 100, "consultations": 10, "banners": 1}
@@ -117,7 +114,7 @@ def test_the_cache_is_keyed_by_the_data_version(
     proof that the figures come from the cache and that the version is what refreshes them."""
     at = open_page(demo_app["viewer"], "pages/dashboard.py")
     township = find_unit(app_db, "燕山乡")
-    item = records.RecordInput(
+    item = validation.RecordInput(
         "legal_aid", township.id, "法律援助", date(2020, 12, 1), None, "", "", {"aid_cases": 3}
     )
     records.add_record(app_db, demo_app["editor"], catalog, item)  # the test's own connection
@@ -137,7 +134,7 @@ def test_selecting_a_village_bar_opens_its_records_in_the_ledger(
     assert at.title[0].value == "台账 · 燕山乡 · 2020年"
     assert "只显示：示例二村 · 2020年 · 类型：村（居）宣传" in texts(at)
     assert "共 1 条记录" in texts(at)
-    assert ui.LEDGER_REQUEST not in at.session_state  # taken once
+    assert ledger_link.LEDGER_REQUEST not in at.session_state  # taken once
     (totals,) = [d.value for d in at.dataframe if "合计" in d.value.columns]
     assert dict(zip(totals["项目"], totals["合计"], strict=True))["发放宣传资料（份）"] == 498
     # AppTest reruns the page it last switched to itself; a browser stays on 台账 (tests/e2e).
@@ -163,28 +160,29 @@ def test_selecting_a_treemap_node_or_an_area_bar(demo_app: dict[str, auth.User])
     assert "共 8 条记录" in texts(at)  # 矛盾化解 in 2020
     # picking another year in the sidebar drops the dashboard's filter
     at.switch_page("pages/ledger.py")
-    at.sidebar.selectbox(key=ui.YEAR_WIDGET).select(2019).run()
+    at.sidebar.selectbox(key=sidebar.YEAR_WIDGET).select(2019).run()
     assert at.title[0].value == "台账 · 燕山乡 · 2019年"
     assert "只显示" not in texts(at)
 
 
 def test_typed_text_is_never_markdown(demo_app: dict[str, auth.User], app_db: db.Database) -> None:
-    assert ui.plain("**粗** :red[红] $x$ <b>&") == "\\*\\*粗\\*\\* \\:red\\[红\\] \\$x\\$ \\<b\\>\\&"
+    assert markdown_literal("**粗** :red[红] $x$ <b>&") == "\\*\\*粗\\*\\* \\:red\\[红\\] \\$x\\$ \\<b\\>\\&"
     township = find_unit(app_db, "燕山乡")
     with app_db.transaction() as cur:
         odd = insert_unit(cur, "**粗** :red[红]", "village", township)
     at = run_app(demo_app["viewer"])
-    at.sidebar.selectbox(key=ui.UNIT_WIDGET).select(odd.id).run()
+    at.sidebar.selectbox(key=sidebar.UNIT_WIDGET).select(odd.id).run()
     at.switch_page("pages/dashboard.py").run()
     assert not at.exception, at.exception
     assert (
-        at.title[0].value == "看板 · \\*\\*粗\\*\\* \\:red\\[红\\] · " + f"{at.session_state[ui.YEAR_KEY]}年"
+        at.title[0].value
+        == "看板 · \\*\\*粗\\*\\* \\:red\\[红\\] · " + f"{at.session_state[session.YEAR_KEY]}年"
     )
 
 
 def test_open_ledger_refuses_unknown_filters() -> None:
     with pytest.raises(TypeError):
-        ui.open_ledger(year=2020, colour="red")
+        ledger_link.open_ledger(year=2020, colour="red")
 
 
 def test_a_county_user_sees_the_whole_county_and_its_townships(app_db: db.Database, catalog: Catalog) -> None:
@@ -201,8 +199,8 @@ def test_a_county_user_sees_the_whole_county_and_its_townships(app_db: db.Databa
     )
     at = run_app(county_admin)
     county = find_unit(app_db, "万州区")
-    at.sidebar.selectbox(key=ui.UNIT_WIDGET).select(county.id).run()
-    at.sidebar.selectbox(key=ui.YEAR_WIDGET).select(2020).run()
+    at.sidebar.selectbox(key=sidebar.UNIT_WIDGET).select(county.id).run()
+    at.sidebar.selectbox(key=sidebar.YEAR_WIDGET).select(2020).run()
     at.switch_page("pages/dashboard.py").run()
     assert not at.exception, at.exception
     assert at.title[0].value == "看板 · 万州区 · 2020年"
@@ -218,8 +216,8 @@ def test_a_county_user_sees_the_whole_county_and_its_townships(app_db: db.Databa
 
 def test_a_village_has_no_breakdown_chart(demo_app: dict[str, auth.User], app_db: db.Database) -> None:
     at = run_app(demo_app["viewer"])
-    at.sidebar.selectbox(key=ui.UNIT_WIDGET).select(find_unit(app_db, "示例一村").id).run()
-    at.sidebar.selectbox(key=ui.YEAR_WIDGET).select(2020).run()
+    at.sidebar.selectbox(key=sidebar.UNIT_WIDGET).select(find_unit(app_db, "示例一村").id).run()
+    at.sidebar.selectbox(key=sidebar.YEAR_WIDGET).select(2020).run()
     at.switch_page("pages/dashboard.py").run()
     assert not at.exception, at.exception
     assert "chart_by_unit" not in [c.key for c in at.get("plotly_chart")]
@@ -228,7 +226,7 @@ def test_a_village_has_no_breakdown_chart(demo_app: dict[str, auth.User], app_db
 
 def test_chosen_kpi_cards_are_kept_for_the_meeting(demo_app: dict[str, auth.User]) -> None:
     at = open_page(demo_app["viewer"], "pages/dashboard.py")
-    at.multiselect(key=ui.KPI_WIDGET).set_value(["banners", "satisfaction"]).run()
+    at.multiselect(key=dashboard_widgets.KPI_WIDGET).set_value(["banners", "satisfaction"]).run()
     assert cards(at) == {"悬挂横幅": ("25幅", "+7幅（+38.9%）"), "群众满意度": ("95%", "+3个百分点")}
     at.switch_page("pages/meeting.py").run()
     assert cards(at) == {"悬挂横幅": ("25幅", "+7幅（+38.9%）"), "群众满意度": ("95%", "+3个百分点")}
@@ -362,8 +360,8 @@ def test_targets_are_for_administrators_only(demo_app: dict[str, auth.User], rol
     with pytest.raises(ValueError):
         at.switch_page("pages/targets.py")
     alone = AppTest.from_file(str(PROJECT_DIR / "pages" / "targets.py"), default_timeout=60)
-    alone.session_state[ui.USER_KEY] = demo_app[role].id
-    alone.session_state[ui.SEEN_KEY] = time.time()
+    alone.session_state[session.USER_KEY] = demo_app[role].id
+    alone.session_state[session.SEEN_KEY] = time.time()
     alone.run()
     assert not alone.data_editor and not alone.button
     assert "只有管理员可以设置目标；目标和完成情况可在看板中查看。" in texts(alone)

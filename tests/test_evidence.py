@@ -8,14 +8,14 @@ from datetime import datetime
 
 from openpyxl import load_workbook
 
-from fazhi import attachments, auth, db, evidence, records
+from fazhi import attachments, auth, db, evidence, ledger
 from fazhi.catalog import Catalog
 from fazhi.units import find_unit
 from tests import evidence_files as files
 
 
 def _id(database: db.Database, user: auth.User, catalog: Catalog, title: str) -> int:
-    frame = records.list_records(database, user, catalog, records.RecordFilter(year=2020, keyword=title))
+    frame = ledger.list_records(database, user, catalog, ledger.RecordFilter(year=2020, keyword=title))
     (found,) = frame.loc[frame["title"] == title, "id"]
     return int(found)
 

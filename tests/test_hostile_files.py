@@ -16,7 +16,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from fazhi import auth, db, records, spreadsheet, transfer
+from fazhi import auth, db, ledger, spreadsheet, transfer
 from fazhi.catalog import Catalog
 from fazhi.errors import FazhiError, InvalidFile
 from tests.test_bad_files import CHINESE, snapshot
@@ -232,5 +232,5 @@ def test_the_largest_real_import_still_reads(demo: db.Database, catalog: Catalog
     workbook.save(out)
     plan = transfer.preview(demo, SYSTEM, catalog, "大.xlsx", out.getvalue(), year=2020)
     assert plan.ok and len(plan.rows) == 5000
-    frame = records.list_records(demo, SYSTEM, catalog, records.RecordFilter(year=2020))
+    frame = ledger.list_records(demo, SYSTEM, catalog, ledger.RecordFilter(year=2020))
     assert len(frame) > 0

@@ -8,12 +8,13 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from fazhi import auth, db, indicators, locks, records, targets
+from fazhi import auth, db, indicators, ledger, locks, records, targets
 from fazhi.__main__ import main
 from fazhi.catalog import Catalog
 from fazhi.errors import InvalidInput, PermissionDenied, YearLocked
-from fazhi.records import RecordInput
+from fazhi.labels import Status
 from fazhi.units import find_unit, insert_unit
+from fazhi.validation import RecordInput
 
 # Every figure of the reference report (DOMAIN.md §3) as an indicator value of 燕山乡 in 2020.
 REFERENCE_2020 = {
@@ -72,9 +73,9 @@ def test_every_indicator_computes_and_is_documented(demo: db.Database, catalog: 
             assert catalog.indicator_area(indicator, year).outline == catalog.outline_for(year).code
         assert table.at[indicator.code, "status"] in (
             *indicators.SHORTFALLS,
-            indicators.STATUS_DONE,
-            indicators.STATUS_ON_TRACK,
-            indicators.STATUS_INFO,
+            Status.DONE,
+            Status.ON_TRACK,
+            Status.INFO,
         )
 
 
@@ -199,8 +200,8 @@ def test_roll_up_over_the_hierarchy(demo: db.Database, catalog: Catalog) -> None
 
 
 def test_deleted_records_do_not_count(demo: db.Database, catalog: Catalog) -> None:
-    frame = records.list_records(
-        demo, auth.system_user(), catalog, records.RecordFilter(year=2020, type_codes=["market_day"])
+    frame = ledger.list_records(
+        demo, auth.system_user(), catalog, ledger.RecordFilter(year=2020, type_codes=["market_day"])
     )
     records.delete_record(demo, auth.system_user(), catalog, int(frame["id"].iloc[0]))
     table = _table(demo, catalog)
@@ -296,3 +297,24 @@ def test_cli_json_equals_the_table(tmp_path, catalog: Catalog, capsys) -> None:
     assert main(["indicators", "--db", str(path), "--unit", "燕山乡", "--year", "2020"]) == 0
     out = capsys.readouterr().out
     assert "集中宣传发放资料\t2536份\t2000份\t127%\t1800份\t+40.9%\t达标" in out
+
+
+def test_a_sum_of_several_fields(database: db.Database, catalog: Catalog) -> None:
+    """好差评: 合计 = 非常满意 + 满意 + 基本满意、不满意, 满意率 = (非常满意 + 满意) ÷ 合计 (fields = [...])."""
+    with database.transaction() as cur:
+        township = insert_unit(cur, "评价街道", "township", None)
+    for very, fairly, other in ((73, 13, 0), (60, 20, 4)):
+        item = RecordInput(
+            "service_rating",
+            township.id,
+            "好差评汇总",
+            date(2024, 3, 1),
+            values={"very_satisfied": very, "fairly_satisfied": fairly, "other_ratings": other},
+        )
+        records.add_record(database, auth.system_user(), catalog, item)
+    table = indicators.indicator_table(database, auth.system_user(), catalog, township, 2024).set_index(
+        "code"
+    )
+    assert table.at["ratings_total", "value"] == 170
+    assert table.loc["rating_satisfaction_rate", ["numerator", "denominator"]].tolist() == [166, 170]
+    assert table.at["very_satisfied_ratings", "value"] == 133

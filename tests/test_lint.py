@@ -1,4 +1,5 @@
-"""ruff runs with the tests: style, and the rule that only fazhi/ui.py in fazhi/ imports streamlit."""
+"""ruff runs with the tests: style, formatting, and the rule that only the Streamlit glue in fazhi/ imports
+streamlit. Nothing here writes into the source tree."""
 
 from __future__ import annotations
 
@@ -8,25 +9,31 @@ import sys
 from fazhi.settings import PROJECT_DIR
 
 
-def test_ruff_check_passes() -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "ruff", "check", "."], capture_output=True, text=True, cwd=PROJECT_DIR
+def _ruff(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "ruff", *args],
+        capture_output=True,
+        text=True,
+        cwd=PROJECT_DIR,
+        input=stdin,
     )
+
+
+def test_ruff_check_passes() -> None:
+    result = _ruff("check", ".")
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-def test_streamlit_is_banned_in_fazhi(tmp_path) -> None:
-    """The banned-api rule really fires for a module of fazhi/ that imports streamlit."""
-    probe = PROJECT_DIR / "fazhi" / "_lint_probe.py"
-    probe.write_text("import streamlit\n", encoding="utf-8")
-    try:
-        result = subprocess.run(
-            [sys.executable, "-m", "ruff", "check", "--no-cache", str(probe)],
-            capture_output=True,
-            text=True,
-            cwd=PROJECT_DIR,
-        )
-    finally:
-        probe.unlink()
+def test_ruff_format_check_passes() -> None:
+    result = _ruff("format", "--check", ".")
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_streamlit_is_banned_in_fazhi() -> None:
+    """The banned-api rule really fires for a module of fazhi/ that imports streamlit (read from stdin, so
+    no probe file is written into fazhi/)."""
+    result = _ruff(
+        "check", "--no-cache", "--stdin-filename", "fazhi/_lint_probe.py", "-", stdin="import streamlit\n"
+    )
     assert result.returncode == 1
     assert "TID251" in result.stdout

@@ -6,11 +6,12 @@ from datetime import date
 
 import pytest
 
-from fazhi import attachments, auth, db, locks, narratives, records, targets, units
+from fazhi import attachments, auth, db, ledger, locks, narratives, records, targets, units
 from fazhi.catalog import Catalog
 from fazhi.errors import InvalidInput, PermissionDenied, YearLocked
-from fazhi.records import RecordFilter, RecordInput
+from fazhi.ledger import RecordFilter
 from fazhi.units import find_unit
+from fazhi.validation import RecordInput
 from tests import evidence_files
 
 
@@ -146,7 +147,7 @@ def test_lock_year_range(demo: db.Database, users: dict[str, auth.User], year: i
 def test_a_locked_year_still_reads(
     demo: db.Database, catalog: Catalog, users: dict[str, auth.User], locked: dict[str, int]
 ) -> None:
-    frame = records.list_records(demo, users["village_editor"], catalog, RecordFilter(year=2020))
+    frame = ledger.list_records(demo, users["village_editor"], catalog, RecordFilter(year=2020))
     assert len(frame) == 3  # the demo's two 示例一村 records and the live one
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import shutil
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -11,9 +12,10 @@ import pytest
 from streamlit.runtime.pages_manager import PagesManager
 from streamlit.testing.v1 import AppTest
 
-from fazhi import auth, db, navigation, sample, ui
+from fazhi import auth, db, navigation, sample
 from fazhi.catalog import Catalog
 from fazhi.settings import PROJECT_DIR
+from fazhi.ui import session, sidebar
 from tests.conftest import PASSWORD, make_user
 
 APP = str(PROJECT_DIR / "app.py")
@@ -38,26 +40,33 @@ def navigation_v2(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture
-def app_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[db.Database]:
-    """An empty database that the app under test will open (via $FAZHI_DB)."""
+def app_db(
+    request: pytest.FixtureRequest,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    templates: dict[str, Path],
+) -> Iterator[db.Database]:
+    """The database the app under test will open (via $FAZHI_DB): empty, or holding the demo when the test
+    asks for `demo_app` (a copy of the run's template, see tests/conftest.py)."""
     path = tmp_path / "app.duckdb"
     monkeypatch.setenv("FAZHI_DB", str(path))
+    shutil.copy(templates["demo" if "demo_app" in request.fixturenames else "empty"], path)
     database = db.connect(path)
     yield database
     database.close()
 
 
 @pytest.fixture
-def demo_app(app_db: db.Database, catalog: Catalog) -> dict[str, auth.User]:
-    sample.load_demo(app_db, catalog)
+def demo_app(app_db: db.Database) -> dict[str, auth.User]:
+    """The demo in the app's database, with an administrator, an editor and a viewer of 燕山乡."""
     return {role: make_user(app_db, "燕山乡", role) for role in ("admin", "editor", "viewer")}
 
 
 def run_app(user: auth.User | None = None, page: str | None = None) -> AppTest:
     at = AppTest.from_file(APP, default_timeout=60)
     if user is not None:
-        at.session_state[ui.USER_KEY] = user.id
-        at.session_state[ui.SEEN_KEY] = time.time()
+        at.session_state[session.USER_KEY] = user.id
+        at.session_state[session.SEEN_KEY] = time.time()
     at.run()
     if page is not None:
         at.switch_page(page).run()
@@ -80,9 +89,9 @@ def test_a_new_installation_asks_for_an_administrator_first(app_db: db.Database)
     at.text_input(key="setup_display_name").input("王五")
     at.text_input(key="setup_password").input(PASSWORD)
     at.text_input(key="setup_confirm").input(PASSWORD)
-    at.button[0].click().run()
+    at.button(key="setup_submit").click().run()
     assert not at.exception
-    assert at.session_state[ui.USER_KEY] == 1  # logged in as the new administrator
+    assert at.session_state[session.USER_KEY] == 1  # logged in as the new administrator
     assert at.title[0].value.startswith("青石镇 · ")
     assert "初始化完成，欢迎您，王五。" in texts(at)
     assert at.button(key="load_demo")  # the demo is offered only now
@@ -95,7 +104,7 @@ def test_setup_rejects_mismatched_passwords(app_db: db.Database) -> None:
     at.text_input(key="setup_username").input("admin")
     at.text_input(key="setup_password").input(PASSWORD)
     at.text_input(key="setup_confirm").input(PASSWORD + "x")
-    at.button[0].click().run()
+    at.button(key="setup_submit").click().run()
     assert at.error[0].value == "两次输入的密码不一致。"
     assert at.text_input(key="setup_unit").value == "青石镇"  # nothing typed is lost
     assert auth.user_count(app_db) == 0
@@ -135,21 +144,21 @@ def test_login_with_wrong_then_right_password(demo_app: dict[str, auth.User]) ->
     at = run_app()
     at.text_input(key="login_username").input(editor.username)
     at.text_input(key="login_password").input("wrong-password")
-    at.button[0].click().run()
+    at.button(key="login_submit").click().run()
     assert at.error[0].value == "用户名或密码错误（或账号已停用）。再错4次将暂停登录。"
     at.text_input(key="login_password").input(PASSWORD)
-    at.button[0].click().run()
+    at.button(key="login_submit").click().run()
     assert not at.exception
-    assert at.session_state[ui.USER_KEY] == editor.id
+    assert at.session_state[session.USER_KEY] == editor.id
     assert at.title[0].value.startswith("燕山乡 · ")
 
 
 def test_idle_session_is_logged_out(demo_app: dict[str, auth.User], monkeypatch: pytest.MonkeyPatch) -> None:
     at = AppTest.from_file(APP, default_timeout=60)
-    at.session_state[ui.USER_KEY] = demo_app["admin"].id
-    at.session_state[ui.SEEN_KEY] = time.time() - 9 * 3600
+    at.session_state[session.USER_KEY] = demo_app["admin"].id
+    at.session_state[session.SEEN_KEY] = time.time() - 9 * 3600
     at.run()
-    assert ui.USER_KEY not in at.session_state
+    assert session.USER_KEY not in at.session_state
     assert "长时间未操作，已自动退出，请重新登录。" in texts(at)
     assert at.subheader[0].value == "登录"
 
@@ -157,7 +166,7 @@ def test_idle_session_is_logged_out(demo_app: dict[str, auth.User], monkeypatch:
 def test_logout(demo_app: dict[str, auth.User]) -> None:
     at = run_app(demo_app["viewer"])
     at.sidebar.button(key="logout").click().run()
-    assert ui.USER_KEY not in at.session_state
+    assert session.USER_KEY not in at.session_state
     assert at.subheader[0].value == "登录"
 
 
@@ -179,7 +188,7 @@ def test_every_page_runs_for_every_role_allowed(
 
 def test_ledger_shows_the_years_records_and_totals(demo_app: dict[str, auth.User]) -> None:
     at = run_app(demo_app["viewer"])
-    at.sidebar.selectbox(key=ui.YEAR_WIDGET).select(2020).run()
+    at.sidebar.selectbox(key=sidebar.YEAR_WIDGET).select(2020).run()
     assert at.title[0].value == "燕山乡 · 2020年法治政府建设"
     at.switch_page("pages/ledger.py").run()  # the choice of year survives a page switch
     assert at.title[0].value == "台账 · 燕山乡 · 2020年"

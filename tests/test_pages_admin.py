@@ -7,8 +7,9 @@ import time
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from fazhi import auth, db, locks, navigation, ui, units
+from fazhi import auth, db, locks, navigation, units
 from fazhi.settings import PROJECT_DIR
+from fazhi.ui import session, sidebar
 from fazhi.units import find_unit
 from tests.conftest import PASSWORD
 from tests.test_pages import app_db, demo_app, navigation_v2, run_app, texts  # noqa: F401  (fixtures)
@@ -36,8 +37,8 @@ def test_a_page_run_directly_refuses_non_administrators(
 ) -> None:
     """Even a page script run on its own (no navigation) shows nothing to an editor or viewer."""
     at = AppTest.from_file(str(PROJECT_DIR / spec.path), default_timeout=60)
-    at.session_state[ui.USER_KEY] = demo_app[role].id
-    at.session_state[ui.SEEN_KEY] = time.time()
+    at.session_state[session.USER_KEY] = demo_app[role].id
+    at.session_state[session.SEEN_KEY] = time.time()
     at.run()
     assert not at.exception
     assert [e.value for e in at.error] == ["此页面只有管理员可以使用。"]
@@ -128,7 +129,7 @@ def test_units_page_adds_renames_and_moves(app_db: db.Database, demo_app: dict[s
 
 def test_locks_page_locks_and_unlocks(app_db: db.Database, demo_app: dict[str, auth.User]) -> None:
     at = run_app(demo_app["admin"])
-    at.sidebar.selectbox(key=ui.YEAR_WIDGET).select(2020).run()
+    at.sidebar.selectbox(key=sidebar.YEAR_WIDGET).select(2020).run()
     at.switch_page("pages/locks.py").run()
     assert at.title[0].value == "封账 · 燕山乡 · 2020年"
     assert at.button(key="lock").disabled
@@ -153,7 +154,7 @@ def test_locks_page_points_to_the_unit_above(app_db: db.Database, demo_app: dict
     )
     locks.lock_year(app_db, county_admin, find_unit(app_db, "万州区"), 2020)
     at = run_app(demo_app["admin"])
-    at.sidebar.selectbox(key=ui.YEAR_WIDGET).select(2020).run()
+    at.sidebar.selectbox(key=sidebar.YEAR_WIDGET).select(2020).run()
     at.switch_page("pages/locks.py").run()
     assert "2020年已由上级单位“万州区”封账，需由“万州区”的管理员解除。" in texts(at)
     assert "unlock" not in [b.key for b in at.button]
@@ -187,11 +188,11 @@ def test_the_lock_shows_on_every_page_of_that_year(
 ) -> None:
     locks.lock_year(app_db, demo_app["admin"], find_unit(app_db, "燕山乡"), 2020)
     at = run_app(demo_app["admin"])
-    at.sidebar.selectbox(key=ui.YEAR_WIDGET).select(2020).run()
+    at.sidebar.selectbox(key=sidebar.YEAR_WIDGET).select(2020).run()
     at.switch_page(spec.path).run()
     assert not at.exception
     assert [i.value for i in at.info if "已封账" in i.value][0].startswith("燕山乡2020年已封账（")
-    at.sidebar.selectbox(key=ui.YEAR_WIDGET).select(2019).run()
+    at.sidebar.selectbox(key=sidebar.YEAR_WIDGET).select(2019).run()
     assert not [i.value for i in at.info if "已封账" in i.value]
 
 
@@ -203,17 +204,17 @@ def test_five_wrong_passwords_lock_the_login_for_fifteen_minutes(
     for left in (4, 3, 2, 1):
         at.text_input(key="login_username").input(editor.username)
         at.text_input(key="login_password").input("wrong-password")
-        at.button[0].click().run()
+        at.button(key="login_submit").click().run()
         assert [e.value for e in at.error] == [f"用户名或密码错误（或账号已停用）。再错{left}次将暂停登录。"]
     at.text_input(key="login_password").input("wrong-password")
-    at.button[0].click().run()
+    at.button(key="login_submit").click().run()
     assert [e.value for e in at.error] == [
         "用户名或密码错误（或账号已停用）。已连续输错5次，暂停登录15分钟。"
     ]
     at.text_input(key="login_password").input(PASSWORD)
-    at.button[0].click().run()
+    at.button(key="login_submit").click().run()
     assert at.error[0].value.startswith("密码连续输错5次，已暂停登录，请于 ")
-    assert ui.USER_KEY not in at.session_state
+    assert session.USER_KEY not in at.session_state
 
 
 @pytest.mark.parametrize(("idle_minutes", "logged_out"), [(2, True), (0.5, False)])
@@ -222,8 +223,8 @@ def test_the_idle_timeout_is_configurable(
 ) -> None:
     monkeypatch.setenv("FAZHI_IDLE_MINUTES", "1")
     at = AppTest.from_file(str(PROJECT_DIR / "app.py"), default_timeout=60)
-    at.session_state[ui.USER_KEY] = demo_app["viewer"].id
-    at.session_state[ui.SEEN_KEY] = time.time() - idle_minutes * 60
+    at.session_state[session.USER_KEY] = demo_app["viewer"].id
+    at.session_state[session.SEEN_KEY] = time.time() - idle_minutes * 60
     at.run()
-    assert (ui.USER_KEY not in at.session_state) is logged_out
+    assert (session.USER_KEY not in at.session_state) is logged_out
     assert ("长时间未操作，已自动退出，请重新登录。" in texts(at)) is logged_out

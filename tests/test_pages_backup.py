@@ -9,10 +9,11 @@ from datetime import date
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from fazhi import auth, backup, db, records, ui
-from fazhi.records import RecordInput
+from fazhi import auth, backup, db, records
 from fazhi.settings import backups_dir
+from fazhi.ui import resources, session
 from fazhi.units import find_unit
+from fazhi.validation import RecordInput
 from tests.conftest import PASSWORD
 from tests.test_pages import APP, app_db, demo_app, navigation_v2, run_app, texts  # noqa: F401  (fixtures)
 
@@ -24,11 +25,11 @@ def top_admin(app_db: db.Database, demo_app: dict[str, auth.User]) -> auth.User:
     )
 
 
-def session(user: auth.User, generation: int = 0) -> AppTest:
+def logged_in(user: auth.User, generation: int = 0) -> AppTest:
     at = AppTest.from_file(APP, default_timeout=60)
-    at.session_state[ui.USER_KEY] = user.id
-    at.session_state[ui.SEEN_KEY] = time.time()
-    at.session_state[ui.GENERATION_KEY] = generation
+    at.session_state[session.USER_KEY] = user.id
+    at.session_state[session.SEEN_KEY] = time.time()
+    at.session_state[session.GENERATION_KEY] = generation
     return at.run()
 
 
@@ -40,7 +41,7 @@ def test_a_township_administrator_is_told_who_may_back_up(demo_app: dict[str, au
 
 
 def test_back_up_then_restore_from_the_list(app_db: db.Database, top_admin: auth.User, catalog) -> None:
-    at = session(top_admin)  # logged in as log_in() does it, with the database's generation
+    at = logged_in(top_admin)  # logged in as log_in() does it, with the database's generation
     at.switch_page("pages/backup.py").run()
     assert at.title[0].value == "备份与恢复"
     at.button(key="make_backup").click().run()
@@ -58,7 +59,7 @@ def test_back_up_then_restore_from_the_list(app_db: db.Database, top_admin: auth
     )
     assert records.record_count(app_db) == 90
     app_db.close()  # the test's own connection would keep the old file open beside the app's
-    viewer = session(auth.load_user(ui._open(str(app_db.path)), _viewer_id(app_db)))
+    viewer = logged_in(auth.load_user(resources.connection(str(app_db.path)), _viewer_id(app_db)))
 
     at.selectbox(key="restore_choice").select(made[0].path.name).run()
     assert at.button(key="restore").disabled
@@ -67,17 +68,17 @@ def test_back_up_then_restore_from_the_list(app_db: db.Database, top_admin: auth
     assert not at.exception, at.exception
     assert "数据已从备份恢复，请重新登录。" in texts(at)  # the one restoring logs in again too
     assert at.subheader[0].value == "登录"
-    live = ui._open(str(app_db.path))
+    live = resources.connection(str(app_db.path))
     assert records.record_count(live) == 89
     assert [b.kind for b in backup.list_backups(live.path)] == ["before-restore", "backup"]
 
     viewer.run()  # another browser, logged in before the restore
-    assert ui.USER_KEY not in viewer.session_state
+    assert session.USER_KEY not in viewer.session_state
     assert "数据已从备份恢复，请重新登录。" in texts(viewer)
 
 
 def _viewer_id(closed: db.Database) -> int:
-    row = ui._open(str(closed.path)).one("SELECT id FROM users WHERE role = 'viewer'")
+    row = resources.connection(str(closed.path)).one("SELECT id FROM users WHERE role = 'viewer'")
     return int(row[0])
 
 
@@ -90,7 +91,7 @@ def test_a_broken_upload_is_refused(app_db: db.Database, top_admin: auth.User) -
     assert not at.exception
     assert [e.value for e in at.error][0].startswith("这不是完整的备份文件")
     assert records.record_count(app_db) == 89
-    assert ui.USER_KEY in at.session_state  # still logged in: nothing happened
+    assert session.USER_KEY in at.session_state  # still logged in: nothing happened
 
 
 def test_restore_from_an_upload(app_db: db.Database, top_admin: auth.User, tmp_path) -> None:
@@ -105,7 +106,7 @@ def test_restore_from_an_upload(app_db: db.Database, top_admin: auth.User, tmp_p
     at.checkbox(key="restore_confirm").check().run()
     at.button(key="restore").click().run()
     assert not at.exception
-    live = ui._open(str(app_db.path))
+    live = resources.connection(str(app_db.path))
     assert live.one("SELECT title FROM records WHERE id = 1") != ("改过",)
     assert live.one("SELECT after_json->>'file' FROM audit_log ORDER BY id DESC LIMIT 1") == (
         "燕山乡备份.zip",
@@ -118,7 +119,7 @@ def test_the_app_makes_the_daily_backup_in_the_background(
     monkeypatch.setenv("FAZHI_AUTO_BACKUP", "1")
     at = run_app()  # even the login page of the day's first visitor starts it
     assert not at.exception
-    started = ui.daily_backup(ui._open(str(app_db.path)))
+    started = resources.daily_backup(resources.connection(str(app_db.path)))
     assert started is not None
     started.join(timeout=60)
     (made,) = backup.list_backups(app_db.path)
@@ -131,5 +132,5 @@ def test_the_app_makes_the_daily_backup_in_the_background(
 
 def test_no_daily_backup_when_switched_off(app_db: db.Database, demo_app: dict[str, auth.User]) -> None:
     run_app()
-    assert ui.daily_backup(app_db) is None
+    assert resources.daily_backup(app_db) is None
     assert not backups_dir(app_db.path).exists()

@@ -8,8 +8,9 @@ from datetime import date
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from fazhi import auth, db, records, ui
-from fazhi.catalog import Catalog
+from fazhi import auth, db, records
+from fazhi.catalog import Catalog, load_catalog
+from fazhi.ui import sidebar
 from fazhi.units import find_unit
 from tests import test_pages
 from tests.test_pages import run_app
@@ -20,7 +21,7 @@ app_db, demo_app, navigation_v2 = test_pages.app_db, test_pages.demo_app, test_p
 
 def open_entry(user: auth.User, type_code: str, year: int = 2020) -> AppTest:
     at = run_app(user)
-    at.sidebar.selectbox(key=ui.YEAR_WIDGET).select(year).run()
+    at.sidebar.selectbox(key=sidebar.YEAR_WIDGET).select(year).run()
     at.switch_page("pages/entry.py").run()
     at.selectbox(key="entry_type").select(type_code).run()
     assert not at.exception, at.exception
@@ -198,3 +199,22 @@ def test_a_locked_year_refuses_the_save_and_keeps_the_form(
         )
     ]
     assert at.text_input(key="entry_title").value == "法律援助"
+
+
+def test_the_type_search_finds_work_by_its_usual_name_and_keeps_the_choice(
+    demo_app: dict[str, auth.User],
+) -> None:
+    at = open_entry(demo_app["editor"], "market_day")
+    at.text_input(key="entry_type_search").input("宪法宣传周").run()
+    picker = at.selectbox(key="entry_type")
+    assert picker.value == "market_day"  # the choice made before the search stays
+    assert picker.options[0].endswith("赶场日集中宣传") and any(
+        o.endswith("主题宣传活动") for o in picker.options
+    )
+    assert picker.label == f"记录类型（{len(picker.options) - 1}种）"
+    picker.select("publicity_event").run()
+    assert not at.exception and at.selectbox(key="entry_type").value == "publicity_event"
+    at.text_input(key="entry_type_search").input("没有这种工作xyz").run()
+    assert "没有找到相应的类型" in " ".join(c.value for c in at.caption)
+    assert len(at.selectbox(key="entry_type").options) == len(load_catalog().record_types)
+    assert at.selectbox(key="entry_type").value == "publicity_event"

@@ -8,8 +8,9 @@ from datetime import date
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from fazhi import auth, db, records, ui
+from fazhi import auth, db, ledger, records, validation
 from fazhi.catalog import Catalog
+from fazhi.ui import sidebar
 from fazhi.units import find_unit
 from tests import test_pages
 from tests.test_pages import run_app, texts
@@ -19,7 +20,7 @@ app_db, demo_app, navigation_v2 = test_pages.app_db, test_pages.demo_app, test_p
 
 def open_ledger(user: auth.User, year: int = 2020) -> AppTest:
     at = run_app(user)
-    at.sidebar.selectbox(key=ui.YEAR_WIDGET).select(year).run()
+    at.sidebar.selectbox(key=sidebar.YEAR_WIDGET).select(year).run()
     at.switch_page("pages/ledger.py").run()
     assert not at.exception, at.exception
     return at
@@ -75,7 +76,7 @@ def test_filters_sort_and_totals(demo_app: dict[str, auth.User], app_db: db.Data
     at.text_input(key="ledger_keyword").input("没有这样的记录").run()
     assert "没有符合条件的记录。" in texts(at)
 
-    at.sidebar.selectbox(key=ui.UNIT_WIDGET).select(find_unit(app_db, "示例一村").id).run()
+    at.sidebar.selectbox(key=sidebar.UNIT_WIDGET).select(find_unit(app_db, "示例一村").id).run()
     at.text_input(key="ledger_keyword").input("").run()
     assert at.title[0].value == "台账 · 示例一村 · 2020年"
     assert listed(at) == ["便民服务中心设台宣传", "结合脱贫攻坚走村入户宣传"]
@@ -113,8 +114,8 @@ def open_record(user: auth.User, record_id: int) -> AppTest:
 
 
 def legal_aid(database: db.Database, user: auth.User, catalog: Catalog) -> records.Record:
-    frame = records.list_records(
-        database, user, catalog, records.RecordFilter(year=2020, type_codes=["legal_aid"])
+    frame = ledger.list_records(
+        database, user, catalog, ledger.RecordFilter(year=2020, type_codes=["legal_aid"])
     )
     return records.get_record(database, user, catalog, int(frame["id"].iloc[0]))
 
@@ -124,7 +125,7 @@ def test_the_record_page_shows_values_as_plain_text(
 ) -> None:
     editor = demo_app["editor"]
     township = find_unit(app_db, "燕山乡")
-    item = records.RecordInput(
+    item = validation.RecordInput(
         "legal_aid", township.id, "**援助** <b>", date(2020, 5, 6), values={"aid_cases": 2}
     )
     saved = records.add_record(app_db, editor, catalog, item)

@@ -8,8 +8,9 @@ from datetime import date
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from fazhi import auth, db, locks, navigation, publication, submissions, ui
+from fazhi import auth, db, locks, navigation, publication, submissions
 from fazhi.catalog import Catalog
+from fazhi.ui import sidebar
 from fazhi.units import find_unit
 from tests import test_pages
 from tests.conftest import make_user
@@ -43,7 +44,7 @@ def people(app_db: db.Database, catalog: Catalog) -> dict[str, auth.User]:
 
 def open_page(user: auth.User, path: str) -> AppTest:
     at = run_app(user)
-    at.sidebar.selectbox(key=ui.YEAR_WIDGET).select(2020).run()
+    at.sidebar.selectbox(key=sidebar.YEAR_WIDGET).select(2020).run()
     at.switch_page(path).run()
     assert not at.exception, at.exception
     return at
@@ -78,7 +79,7 @@ def test_every_county_page_runs_for_county_users(
         with pytest.raises(ValueError):
             at.switch_page(spec.path)
         return
-    at.sidebar.selectbox(key=ui.YEAR_WIDGET).select(2020).run()
+    at.sidebar.selectbox(key=sidebar.YEAR_WIDGET).select(2020).run()
     at.switch_page(spec.path).run()
     assert not at.exception, at.exception
     assert not at.error, [e.value for e in at.error]
@@ -221,8 +222,8 @@ def test_the_comparison_opens_a_townships_ledger(app_db: db.Database, catalog: C
 
 def test_the_meeting_view_can_show_the_comparison(app_db: db.Database, people) -> None:
     at = run_app(people["county_viewer"])
-    at.sidebar.selectbox(key=ui.YEAR_WIDGET).select(2020).run()
-    at.sidebar.selectbox(key=ui.UNIT_WIDGET).select(find_unit(app_db, "万州区").id).run()
+    at.sidebar.selectbox(key=sidebar.YEAR_WIDGET).select(2020).run()
+    at.sidebar.selectbox(key=sidebar.UNIT_WIDGET).select(find_unit(app_db, "万州区").id).run()
     at.switch_page("pages/meeting.py").run()
     assert [c.key for c in at.get("plotly_chart")] == ["meeting_completion", "meeting_monthly"]
     at.toggle(key="meeting_compare").set_value(True).run()

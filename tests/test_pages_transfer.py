@@ -8,8 +8,9 @@ import io
 from openpyxl import load_workbook
 from streamlit.testing.v1 import AppTest
 
-from fazhi import auth, db, records, transfer, ui
+from fazhi import auth, db, ledger, records, transfer
 from fazhi.catalog import Catalog
+from fazhi.ui import sidebar
 from tests import test_pages
 from tests.test_pages import run_app, texts
 
@@ -18,7 +19,7 @@ app_db, demo_app, navigation_v2 = test_pages.app_db, test_pages.demo_app, test_p
 
 def open_transfer(user: auth.User, year: int = 2020) -> AppTest:
     at = run_app(user)
-    at.sidebar.selectbox(key=ui.YEAR_WIDGET).select(year).run()
+    at.sidebar.selectbox(key=sidebar.YEAR_WIDGET).select(year).run()
     at.switch_page("pages/transfer.py").run()
     assert not at.exception, at.exception
     return at
@@ -90,7 +91,7 @@ def test_a_broken_file_changes_nothing_and_says_why(
 ) -> None:
     before = records.record_count(app_db)
     at = open_transfer(demo_app["editor"])
-    whole = transfer.export_xlsx(app_db, demo_app["editor"], catalog, records.RecordFilter(year=2020))
+    whole = transfer.export_xlsx(app_db, demo_app["editor"], catalog, ledger.RecordFilter(year=2020))
     upload(at, "半截.xlsx", whole[: len(whole) // 2])
     assert [e.value for e in at.error] == [
         "“半截.xlsx”不是完整的 Excel 文件（可能没有下载或保存完整，或已损坏），请在 Excel 中重新保存为 .xlsx 后再导入。"
@@ -141,7 +142,7 @@ def test_viewers_download_but_do_not_import(demo_app: dict[str, auth.User]) -> N
 
 def test_the_ledger_offers_exports_of_the_filtered_records(demo_app: dict[str, auth.User]) -> None:
     at = run_app(demo_app["viewer"])
-    at.sidebar.selectbox(key=ui.YEAR_WIDGET).select(2020).run()
+    at.sidebar.selectbox(key=sidebar.YEAR_WIDGET).select(2020).run()
     at.switch_page("pages/ledger.py").run()
     labels = {b.key: b.label for b in at.get("download_button")}
     assert labels == {

@@ -18,13 +18,14 @@ import pytest
 
 from fazhi import (
     attachments,
-    audit,
+    audit_viewer,
     auth,
     backup,
     dashboard,
     db,
     evidence,
     indicators,
+    ledger,
     locks,
     narratives,
     records,
@@ -35,10 +36,11 @@ from fazhi import (
 )
 from fazhi.catalog import Catalog
 from fazhi.errors import InvalidInput, PermissionDenied
-from fazhi.records import RecordFilter, RecordInput
+from fazhi.ledger import RecordFilter
 from fazhi.report import context as report
 from fazhi.report import options
 from fazhi.units import Unit, find_unit
+from fazhi.validation import RecordInput
 from tests import evidence_files
 from tests.conftest import PASSWORD
 
@@ -93,7 +95,7 @@ def world(tmp_path_factory: pytest.TempPathFactory, catalog: Catalog) -> Iterato
 
 def list_records(w: World, user: auth.User, target: Unit) -> None:
     w.record(target)
-    frame = records.list_records(w.db, user, w.catalog, RecordFilter(unit_id=target.id))
+    frame = ledger.list_records(w.db, user, w.catalog, RecordFilter(unit_id=target.id))
     allowed = {u.name for u in units.subtree(w.db, target)}
     assert len(frame) > 0 and set(frame["unit_name"]) <= allowed
 
@@ -105,7 +107,7 @@ def get_record(w: World, user: auth.User, target: Unit) -> None:
 
 def count_by_area(w: World, user: auth.User, target: Unit) -> None:
     w.record(target)
-    assert int(records.count_by_area(w.db, user, w.catalog, target.id, 2021)["records"].sum()) > 0
+    assert int(ledger.count_by_area(w.db, user, w.catalog, target.id, 2021)["records"].sum()) > 0
 
 
 def see_unit(w: World, user: auth.User, target: Unit) -> None:
@@ -203,7 +205,7 @@ def list_locks(w: World, user: auth.User, target: Unit) -> None:
 
 def audit_query(w: World, user: auth.User, target: Unit) -> None:
     w.record(target)
-    frame = audit.query(w.db, user, audit.AuditFilter(unit_id=target.id))
+    frame = audit_viewer.query(w.db, user, audit_viewer.AuditFilter(unit_id=target.id))
     assert len(frame) > 0 and set(frame["unit_name"]) <= {u.name for u in units.subtree(w.db, target)}
 
 
@@ -366,10 +368,10 @@ def test_a_village_editor_sees_only_the_village(world: World) -> None:
     editor = auth.create_user(world.db, SYSTEM, "cun_editor", PASSWORD, "editor", village.id)
     world.record(village)
     assert [u.name for u in units.visible_units(world.db, editor)] == ["示例一村"]
-    frame = records.list_records(world.db, editor, world.catalog, RecordFilter(year=2020))
+    frame = ledger.list_records(world.db, editor, world.catalog, RecordFilter(year=2020))
     assert set(frame["unit_name"]) == {"示例一村"}
     for name in ("示例二村", "燕山乡", "青石镇"):
         other_id = world.record(find_unit(world.db, name))
         with pytest.raises(PermissionDenied):
             records.get_record(world.db, editor, world.catalog, other_id)
-    assert records.years_with_records(world.db, editor) == [2021, 2020, 2019]
+    assert ledger.years_with_records(world.db, editor) == [2021, 2020, 2019]

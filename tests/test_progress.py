@@ -12,8 +12,8 @@ from openpyxl import load_workbook
 from fazhi import auth, db, deadlines, progress, publication, records, submissions, units
 from fazhi.catalog import Catalog
 from fazhi.errors import InvalidInput, PermissionDenied
-from fazhi.records import RecordInput
 from fazhi.units import find_unit
+from fazhi.validation import RecordInput
 from tests.conftest import make_user
 
 TODAY = date(2021, 1, 20)

@@ -7,11 +7,12 @@ from datetime import date
 
 import pytest
 
-from fazhi import auth, db, records
+from fazhi import auth, db, ledger, record_display, records, validation
 from fazhi.catalog import Catalog
 from fazhi.errors import InvalidRecord, NotFound, PermissionDenied, RecordConflict
-from fazhi.records import RecordFilter, RecordInput
+from fazhi.ledger import RecordFilter
 from fazhi.units import find_unit
+from fazhi.validation import RecordInput
 
 
 def _market(unit_id: int, **changes) -> RecordInput:
@@ -32,12 +33,12 @@ def _market(unit_id: int, **changes) -> RecordInput:
 
 def _problems(catalog: Catalog, item: RecordInput, year: int | None = 2021) -> list[tuple[str, str]]:
     with pytest.raises(InvalidRecord) as caught:
-        records.validate(catalog, item, year)
+        validation.validate(catalog, item, year)
     return [(p.field, p.message) for p in caught.value.problems]
 
 
 def test_valid_input_is_cleaned(catalog: Catalog) -> None:
-    cleaned, notices = records.validate(
+    cleaned, notices = validation.validate(
         catalog, _market(1, values={"consultations": "1,200", "materials": 3.0}), 2021
     )
     assert cleaned.values == {"consultations": 1200, "materials": 3}
@@ -95,7 +96,7 @@ def test_yes_no_values(catalog: Catalog) -> None:
         date(2021, 5, 1),
         values={"legality_reviewed": "是", "risk_assessed": "否"},
     )
-    cleaned, _ = records.validate(catalog, item, 2021)
+    cleaned, _ = validation.validate(catalog, item, 2021)
     assert cleaned.values == {"legality_reviewed": True, "risk_assessed": False}
     item.values = {"legality_reviewed": "也许"}
     assert _problems(catalog, item) == [("legality_reviewed", "“经合法性审查”应填“是”或“否”。")]
@@ -103,7 +104,7 @@ def test_yes_no_values(catalog: Catalog) -> None:
 
 def test_control_characters_are_removed_with_a_notice(catalog: Catalog) -> None:
     item = _market(1, title="宣传\x00活动\x1b", summary="第一行\n\t第二行\x07 & <b>{{ x }}</b> {% if %}")
-    cleaned, notices = records.validate(catalog, item, 2021)
+    cleaned, notices = validation.validate(catalog, item, 2021)
     assert cleaned.title == "宣传活动"
     assert cleaned.summary == "第一行\n\t第二行 & <b>{{ x }}</b> {% if %}"
     assert notices == [
@@ -192,24 +193,24 @@ def test_viewers_and_other_units_cannot_write(
 def test_list_is_bounded_by_the_users_unit(
     demo: db.Database, catalog: Catalog, users: dict[str, auth.User]
 ) -> None:
-    everything = records.list_records(demo, users["county_admin"], catalog, RecordFilter(year=2020))
-    village = records.list_records(demo, users["village_editor"], catalog, RecordFilter(year=2020))
+    everything = ledger.list_records(demo, users["county_admin"], catalog, RecordFilter(year=2020))
+    village = ledger.list_records(demo, users["village_editor"], catalog, RecordFilter(year=2020))
     assert len(everything) == 55
     assert set(village["unit_name"]) == {"示例一村"}
     assert len(village) == 2  # 村（居）宣传 and 走村入户
     with pytest.raises(PermissionDenied):
-        records.list_records(
+        ledger.list_records(
             demo, users["village_editor"], catalog, RecordFilter(unit_id=find_unit(demo, "燕山乡").id)
         )
 
 
 def test_filters_and_totals(demo: db.Database, catalog: Catalog, users: dict[str, auth.User]) -> None:
     user = users["admin"]
-    market = records.list_records(demo, user, catalog, RecordFilter(year=2020, type_codes=["market_day"]))
-    assert records.totals(market, catalog) == {"consultations": 218, "materials": 2536, "banners": 25}
-    publicity = records.list_records(demo, user, catalog, RecordFilter(year=2020, area="publicity"))
+    market = ledger.list_records(demo, user, catalog, RecordFilter(year=2020, type_codes=["market_day"]))
+    assert ledger.totals(market, catalog) == {"consultations": 218, "materials": 2536, "banners": 25}
+    publicity = ledger.list_records(demo, user, catalog, RecordFilter(year=2020, area="publicity"))
     assert len(publicity) == 26
-    by_keyword = records.list_records(demo, user, catalog, RecordFilter(year=2020, keyword="民法典"))
+    by_keyword = ledger.list_records(demo, user, catalog, RecordFilter(year=2020, keyword="民法典"))
     assert sorted(by_keyword["title"]) == sorted(
         [
             "《民法典》进村宣讲",
@@ -218,27 +219,27 @@ def test_filters_and_totals(demo: db.Database, catalog: Catalog, users: dict[str
             "四季度机关干部集中学法",
         ]
     )
-    june = records.list_records(
+    june = ledger.list_records(
         demo, user, catalog, RecordFilter(date_from=date(2020, 6, 29), date_to=date(2020, 6, 29))
     )
     assert "“6.26”禁毒宣传赶场日集中宣传" in set(june["title"])
-    literal = records.list_records(demo, user, catalog, RecordFilter(keyword="100%"))
+    literal = ledger.list_records(demo, user, catalog, RecordFilter(keyword="100%"))
     assert literal.empty  # % is matched literally, not as a wildcard
 
 
 def test_display_frame_has_chinese_headers(
     demo: db.Database, catalog: Catalog, users: dict[str, auth.User]
 ) -> None:
-    frame = records.list_records(
+    frame = ledger.list_records(
         demo, users["admin"], catalog, RecordFilter(year=2020, type_codes=["major_decision"])
     )
-    view = records.display_frame(frame, catalog)
+    view = record_display.display_frame(frame, catalog)
     assert list(view.columns)[:8] == ["编号", "单位", "类型", "领域", "标题", "开始日期", "结束日期", "地点"]
     assert view.loc[view.index[0], "经合法性审查"] == "是"
 
 
 def test_count_by_area(demo: db.Database, catalog: Catalog, users: dict[str, auth.User]) -> None:
-    frame = records.count_by_area(demo, users["admin"], catalog, find_unit(demo, "燕山乡").id, 2020)
+    frame = ledger.count_by_area(demo, users["admin"], catalog, find_unit(demo, "燕山乡").id, 2020)
     assert dict(zip(frame["short"], frame["records"], strict=True)) == {
         "组织保障": 4,
         "履行职能": 4,

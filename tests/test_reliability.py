@@ -18,12 +18,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from fazhi import auth, db, indicators, records
+from fazhi import auth, db, indicators, records, validation
 from fazhi.catalog import Catalog
 from fazhi.errors import InvalidRecord, RecordConflict
-from fazhi.records import RecordInput
 from fazhi.settings import PROJECT_DIR
 from fazhi.units import find_unit
+from fazhi.validation import RecordInput
 
 THREADS, PER_THREAD = 20, 100
 
@@ -41,6 +41,7 @@ def _item(unit_id: int, title: str, materials: int = 10) -> RecordInput:
     )
 
 
+@pytest.mark.slow
 def test_twenty_threads_save_two_thousand_records(
     demo: db.Database, catalog: Catalog, users: dict[str, auth.User]
 ) -> None:
@@ -101,6 +102,7 @@ def test_two_sessions_edit_the_same_record(
     assert str(outcomes[conflicts[0]]).startswith("该记录已被他人修改")
 
 
+@pytest.mark.slow
 def test_dashboard_figures_keep_answering_while_records_are_saved(
     demo: db.Database, catalog: Catalog, users: dict[str, auth.User]
 ) -> None:
@@ -150,7 +152,7 @@ SAVER = textwrap.dedent(
     unit = find_unit(database, "燕山乡")
     n = 0
     while True:
-        item = records.RecordInput("market_day", unit.id, f"崩溃测试{n}", date(2021, 5, 1), None, "", "",
+        item = validation.RecordInput("market_day", unit.id, f"崩溃测试{n}", date(2021, 5, 1), None, "", "",
                                    {"consultations": 1, "materials": 2, "banners": 3})
         saved = records.add_record(database, auth.system_user("saver"), catalog, item)
         print(saved.id, flush=True)
@@ -159,6 +161,7 @@ SAVER = textwrap.dedent(
 )
 
 
+@pytest.mark.slow
 def test_sigkill_loses_nothing_that_was_committed(tmp_path: Path, catalog: Catalog) -> None:
     path = tmp_path / "crash.duckdb"
     subprocess.run(
@@ -229,6 +232,7 @@ MIGRATOR = textwrap.dedent(
 )
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("delay", [0.2, 1.0, 2.5, "after it finished"])
 def test_a_kill_during_a_migration_leaves_the_old_or_the_new_schema(
     tmp_path: Path, delay: float | str
@@ -306,6 +310,7 @@ days = (
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(title=text, summary=text, place=text, start=days, end=days, consultations=numbers, materials=numbers)
+@pytest.mark.slow
 def test_form_input_is_stored_exactly_or_refused(
     demo: db.Database, catalog: Catalog, title, summary, place, start, end, consultations, materials
 ) -> None:
@@ -327,7 +332,7 @@ def test_form_input_is_stored_exactly_or_refused(
         assert error.problems and all(p.message.strip() for p in error.problems)
         assert records.record_count(demo) == before
         return
-    cleaned, _ = records.validate(catalog, item, 2021)
+    cleaned, _ = validation.validate(catalog, item, 2021)
     stored = records.get_record(demo, auth.system_user("hypothesis"), catalog, saved.id)
     assert (stored.title, stored.summary, stored.place) == (cleaned.title, cleaned.summary, cleaned.place)
     assert (stored.start_on, stored.end_on) == (cleaned.start_on, cleaned.end_on)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import io
 import time
-from collections import Counter
+from collections import Counter, OrderedDict
 from datetime import date
 
 import pandas as pd
@@ -90,6 +90,7 @@ def test_no_browser_means_a_report_without_charts(
     demo: db.Database, catalog: Catalog, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(images, "browser_path", lambda: None)
+    monkeypatch.setattr(images, "_cache", OrderedDict())  # a machine without a browser never drew one
     context = build_context(
         demo, auth.system_user(), catalog, find_unit(demo, "燕山乡"), 2020, today=TODAY, charts=True
     )

@@ -36,7 +36,7 @@ def test_report_to_word(demo_file: Path, tmp_path: Path, capsys) -> None:
     ]
     assert main(args) == 0
     printed = capsys.readouterr().out.splitlines()
-    assert printed[0] == f"已生成燕山乡2020年法治政府建设情况报告：{out}（7 个小节，41 项指标，0 张图表）。"
+    assert printed[0] == f"已生成燕山乡2020年法治政府建设情况报告：{out}（7 个小节，45 项指标，0 张图表）。"
     assert printed[1].startswith(
         "提示：以下2节没有数据，需要手工填写：三、存在的不足和原因、四、2021年工作安排"
     )
@@ -77,8 +77,9 @@ def test_a_bad_template_or_unit_exits_with_the_reason(demo_file: Path, tmp_path:
 def test_check_validates_the_report_template(capsys) -> None:
     assert main(["check"]) == 0
     lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == "目录检查通过：2 版纲要，55 种记录类型，166 个字段，153 项指标。"
     assert lines[1:] == [
         "报告结构检查通过：2 版纲要共 17 个小节（data/report.toml）。",
-        "报告措辞检查通过：33 个要点、107 个分句，67 项指标中62 项由正文讲述、5 项说明了不讲的原因（data/wording.toml）。",
+        "报告措辞检查通过：52 个要点、239 个分句，153 项指标中148 项由正文讲述、5 项说明了不讲的原因（data/wording.toml）。",
         "默认报告模板检查通过：report_template.docx（GB/T 9704 版式，标记和变量均正确）。",
     ]

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from fazhi import auth, db, narratives, ui
+from fazhi import auth, db, narratives
 from fazhi.report import custom, options
+from fazhi.ui import sidebar
 from fazhi.units import find_unit
 from tests import test_pages
 from tests.test_pages import run_app, texts
@@ -16,7 +17,7 @@ app_db, demo_app, navigation_v2 = test_pages.app_db, test_pages.demo_app, test_p
 
 def open_report(user: auth.User, page: str = "pages/report.py"):
     at = run_app(user)
-    at.sidebar.selectbox(key=ui.YEAR_WIDGET).select(2020).run()
+    at.sidebar.selectbox(key=sidebar.YEAR_WIDGET).select(2020).run()
     at.switch_page(page).run()
     assert not at.exception, at.exception
     return at
@@ -32,7 +33,7 @@ def test_editor_edits_saves_and_resets_a_section(app_db: db.Database, demo_app: 
     duty = key(app_db, "duty")
     box = at.text_area(key=f"report_text_{duty}")
     assert box.value.startswith(
-        "（一）带头尊法学法守法用法\n党政主要负责人带头参加党委理论学习中心组集体学法4次。"
+        "（一）带头尊法学法守法用法\n党政主要负责人带头参加乡党委理论学习中心组学习4次。"
     )
     box.input("（一）带头学法\n主要负责人带头学法 & <守法> {{ year }}。").run()
     at.button(key=f"report_save_{duty}").click().run()
@@ -125,7 +126,7 @@ def test_admin_changes_report_settings(app_db: db.Database, demo_app: dict[str, 
     assert at.text_input(key="report_recipient").value == "区委、区政府："
     at.text_input(key="report_recipient").input("区委、区政府，区委依法治区办：")
     at.checkbox(key="report_exact").check()
-    at.button[0].click().run()
+    at.button(key="report_options_save").click().run()
     assert "报告设置已保存。" in texts(at)
     unit = find_unit(app_db, "燕山乡")
     saved = options.load_options(app_db, demo_app["admin"], unit)

@@ -17,8 +17,8 @@ from fazhi.catalog import Catalog
 from fazhi.errors import PdfUnavailable
 from fazhi.report import pdf
 from fazhi.report.generate import generate, generate_pdf
-from fazhi.settings import PROJECT_DIR
 from fazhi.units import find_unit
+from tests.artifacts import SCREENSHOTS
 
 needs_soffice = pytest.mark.skipif(
     pdf.soffice_path() is None and os.environ.get("CI") != "true",
@@ -68,7 +68,7 @@ def test_demo_report_as_pdf(demo: db.Database, catalog: Catalog, tmp_path: Path)
     )
     (png,) = tmp_path.glob("page*.png")
     assert png.read_bytes().startswith(b"\x89PNG") and png.stat().st_size > 10_000
-    keep = PROJECT_DIR / "tests" / "e2e" / "screenshots"  # for people to look at (not committed)
+    keep = SCREENSHOTS  # for people to look at, with the browser tests' screenshots (not in the tree)
     keep.mkdir(parents=True, exist_ok=True)
     shutil.copy(png, keep / "report-page-1.png")
 

@@ -14,8 +14,10 @@ from docx.oxml.ns import qn
 
 from fazhi import auth, db
 from fazhi.catalog import Catalog
-from fazhi.report import template
+from fazhi.errors import CatalogError
+from fazhi.report import template, texts
 from fazhi.report.context import build_context
+from fazhi.report.layout import LAYOUT_FILE, REQUIRED_STYLES, load_layout
 from fazhi.report.render import render
 from fazhi.units import find_unit
 
@@ -186,7 +188,69 @@ def test_page_numbers_odd_right_even_left(report: Document) -> None:
 
 def test_indicator_table_is_full_width(report: Document) -> None:
     (table,) = report.tables
-    assert [c.text for c in table.rows[0].cells] == list(template.TABLE_HEADERS)
+    assert [c.text for c in table.rows[0].cells] == list(texts.table("appendix.table_headers"))
     grid = [int(col.get(qn("w:w"))) for col in table._tbl.tblGrid.findall(qn("w:gridCol"))]
     assert round(sum(grid) / 1440 * 25.4) == 156
     assert table.rows[1].cells[1].text == "专题研究法治建设会议"
+
+
+def test_every_style_of_the_layout_file_reads_back_from_the_report(report: Document) -> None:
+    layout = load_layout()
+    assert set(layout.styles) == set(REQUIRED_STYLES)
+    for style in layout.styles.values():
+        found = report.styles[style.name]
+        assert fonts(found)["eastAsia"] == style.font.name, style.key
+        assert found.font.size.pt == style.size, style.key
+        spacing = found.paragraph_format
+        if style.key == "figure":  # an exact spacing would crop the picture
+            assert spacing.line_spacing_rule == WD_LINE_SPACING.SINGLE
+        else:
+            assert spacing.line_spacing.pt == pytest.approx(style.line or template.LINE_PT, abs=0.05), (
+                style.key
+            )
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (('font = "h1"', 'font = "bold"'), "[styles] h1 有误：font。"),
+        (('align = "left" }', 'align = "top" }'), "[styles] attachment_mark 有误：align。"),
+        (
+            ('size = 22, align = "center" }                 #', 'size = 0, align = "center" }  #'),
+            "[styles] title 有误：size。",
+        ),
+        (("first_line = 2, outline = 0", "first_line = -2, outline = 0"), "[styles] h1 有误：first_line。"),
+        (('family = "roman"', 'family = "serif"'), "[fonts] title 有误：family。"),
+        (("\ncaption = {", "\n# caption = {"), "[styles] 有误：caption。"),
+        (('name = "图题"', 'name = "图"'), "[styles] 有误：name。"),
+    ],
+)
+def test_a_wrong_layout_file_is_named_with_its_entry(tmp_path, change: tuple[str, str], message: str) -> None:
+    text = LAYOUT_FILE.read_text(encoding="utf-8")
+    assert change[0] in text
+    broken = tmp_path / "report_layout.toml"
+    broken.write_text(text.replace(change[0], change[1], 1), encoding="utf-8")
+    with pytest.raises(CatalogError) as caught:
+        load_layout(broken)
+    assert caught.value.message == f"报告版式文件 report_layout.toml 的 {message}"
+
+
+def test_an_unreadable_layout_file_is_named(tmp_path) -> None:
+    broken = tmp_path / "report_layout.toml"
+    broken.write_text("[fonts\n", encoding="utf-8")
+    with pytest.raises(CatalogError, match=r"^报告版式文件 .*report_layout.toml 无法读取"):
+        load_layout(broken)
+
+
+def test_the_pdf_preview_maps_every_layout_font(tmp_path) -> None:
+    from fazhi.report import pdf
+
+    conf = pdf._fonts_conf(tmp_path)
+    if conf is None:
+        pytest.skip("no /etc/fonts/fonts.conf here")
+    text = conf.read_text(encoding="utf-8")
+    for font in load_layout().fonts.values():
+        assert (
+            f"<family>{font.name}</family><prefer>" + "".join(f"<family>{f}</family>" for f in font.preview)
+            in text
+        )

@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from fazhi import auth, db, records, sample
+from fazhi import auth, db, ledger, records, sample
 from fazhi.catalog import Catalog
 from fazhi.errors import FazhiError
 from fazhi.units import all_units, find_unit
@@ -111,7 +111,7 @@ def test_2019_is_smaller_for_comparison(demo: db.Database) -> None:
 
 
 def test_demo_is_validated_and_audited(demo: db.Database, catalog: Catalog) -> None:
-    frame = records.list_records(demo, auth.system_user(), catalog)
+    frame = ledger.list_records(demo, auth.system_user(), catalog)
     assert len(frame) == len(sample.DEMO_2019) + len(sample.DEMO_2020) == 89
     assert demo.one("SELECT count(*), min(username) FROM audit_log WHERE entity = 'record'") == (
         89,

@@ -17,6 +17,7 @@ from fazhi import (
     auth,
     cases,
     db,
+    ledger,
     locks,
     narratives,
     publication,
@@ -29,8 +30,8 @@ from fazhi import (
 from fazhi import submission_package as package
 from fazhi.catalog import Catalog
 from fazhi.errors import InvalidPackage, SubmissionError, UnitsToCreate, YearLocked
-from fazhi.records import RecordInput
 from fazhi.units import find_unit
+from fazhi.validation import RecordInput
 from fazhi.year_content import canonical, sha256
 from fazhi.year_content import narratives as year_narratives
 from fazhi.year_content import records as year_records
@@ -48,8 +49,8 @@ def _township_year(database: db.Database, catalog: Catalog, *, county: str = "�
         units.create_unit(database, SYSTEM, county, "county", None)
     sample.load_demo(database, catalog)
     township = find_unit(database, "燕山乡")
-    frame = records.list_records(
-        database, SYSTEM, catalog, records.RecordFilter(year=2020, unit_id=township.id)
+    frame = ledger.list_records(
+        database, SYSTEM, catalog, ledger.RecordFilter(year=2020, unit_id=township.id)
     )
     first = int(frame["id"].iloc[0])
     attachments.add_files(database, SYSTEM, catalog, first, [("签到表.pdf", evidence_files.pdf())])

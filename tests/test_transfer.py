@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 from openpyxl import Workbook, load_workbook
 
-from fazhi import auth, db, locks, records, sample, spreadsheet, transfer
+from fazhi import auth, db, ledger, locks, records, sample, spreadsheet, transfer, validation
 from fazhi.catalog import Catalog
 from fazhi.errors import InvalidFile
 from fazhi.units import all_units, find_unit, insert_unit
@@ -25,7 +25,7 @@ HEADER = "单位,标题,开始日期,结束日期,地点,情况说明,解答法�
 
 def comparable(database: db.Database, catalog: Catalog) -> pd.DataFrame:
     """Everything a record holds except ids, versions and who/when: what a round trip must keep."""
-    frame = records.list_records(database, auth.system_user(), catalog)
+    frame = ledger.list_records(database, auth.system_user(), catalog)
     frame = frame.drop(columns=["id", "unit_id", "version", "updated_by", "updated_at"])
     return frame.sort_values(["start_on", "type_code", "title", "unit_name"]).reset_index(drop=True)
 
@@ -114,7 +114,7 @@ def test_neutralise_and_restore_are_exact_inverses() -> None:
 
 
 def test_xlsx_export_import_round_trip(demo: db.Database, empty: db.Database, catalog: Catalog) -> None:
-    data = transfer.export_xlsx(demo, auth.system_user(), catalog, records.RecordFilter())
+    data = transfer.export_xlsx(demo, auth.system_user(), catalog, ledger.RecordFilter())
     book = load_workbook(io.BytesIO(data))
     assert book.sheetnames == [
         t.name for t in catalog.record_types.values() if t.code in set(comparable(demo, catalog)["type_code"])
@@ -140,7 +140,7 @@ def test_xlsx_export_import_round_trip(demo: db.Database, empty: db.Database, ca
 
 def test_csv_export_import_round_trip(demo: db.Database, empty: db.Database, catalog: Catalog) -> None:
     user = auth.system_user()
-    data, kind = transfer.export_csv(demo, user, catalog, records.RecordFilter())
+    data, kind = transfer.export_csv(demo, user, catalog, ledger.RecordFilter())
     assert kind == "zip"
     archive = zipfile.ZipFile(io.BytesIO(data))
     names = archive.namelist()
@@ -153,7 +153,7 @@ def test_csv_export_import_round_trip(demo: db.Database, empty: db.Database, cat
         assert problems(plan) == []
         transfer.run(empty, user, catalog, plan)
     pd.testing.assert_frame_equal(comparable(empty, catalog), comparable(demo, catalog))
-    single, kind = transfer.export_csv(demo, user, catalog, records.RecordFilter(type_codes=["legal_aid"]))
+    single, kind = transfer.export_csv(demo, user, catalog, ledger.RecordFilter(type_codes=["legal_aid"]))
     assert kind == "csv" and single.decode("utf-8-sig").count("\r\n") == 2 + 3  # header, notes, 3 records
 
 
@@ -169,11 +169,11 @@ def test_text_that_looks_like_a_formula_is_neutralised_and_comes_back_exactly(
         "'已有撇号": "普通 & <b> {{ x }} {% if %}",
     }
     for title, summary in tricky.items():
-        item = records.RecordInput(
+        item = validation.RecordInput(
             "legal_aid", township, title, date(2021, 5, 6), summary=summary, values={"aid_cases": 1}
         )
         records.add_record(demo, user, catalog, item)
-    only_2021 = records.RecordFilter(year=2021)
+    only_2021 = ledger.RecordFilter(year=2021)
     data = transfer.export_xlsx(demo, user, catalog, only_2021)
     cells = [
         row[1:6:4]
@@ -193,10 +193,10 @@ def test_text_that_looks_like_a_formula_is_neutralised_and_comes_back_exactly(
     csv_data, _ = transfer.export_csv(demo, user, catalog, only_2021)
     assert "'=HYPERLINK" in csv_data.decode("utf-8-sig") and ",=" not in csv_data.decode("utf-8-sig")
     for name, content in (("x.xlsx", data), ("x.csv", csv_data)):
-        target = records.list_records(empty, user, catalog, only_2021)
+        target = ledger.list_records(empty, user, catalog, only_2021)
         assert target.empty
         transfer.run(empty, user, catalog, plan_of(empty, catalog, name, content))
-        back = records.list_records(empty, user, catalog, only_2021)
+        back = ledger.list_records(empty, user, catalog, only_2021)
         assert dict(zip(back["title"], back["summary"], strict=True)) == tricky
         for record_id in back["id"]:
             records.delete_record(empty, user, catalog, int(record_id))
@@ -311,7 +311,7 @@ def test_not_a_spreadsheet_at_all(
 
 
 def test_truncated_xlsx(demo: db.Database, catalog: Catalog) -> None:
-    whole = transfer.export_xlsx(demo, auth.system_user(), catalog, records.RecordFilter(year=2020))
+    whole = transfer.export_xlsx(demo, auth.system_user(), catalog, ledger.RecordFilter(year=2020))
     for cut in (len(whole) // 2, len(whole) - 200, 100):
         with pytest.raises(InvalidFile) as caught:
             plan_of(demo, catalog, "半截.xlsx", whole[:cut])
@@ -362,7 +362,7 @@ def test_ambiguous_unit_names_need_the_parent(demo: db.Database, catalog: Catalo
     ]
     assert plan.rows[1].problems == [] and plan.rows[1].item.unit_id == namesake.id
     exported = transfer.export_tables(
-        demo, auth.system_user(), catalog, records.RecordFilter(year=2020, type_codes=["village_publicity"])
+        demo, auth.system_user(), catalog, ledger.RecordFilter(year=2020, type_codes=["village_publicity"])
     )
     assert {row[0] for _, row in exported[0].rows} == {"燕山乡/示例一村", "示例二村", "示例三村", "示例社区"}
 
@@ -405,8 +405,8 @@ def test_duplicates_are_flagged_and_the_user_decides(demo: db.Database, catalog:
     )
     plan = plan_of(demo, catalog, "重复.csv", data, type_code="market_day")
     stored_id = int(
-        records.list_records(
-            demo, auth.system_user(), catalog, records.RecordFilter(keyword="赶场日综合法治宣传", year=2020)
+        ledger.list_records(
+            demo, auth.system_user(), catalog, ledger.RecordFilter(keyword="赶场日综合法治宣传", year=2020)
         )["id"].iloc[0]
     )
     assert [(r.row, r.duplicate) for r in plan.rows] == [
@@ -492,7 +492,7 @@ def test_synthetic_records_round_trip(tmp_path: Path, catalog: Catalog) -> None:
                 cur, auth.system_user(), sample.synthetic_records(catalog, made, [2021, 2022], 400)
             )
         same_tree(source, target)
-        data = transfer.export_xlsx(source, auth.system_user(), catalog, records.RecordFilter())
+        data = transfer.export_xlsx(source, auth.system_user(), catalog, ledger.RecordFilter())
         transfer.run(target, auth.system_user(), catalog, plan_of(target, catalog, "s.xlsx", data))
         pd.testing.assert_frame_equal(comparable(target, catalog), comparable(source, catalog))
     finally:
@@ -507,7 +507,7 @@ def test_a_file_too_long_to_be_real_is_refused(demo: db.Database, catalog: Catal
         plan_of(demo, catalog, "长.csv", market_csv(*rows), type_code="market_day")
     assert str(caught.value) == "“长.csv”超过5行，请拆分成几个文件后分别导入。"
     data = transfer.export_xlsx(
-        demo, auth.system_user(), catalog, records.RecordFilter(type_codes=["cadre_study"])
+        demo, auth.system_user(), catalog, ledger.RecordFilter(type_codes=["cadre_study"])
     )
     with pytest.raises(InvalidFile, match="“长.xlsx”超过5行"):
         plan_of(demo, catalog, "长.xlsx", data)

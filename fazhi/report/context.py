@@ -3,7 +3,7 @@
 The figures come from `indicators.indicator_table`; the sentences from data/wording.toml through
 `writer` (what records support, a marked placeholder where they say nothing); text saved by staff
 (fazhi.narratives) replaces a section's draft, and a saved text quoting a figure that has changed since is
-flagged (`stale`) so no report carries two values for one figure. `VARIABLES` (fazhi/report/variables.py)
+flagged (`stale`) so no report carries two values for one figure. `variables()` (fazhi/report/variables.py)
 documents every top-level key.
 """
 
@@ -18,13 +18,13 @@ from typing import Any
 import pandas as pd
 
 from fazhi import cases, narratives
-from fazhi.auth import User, require_view
 from fazhi.catalog import Catalog
 from fazhi.db import Database
 from fazhi.errors import ChartsUnavailable, InvalidInput, Problem
 from fazhi.indicators import compute_values, indicator_table
-from fazhi.records import RecordFilter, list_records
-from fazhi.report import frozen, numbers, structure, writer
+from fazhi.ledger import RecordFilter, list_records
+from fazhi.permissions import User, require_view
+from fazhi.report import frozen, numbers, structure, texts, writer
 from fazhi.report.facts import Facts, Figure, Voice
 from fazhi.report.options import ReportOptions, load_options, self_reference, short_name, suffix, superior
 from fazhi.report.wording import load_wording
@@ -33,25 +33,8 @@ from fazhi.units import Unit, children
 
 DATE_SECTION = "date"
 _DATE = re.compile(r"^(\d{4})年(\d{1,2})月(\d{1,2})日$")
-TABLE_TITLE = "主要指标完成情况"
-UNITS_TITLE = "各乡镇（街道）主要工作情况"
-CHARTS_TITLE = "工作开展情况图表"
-TABLE_NOTE = (
-    "注：完成率为完成情况与年度目标之比；较上年一栏，比率类指标按百分点比较，其余按增减幅度比较；"
-    "“—”表示未设目标或无可比情况。资料来源：本单位法治政府建设工作台账。"
-)
-UNITS_NOTE = "注：各乡镇（街道）的数字含其所辖村（社区）；资料来源：各乡镇（街道）法治政府建设工作台账。"
 UNIT_COLUMNS = 4  # indicators in the county's table of its 乡镇
 THIN = 10  # fewer records than this make a thin year: the page says what is missing
-# What a unit calls its party committee and its government, by the ending of its name.
-_BODIES = {
-    "区": ("区委", "区政府"),
-    "县": ("县委", "县政府"),
-    "市": ("市委", "市政府"),
-    "乡": ("乡党委", "乡政府"),
-    "镇": ("镇党委", "镇政府"),
-    "街道": ("街道党工委", "街道办事处"),
-}
 
 
 @dataclass(frozen=True)
@@ -66,27 +49,23 @@ class SectionSpec:
 
 def headings(year: int) -> dict[str, str]:
     """The five first-level headings (the statutory items, DOMAIN.md §2)."""
-    return {
-        "measures": f"一、{year}年推进法治政府建设的主要举措和成效",
-        "duty": "二、党政主要负责人履行推进法治建设第一责任人职责情况",
-        "shortcomings": "三、存在的不足和原因",
-        "plan": f"四、{year + 1}年工作安排",
-        "other": "五、其他需要报告的情况",
-    }
+    names = ("measures", "duty", "shortcomings", "plan", "other")
+    return {name: texts.text(f"headings.{name}", year=year, next_year=year + 1) for name in names}
 
 
 def section_specs(catalog: Catalog, year: int) -> list[SectionSpec]:
     """Every section a user may edit for a year, in report order."""
     heads = headings(year)
-    specs = [SectionSpec("opening", "开头段", "", True)]
+    specs = [SectionSpec("opening", texts.text("sections.opening"), "", True)]
     for part in structure.parts_for(catalog, year):
-        specs.append(SectionSpec(f"measures.{part.code}", f"一 · {part.heading}", part.heading, False))
+        title = texts.text("sections.part", heading=part.heading)
+        specs.append(SectionSpec(f"measures.{part.code}", title, part.heading, False))
     specs += [
         SectionSpec("duty", heads["duty"], heads["duty"], True),
         SectionSpec("shortcomings", heads["shortcomings"], heads["shortcomings"], True),
         SectionSpec("plan", heads["plan"], heads["plan"], True),
         SectionSpec("other", heads["other"], heads["other"], False),
-        SectionSpec(DATE_SECTION, "成文日期", "", True),
+        SectionSpec(DATE_SECTION, texts.text("sections.date"), "", True),
     ]
     return specs
 
@@ -105,7 +84,7 @@ def parse_date(text: str) -> date:
             return date(int(match[1]), int(match[2]), int(match[3]))
     except ValueError:
         pass
-    raise InvalidInput([Problem("date", "成文日期请写成“2021年1月15日”的格式。")])
+    raise InvalidInput([Problem("date", texts.text("messages.date_format"))])
 
 
 def _signing_date(text: str) -> date | None:
@@ -118,7 +97,7 @@ def _signing_date(text: str) -> date | None:
 def title_lines(title: str, prefix: str) -> list[str]:
     """The title, broken before “关于” when it is too long for one line (about 19 characters at 22 pt)."""
     width = sum(0.5 if ch.isascii() else 1 for ch in title)
-    if width <= 19 or not prefix or not title.startswith(prefix + "关于"):
+    if width <= 19 or not prefix or title.find(prefix) != 0 or len(title) == len(prefix):
         return [title]
     return [prefix, title[len(prefix) :]]
 
@@ -132,13 +111,16 @@ def _number(value: Any) -> float | None:
 
 def voice(db: Database, unit: Unit, outline: str, parent_name: str | None = None) -> Voice:
     """How the report names its unit (我乡/我区, 全乡/全区, 乡党委/区委 …) and its superior."""
-    ending = suffix(unit.name) or ("区" if unit.level == "county" else "乡")
-    committee, government = _BODIES.get(ending, ("党委", "政府"))
+    ending = suffix(unit.name)
+    bodies = texts.table("names.bodies")
+    committee, government = bodies.get(ending, bodies["fallback"])
     county = unit.level == "county"
     below = [u for u in children(db, unit) if u.level == "township"] if county else []
     return Voice(
         self_name=self_reference(unit),
-        whole=f"全{ending}",
+        whole=texts.text("names.whole", suffix=ending)
+        if ending
+        else self_reference(unit).replace("我", "全", 1),
         committee=committee,
         government=government,
         superior=superior(db, unit, parent_name).rstrip("："),
@@ -228,6 +210,8 @@ def indicator_rows(
     stored = stored or {}
     rows = []
     recorded = (table["records"] > 0) & table["value"].notna()
+    # a count or sum of 0 over records that never filled its field (研究解决问题, 发放读本) is no result
+    recorded &= ~(table["kind"].isin(["count", "sum"]) & (table["value"] == 0))
     shown = table[
         (recorded | (table["code"].isin(list(stored)) & (table["direction"] != "zero")))
         & ~table["code"].isin(list(omit))
@@ -271,7 +255,10 @@ def _unit_table(facts: Facts) -> tuple[list[str], list[dict[str, str]]]:
     if not chosen:
         return [], []
     names = {i.code: i.name for i in facts.catalog.indicators}
-    header = [f"{names[c]}（{facts.table.at[c, 'unit']}）" for c in chosen]
+    header = [
+        f"{names[c]}（{facts.table.at[c, 'unit']}）" if facts.table.at[c, "unit"] else names[c]
+        for c in chosen
+    ]
     rows = []
     for number, (name, figures) in enumerate(facts.by_child.items(), 1):
         cells = {}
@@ -414,24 +401,21 @@ def build_context(
     ]
     text = {s["key"]: structure.paragraphs(s["text"]) for s in sections}
 
-    measures = []
+    measures: list[dict[str, Any]] = []
     for part in parts:
         key = f"measures.{part.code}"
         if text[key]:
             number = numbers.subheading_number(len(measures) + 1)
             measures.append({"heading": f"{number}{part.heading}", "paragraphs": text[key]})
-    if not measures:
-        empty = facts.wording.sections["opening"]["placeholder"].replace(
-            "开头段，概括", "主要举措和成效，逐项写明"
-        )
+    if not measures:  # a year with nothing recorded: a marked place, never an empty heading
         measures.append(
             {
-                "heading": f"{numbers.subheading_number(1)}【请填写：小节标题】",
-                "paragraphs": structure.paragraphs(empty),
+                "heading": numbers.subheading_number(1) + texts.text("report.measures_placeholder_heading"),
+                "paragraphs": structure.paragraphs(texts.text("report.measures_placeholder")),
             }
         )
 
-    title = f"{options.title_prefix}关于{year}年法治政府建设情况的报告"
+    title = texts.text("report.title", prefix=options.title_prefix, year=year)
     signed = saved.get(DATE_SECTION)
     signed_on = _signing_date(signed.body) if signed else default_date(year, today)
     rows = indicator_rows(
@@ -439,13 +423,21 @@ def build_context(
     )
     unit_header, unit_rows = _unit_table(facts)
     images, problem = _charts(db, user, catalog, unit, year, kept) if charts else ([], "")
-    attachments = [TABLE_TITLE] if rows else []
+    appendix = texts.table("appendix")
+    table_title, units_title, charts_title = (
+        appendix[k] for k in ("table_title", "units_title", "charts_title")
+    )
+    attachments = [table_title] if rows else []
     if unit_rows:
-        attachments.append(UNITS_TITLE)
+        attachments.append(units_title)
     if images:
-        attachments.append(CHARTS_TITLE)
+        attachments.append(charts_title)
     numbered = len(attachments) > 1
-    label = {name: (f"附件{n}" if numbered else "附件") for n, name in enumerate(attachments, 1)}
+    plain_label = texts.text("report.attachment")
+    label = {
+        name: texts.text("report.attachment_numbered", number=n) if numbered else plain_label
+        for n, name in enumerate(attachments, 1)
+    }
     body_paragraphs = [
         *(p["text"] for key in ("opening",) for p in text[key]),
         *(line for m in measures for line in (m["heading"], *(p["text"] for p in m["paragraphs"]))),
@@ -467,20 +459,24 @@ def build_context(
         "shortcomings": text["shortcomings"],
         "plan": text["plan"],
         "other": text["other"],
-        "attachments": [f"{n}．{name}" for n, name in enumerate(attachments, 1)] if numbered else attachments,
+        "attachments": [
+            texts.text("report.numbered_item", number=n, name=name) for n, name in enumerate(attachments, 1)
+        ]
+        if numbered
+        else attachments,
         "issuer": options.issuer,
         "date": numbers.chinese_date(signed_on or default_date(year, today)),
-        "table_label": label.get(TABLE_TITLE, "附件"),
-        "table_title": TABLE_TITLE,
-        "table_note": TABLE_NOTE,
+        "table_label": label.get(table_title, plain_label),
+        "table_title": table_title,
+        "table_note": appendix["table_note"],
         "indicator_rows": rows,
-        "units_label": label.get(UNITS_TITLE, ""),
-        "units_title": UNITS_TITLE,
+        "units_label": label.get(units_title, ""),
+        "units_title": units_title,
         "units_header": unit_header,
         "unit_rows": unit_rows,
-        "units_note": UNITS_NOTE,
-        "charts_label": label.get(CHARTS_TITLE, "附件"),
-        "charts_title": CHARTS_TITLE,
+        "units_note": appendix["units_note"],
+        "charts_label": label.get(charts_title, plain_label),
+        "charts_title": charts_title,
         "charts": images,
         "charts_problem": problem,
         "sections": sections,
@@ -513,7 +509,7 @@ def _charts(
     db: Database, user: User, catalog: Catalog, unit: Unit, year: int, kept: frozen.Frozen | None = None
 ) -> tuple[list[dict[str, Any]], str]:
     """Chart images for the appendix (units named as the locked year knew them), or ([], why not)."""
-    from fazhi.report import figures, images
+    from fazhi.report import figures, images  # plotly and kaleido load only when a report has charts
 
     try:
         made = figures.report_figures(db, user, catalog, unit, year, names=kept.names if kept else None)
@@ -521,7 +517,11 @@ def _charts(
     except ChartsUnavailable as error:
         return [], error.message
     return [
-        {"png": png, "caption": f"图{n}　{caption}", "width_mm": figures.WIDTH_MM}
+        {
+            "png": png,
+            "caption": texts.text("report.figure_caption", number=n, caption=caption),
+            "width_mm": figures.WIDTH_MM,
+        }
         for n, ((caption, _), png) in enumerate(zip(made, pngs, strict=True), 1)
     ], ""
 
@@ -529,29 +529,31 @@ def _charts(
 def preview_text(context: dict[str, Any]) -> str:
     """The whole report as plain text, in the order the template lays it out (for the page's preview)."""
     lines = [*context["title_lines"], "", context["recipient"]]
+    indent = "\u3000\u3000"  # two full-width spaces: the first-line indent of the 公文 body
 
     def add(paragraphs: list[dict[str, Any]]) -> None:
-        lines.extend(("　　" if p["heading"] else "　　") + str(p["text"]) for p in paragraphs)
+        lines.extend(indent + str(p["text"]) for p in paragraphs)
 
     add(context["opening"])
-    lines.append("　　" + context["headings"]["measures"])
+    lines.append(indent + context["headings"]["measures"])
     for part in context["measures"]:
-        lines.append("　　" + part["heading"])
+        lines.append(indent + part["heading"])
         add(part["paragraphs"])
     for key in ("duty", "shortcomings", "plan", "other"):
         if key == "other" and not context["other"]:
             continue
-        lines.append("　　" + context["headings"][key])
+        lines.append(indent + context["headings"][key])
         add(context[key])
     if context["attachments"]:
-        lines += ["", "　　附件：" + "\n　　　　　".join(context["attachments"])]
+        lead = texts.text("report.attachment_list")
+        lines += ["", indent + lead + ("\n" + indent + "\u3000" * len(lead)).join(context["attachments"])]
     lines += ["", f"{context['issuer']:>30}", f"{context['date']:>30}"]
     if context["indicator_rows"]:
         lines += [
             "",
             context["table_label"],
             context["table_title"],
-            "序号｜指标｜年度目标｜完成情况｜完成率｜较上年",
+            "｜".join(texts.table("appendix.table_headers")),
         ]
         lines += [
             "｜".join(r[k] for k in ("no", "name", "target", "value", "completion", "change"))
@@ -559,7 +561,9 @@ def preview_text(context: dict[str, Any]) -> str:
         ]
     if context["unit_rows"]:
         lines += ["", context["units_label"], context["units_title"]]
-        lines.append("｜".join(["序号", "乡镇（街道）", *[h for h in context["units_header"] if h]]))
+        lines.append(
+            "｜".join([*texts.table("appendix.units_headers"), *[h for h in context["units_header"] if h]])
+        )
         width = len([h for h in context["units_header"] if h])
         lines += [
             "｜".join([r["no"], r["name"], *[r[f"c{n}"] for n in range(1, width + 1)]])
@@ -586,7 +590,7 @@ def save_section(
     the current draft when not given."""
     specs = {spec.key: spec for spec in section_specs(catalog, year)}
     if key not in specs:
-        raise InvalidInput([Problem("section", f"{year}年的报告中没有“{key}”这一节。")])
+        raise InvalidInput([Problem("section", texts.text("messages.no_section", year=year, key=key))])
     if key == DATE_SECTION:
         text = numbers.chinese_date(parse_date(text))
         figures = []
@@ -626,5 +630,5 @@ def take_new_figures(
 def reset_section(db: Database, user: User, catalog: Catalog, unit: Unit, year: int, key: str) -> bool:
     """Drop the saved text of a section so the automatic draft is used again; False when none was saved."""
     if key not in {spec.key for spec in section_specs(catalog, year)}:
-        raise InvalidInput([Problem("section", f"{year}年的报告中没有“{key}”这一节。")])
+        raise InvalidInput([Problem("section", texts.text("messages.no_section", year=year, key=key))])
     return narratives.reset_text(db, user, unit, year, key)

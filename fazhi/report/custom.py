@@ -22,11 +22,12 @@ from docxtpl import DocxTemplate
 from jinja2 import meta
 
 from fazhi import audit
-from fazhi.auth import User, require_admin, require_view
 from fazhi.db import Database
 from fazhi.errors import ReportTemplateError
+from fazhi.permissions import User, require_admin, require_view
+from fazhi.report import texts
 from fazhi.report.render import describe, jinja_env, open_template, paragraph_lines, render
-from fazhi.report.variables import VARIABLES
+from fazhi.report.variables import variables
 from fazhi.settings import max_upload_mb, templates_dir
 from fazhi.units import Unit
 
@@ -63,17 +64,21 @@ def _parts(source: bytes | DocxTemplate) -> list[tuple[str, str]]:
     """(part name, text as docxtpl hands it to Jinja) for everything docxtpl renders: body, headers,
     footers, footnotes and the document properties."""
     template = open_template(source) if isinstance(source, bytes) else source
-    found = [("正文", template.patch_xml(template.get_xml()))]
-    for uri, label in ((template.HEADER_URI, "页眉"), (template.FOOTER_URI, "页脚")):
+    names = texts.table("variables")
+    found = [(names["part_body"], template.patch_xml(template.get_xml()))]
+    for uri, label in (
+        (template.HEADER_URI, names["part_header"]),
+        (template.FOOTER_URI, names["part_footer"]),
+    ):
         for _, part in template.get_headers_footers(uri):
             found.append((label, template.patch_xml(template.get_part_xml(part))))
     for part in template.docx.part.package.parts:
         if part.content_type == _FOOTNOTES:
             blob = part.blob.decode("utf-8", "replace") if isinstance(part.blob, bytes) else part.blob
-            found.append(("脚注", template.patch_xml(blob)))
+            found.append((names["part_footnote"], template.patch_xml(blob)))
     properties = template.docx.core_properties
     for name in _PROPERTIES:
-        found.append(("文档属性", str(getattr(properties, name) or "")))
+        found.append((names["part_properties"], str(getattr(properties, name) or "")))
     return found
 
 
@@ -83,16 +88,14 @@ def check_template(data: bytes, context: dict[str, Any] | None = None) -> None:
     the report provides, and (given a context) a trial render in the sandboxed child process."""
     limit = max_upload_mb()
     if len(data) > limit * 1024 * 1024:
-        raise ReportTemplateError(f"模板文件超过{limit} MB，请压缩图片后再上传。")
+        raise ReportTemplateError(texts.text("messages.template_too_big", limit=limit))
     if not zipfile.is_zipfile(io.BytesIO(data)):
-        raise ReportTemplateError(
-            "这不是 Word（.docx）文件。请在 Word 中“另存为” .docx 格式后再使用（.doc、.wps 文件不能直接使用）。"
-        )
+        raise ReportTemplateError(texts.text("messages.template_not_docx"))
     document = open_template(data)
     try:
         parts = _parts(document)
     except Exception as error:  # python-docx and lxml raise several kinds for a damaged part
-        raise ReportTemplateError(f"模板文件无法打开，可能已损坏或不是 Word（.docx）文件：{error}") from error
+        raise ReportTemplateError(texts.text("messages.template_damaged", error=error)) from error
     env = jinja_env()
     unknown: set[str] = set()
     for label, xml in parts:
@@ -100,11 +103,14 @@ def check_template(data: bytes, context: dict[str, Any] | None = None) -> None:
         try:
             tree = env.parse("\n".join(lines))
         except jinja2.TemplateSyntaxError as error:
-            raise ReportTemplateError(f"{label}：{describe(error, lines)}") from error
-        unknown |= meta.find_undeclared_variables(tree) - set(VARIABLES)
+            raise ReportTemplateError(
+                texts.text("messages.template_in_part", part=label, message=describe(error, lines))
+            ) from error
+        unknown |= meta.find_undeclared_variables(tree) - set(variables())
     if unknown:
-        names = "、".join(sorted(unknown))
-        raise ReportTemplateError(f"模板中使用了报告没有提供的变量：{names}。可用的变量见“模板变量说明”。")
+        raise ReportTemplateError(
+            texts.text("messages.template_unknown_variables", names="、".join(sorted(unknown)))
+        )
     if context is not None:
         render(context, data)  # a trial run in the child: wrong attributes and loops over non-lists show up
 
@@ -119,10 +125,13 @@ def save_template(
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_suffix(".uploading")
     partial.write_bytes(data)
+    default_name = texts.text("variables.upload_default_name")
     name = (
-        re.split(r"[\\/]", filename or "")[-1].strip()[:80] or "模板.docx"
+        re.split(r"[\\/]", filename or "")[-1].strip()[:80] or default_name
     )  # browsers may send C:\fakepath\…
-    info = f"{name}（{user.display_name}，{datetime.now():%Y-%m-%d %H:%M}上传）"
+    info = texts.text(
+        "variables.upload_info", name=name, who=user.display_name, when=f"{datetime.now():%Y-%m-%d %H:%M}"
+    )
     try:
         with db.transaction() as cur:
             before = cur.execute(
@@ -172,13 +181,13 @@ def reset_template(db: Database, user: User, unit: Unit) -> bool:
 
 def _example(value: Any) -> str:
     if isinstance(value, bytes):
-        return f"（PNG 图片，{len(value) // 1024} KB）"
+        return texts.text("variables.example_image", kb=len(value) // 1024)
     if isinstance(value, dict):
         return "{" + "，".join(f"{k}: {_example(v)}" for k, v in list(value.items())[:6]) + "}"
     if isinstance(value, list):
         if not value:
-            return "（空）"
-        return f"共{len(value)}项，第1项：{_example(value[0])}"
+            return texts.text("variables.example_empty")
+        return texts.text("variables.example_list", count=len(value), first=_example(value[0]))
     if isinstance(value, datetime):
         return f"{value:%Y-%m-%d %H:%M}"
     text = str(value)
@@ -186,14 +195,24 @@ def _example(value: Any) -> str:
 
 
 def variable_reference(context: dict[str, Any]) -> list[dict[str, str]]:
-    """Every variable a template may use: 变量, 写法, 说明, 类型 and an example from the current data."""
+    """Every variable a template may use, with its reference columns (变量, 写法, 说明, 类型, and an example
+    from the current data; the column names from data/report_text.toml)."""
+    names = texts.table("variables")
+    columns = names["columns"]
+    scalar = (names["kind_text"], names["kind_number"])
     return [
-        {
-            "变量": name,
-            "写法": f"{{{{ {name} }}}}" if kind in ("文字", "数字") else f"{{%p for x in {name} %}}",
-            "说明": label,
-            "类型": kind,
-            "示例（当前数据）": _example(context.get(name, "")),
-        }
-        for name, (label, kind) in VARIABLES.items()
+        dict(
+            zip(
+                columns,
+                (
+                    name,
+                    f"{{{{ {name} }}}}" if kind in scalar else f"{{%p for x in {name} %}}",
+                    label,
+                    kind,
+                    _example(context.get(name, "")),
+                ),
+                strict=True,
+            )
+        )
+        for name, (label, kind) in variables().items()
     ]

@@ -27,6 +27,19 @@ TOP = 3  # units named in an attribution
 RECORD_LIMITS = {"dates": 6, "places": 3, "titles": 3, "laws": 6}
 
 
+_PERIOD = re.compile(r"^(?:\d{1,2}月份?|[一二三四]季度|上半年|下半年|\d{4}年\d{1,2}月)")
+_NOTE = re.compile(r"（[^（）]*）$")
+
+
+def title_text(raw: Any) -> str:
+    """A record's title as the report names the work: without a leading month or quarter and a trailing
+    note in brackets ('3月镇村干部法治培训（第2期）' → '镇村干部法治培训'), so monthly records of one
+    activity are named once."""
+    text = one_line(str(raw or ""))
+    stripped = _NOTE.sub("", _PERIOD.sub("", text)).strip()
+    return stripped or text
+
+
 def one_line(text: str) -> str:
     """Staff text as one clause: line breaks become '；', trailing punctuation goes."""
     joined = "；".join(line.strip() for line in str(text).splitlines() if line.strip())
@@ -237,7 +250,7 @@ class Facts:
             )
         if name == "titles":
             return numbers.listing(
-                _distinct([row.get("title") for row in rows]), limit=RECORD_LIMITS["titles"]
+                _distinct([title_text(row.get("title")) for row in rows]), limit=RECORD_LIMITS["titles"]
             )
         if name == "laws":
             found: list[str] = []

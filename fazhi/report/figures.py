@@ -10,9 +10,10 @@ from __future__ import annotations
 import plotly.graph_objects as go
 
 from fazhi import charts, dashboard
-from fazhi.auth import User
 from fazhi.catalog import Catalog
 from fazhi.db import Database
+from fazhi.permissions import User
+from fazhi.report import texts
 from fazhi.units import Unit
 
 WIDTH_MM = 150  # printed width in the report (版心 is 156 mm)
@@ -23,11 +24,13 @@ FONT_SIZE = 16
 def _for_print(
     kind: str, data: dashboard.DashboardData, catalog: Catalog, names: dict[str, str] | None = None
 ) -> go.Figure:
-    frame = data.frame(kind, catalog)
+    frame = charts.frame(kind, data, catalog)
     if names and "unit_id" in frame and "unit_name" in frame:  # a locked year: its units' names then
         frame = frame.copy()
         frame["unit_name"] = [
-            names.get(str(unit_id), name) + ("（本级）" if own else "") if str(unit_id) in names else name
+            (texts.text("appendix.own_bucket", name=names[str(unit_id)]) if own else names[str(unit_id)])
+            if str(unit_id) in names
+            else name
             for unit_id, name, own in zip(
                 frame["unit_id"], frame["unit_name"], frame.get("own", [False] * len(frame)), strict=False
             )
@@ -47,13 +50,20 @@ def report_figures(
     made: list[tuple[str, go.Figure]] = []
     if not int(data.monthly["records"].sum()):
         return made  # a year without records has nothing to draw
-    made.append((f"{year}年各月工作记录数（按领域）", _for_print("monthly_activity", data, catalog)))
+    made.append(
+        (texts.text("appendix.chart_monthly", year=year), _for_print("monthly_activity", data, catalog))
+    )
     if data.completion["completion"].notna().any():
-        made.append((f"{year}年各领域目标完成情况", _for_print("completion_by_area", data, catalog)))
+        caption = texts.text("appendix.chart_completion", year=year)
+        made.append((caption, _for_print("completion_by_area", data, catalog)))
     if data.child_units:
-        below = data.frame("by_unit", catalog)
+        below = charts.frame("by_unit", data, catalog)
         if len(below) and below["value"].fillna(0).any():
-            name = below["indicator_name"].iloc[0]
-            level = "各乡镇（街道）" if unit.level == "county" else "各村（社区）"
-            made.append((f"{year}年{level}{name}", _for_print("by_unit", data, catalog, names)))
+            level = texts.text(
+                "appendix.level_townships" if unit.level == "county" else "appendix.level_villages"
+            )
+            caption = texts.text(
+                "appendix.chart_by_unit", year=year, level=level, indicator=below["indicator_name"].iloc[0]
+            )
+            made.append((caption, _for_print("by_unit", data, catalog, names)))
     return made

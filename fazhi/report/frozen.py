@@ -15,8 +15,8 @@ from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 from fazhi import locks
-from fazhi.auth import User, require_admin
 from fazhi.db import Database
+from fazhi.permissions import User, require_admin
 from fazhi.report import custom
 from fazhi.report.options import ReportOptions, default_options, parse_options
 from fazhi.settings import templates_dir

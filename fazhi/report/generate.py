@@ -4,15 +4,16 @@ default), the .docx bytes — and the PDF through LibreOffice. What the page, th
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from fazhi.auth import User
 from fazhi.catalog import Catalog
 from fazhi.db import Database
 from fazhi.errors import ReportTemplateError, StaleFigures
-from fazhi.report import custom, frozen, pdf
+from fazhi.permissions import User
+from fazhi.report import custom, frozen, pdf, texts
 from fazhi.report.context import build_context
 from fazhi.report.render import render
 from fazhi.units import Unit
@@ -29,7 +30,7 @@ class Report:
     @property
     def filename(self) -> str:
         """'燕山乡2020年法治政府建设情况报告.docx'."""
-        return f"{self.context['unit_name']}{self.context['year']}年法治政府建设情况报告.docx"
+        return texts.text("report.file", unit=self.context["unit_name"], year=self.context["year"])
 
 
 def generate(
@@ -59,7 +60,7 @@ def generate(
         try:
             return Report(render(context, own), context, notes)
         except ReportTemplateError as error:
-            notes.append(f"本单位上传的模板无法使用（{error.message}），已改用默认模板。")
+            notes.append(texts.text("messages.template_fallback", error=error.message))
     return Report(render(context), context, notes)
 
 
@@ -76,8 +77,7 @@ def timings(
     their PNG images (drawn anew each time), and the whole report with and without charts (the report's
     images come from the cache while the data is unchanged, as for a user downloading twice). Raises
     ChartsUnavailable without a browser."""
-    import time
-
+    # plotly and kaleido load only when the benchmark times the charts
     from fazhi.report import figures, images
 
     def best(action: Any) -> float:

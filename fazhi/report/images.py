@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from fazhi.errors import ChartsUnavailable
+from fazhi.report import texts
 
 TIMEOUT_S = 45.0  # per call, including the browser start on first use
 RETRY_AFTER_S = 300.0
@@ -60,11 +61,11 @@ def browser_path() -> str | None:
 def problem() -> str:
     """Why charts cannot be made right now ('' when they should work): no browser, no kaleido, a recent failure."""
     try:
-        import kaleido  # noqa: F401
+        import kaleido  # noqa: F401  # optional at run time: a missing package is a reason, not a crash
     except ImportError:
-        return "图表组件 kaleido 没有安装（pip install -r requirements.txt），报告将不含图表。"
+        return texts.text("messages.charts_no_kaleido")
     if browser_path() is None:
-        return "本机没有找到 Chrome、Edge 或 Chromium 浏览器，无法生成图表图片，报告将不含图表。"
+        return texts.text("messages.charts_no_browser")
     if _state["problem"] and time.monotonic() - _state["failed_at"] < RETRY_AFTER_S:
         return _state["problem"]
     return ""
@@ -76,7 +77,7 @@ def _fail(message: str) -> ChartsUnavailable:
 
 
 def _start() -> None:
-    import kaleido
+    import kaleido  # heavy (starts a browser bridge): loaded on the first chart, not at app start
 
     os.environ["BROWSER_PATH"] = browser_path() or ""
     kaleido.start_sync_server(mathjax=False, timeout=TIMEOUT_S, silence_warnings=True)
@@ -84,7 +85,7 @@ def _start() -> None:
 
 
 def _render(figures: list[Any], width: int | None, height: int | None) -> list[bytes]:
-    import kaleido
+    import kaleido  # see _start
 
     if not _state["started"]:
         _start()
@@ -127,9 +128,11 @@ def to_png(
             try:
                 images = future.result(timeout=TIMEOUT_S * max(1, len(missing)))
             except FutureTimeout:
-                raise _fail("生成图表超时（浏览器没有响应），报告将不含图表；几分钟后会自动重试。") from None
+                raise _fail(texts.text("messages.charts_timeout")) from None
             except Exception as error:  # kaleido and choreographer raise many kinds
-                raise _fail(f"生成图表时出错（{type(error).__name__}：{error}），报告将不含图表。") from error
+                raise _fail(
+                    texts.text("messages.charts_error", kind=type(error).__name__, error=error)
+                ) from error
             for (key, _), image in zip(missing, images, strict=True):
                 _cache[key] = image
                 while len(_cache) > CACHE_SIZE:

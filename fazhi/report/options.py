@@ -9,31 +9,29 @@ from dataclasses import asdict, dataclass, fields, replace
 from typing import Any
 
 from fazhi import audit
-from fazhi.auth import User, require_admin, require_view
 from fazhi.db import Database
 from fazhi.errors import InvalidInput, Problem
-from fazhi.records import clean_text
+from fazhi.permissions import User, require_admin, require_view
+from fazhi.report import texts
+from fazhi.report.numbers import STYLES
+from fazhi.text import clean_text
 from fazhi.units import Unit, get_unit
 
 PREFIX = "report."
 TEXT_MAX = 60
-# Place-name endings, longest first: 燕山乡 → 乡, 南山街道 → 街道.
-SUFFIXES = ("街道", "社区", "乡", "镇", "区", "县", "市", "村")
-_SUPERIOR = {
-    "区": "区委、区政府",
-    "县": "县委、县政府",
-    "市": "市委、市政府",
-    "乡": "乡党委、乡政府",
-    "镇": "镇党委、镇政府",
-    "街道": "街道党工委、办事处",
-}
-LABELS = {
-    "recipient": "主送机关",
-    "issuer": "落款单位",
-    "title_prefix": "标题前的单位名称",
-    "exact_numbers": "数字写确数（不写“余”“以上”）",
-}
+SETTINGS = ("recipient", "issuer", "title_prefix", "exact_numbers")  # their names: data/report_text.toml
 STYLE_PREFIX = PREFIX + "style."  # report.style.<indicator>: exact / approx / at_least
+DEFAULT_STYLE = ""  # the unit writes the indicator as data/wording.toml says
+
+
+def label(setting: str) -> str:
+    """The Chinese name of a setting (主送机关, 落款单位, …)."""
+    return texts.text(f"options.{setting}")
+
+
+def style_label(style: str) -> str:
+    """写确数, 写“N余”, 写“N以上”, or 按默认 for DEFAULT_STYLE."""
+    return texts.text(f"options.style_{style or 'default'}")
 
 
 @dataclass(frozen=True)
@@ -50,7 +48,7 @@ class ReportOptions:
 
 def suffix(name: str) -> str:
     """The place-name ending of a unit's name ('乡', '街道', …), or ''."""
-    for ending in SUFFIXES:
+    for ending in texts.table("names.suffixes"):
         if name.endswith(ending) and len(name) > len(ending):
             return ending
     return ""
@@ -58,7 +56,8 @@ def suffix(name: str) -> str:
 
 def self_reference(unit: Unit) -> str:
     """How the report refers to its own unit: 我乡, 我镇, 我街道, 我区 …"""
-    return f"我{suffix(unit.name) or '单位'}"
+    ending = suffix(unit.name)
+    return texts.text("names.self", suffix=ending) if ending else texts.text("names.self_fallback")
 
 
 def short_name(unit: Unit) -> str:
@@ -70,28 +69,19 @@ def short_name(unit: Unit) -> str:
 def superior(db: Database, unit: Unit, parent_name: str | None = None) -> str:
     """The 党委 and 政府 one level up, e.g. 区委、区政府 for a 乡镇 of a 区 (`parent_name` overrides the
     parent's current name, as a locked year's report knew it)."""
+    names = texts.table("names")
     if unit.parent_id is not None:
         name = parent_name or get_unit(db, unit.parent_id).name
-        return _SUPERIOR.get(suffix(name), "上级党委、政府")
-    if unit.level == "county":
-        return "市委、市政府"
-    if unit.level == "township":
-        return "区委、区政府"
-    return "上级党委、政府"
+        return names["superior"].get(suffix(name), names["superior_fallback"])
+    return names.get(f"{unit.level}_superior", names["superior_fallback"])
 
 
 def default_options(db: Database, unit: Unit) -> ReportOptions:
     """The settings a unit starts with: 主送 its superior, signed by its 人民政府 (办事处, 村民委员会)."""
-    ending = suffix(unit.name)
-    if ending == "街道":
-        issuer = f"{unit.name}办事处"
-    elif ending == "村":
-        issuer = f"{unit.name}民委员会"
-    elif ending == "社区":
-        issuer = f"{unit.name}居民委员会"
-    else:
-        issuer = f"{unit.name}人民政府"
-    return ReportOptions(recipient=f"{superior(db, unit)}：", issuer=issuer, title_prefix=unit.name)
+    issuers = texts.table("names.issuer")
+    issuer = issuers.get(suffix(unit.name), issuers["default"]).format(name=unit.name)
+    recipient = texts.text("names.recipient", superior=superior(db, unit))
+    return ReportOptions(recipient=recipient, issuer=issuer, title_prefix=unit.name)
 
 
 _SQL = "SELECT key, value FROM unit_settings WHERE unit_id = ? AND starts_with(key, ?)"
@@ -127,11 +117,12 @@ def _clean(name: str, value: Any) -> tuple[str, list[Problem]]:
     text = text.strip()
     problems = []
     if "\n" in text or "\t" in text:
-        problems.append(Problem(name, f"“{LABELS[name]}”只能写一行。"))
+        problems.append(Problem(name, texts.text("messages.option_one_line", label=label(name))))
     if len(text) > TEXT_MAX:
-        problems.append(Problem(name, f"“{LABELS[name]}”不能超过{TEXT_MAX}个字（现有{len(text)}个）。"))
+        message = texts.text("messages.option_too_long", label=label(name), limit=TEXT_MAX, length=len(text))
+        problems.append(Problem(name, message))
     if not text and name != "title_prefix":
-        problems.append(Problem(name, f"请填写“{LABELS[name]}”。"))
+        problems.append(Problem(name, texts.text("messages.option_missing", label=label(name))))
     return text, problems
 
 
@@ -139,9 +130,9 @@ def save_options(db: Database, user: User, unit: Unit, **values: Any) -> ReportO
     """Store some of the unit's report settings (administrators); audited; returns the new settings.
     A value of None goes back to the default."""
     require_admin(user, unit)
-    unknown = [k for k in values if k not in LABELS]
+    unknown = [k for k in values if k not in SETTINGS]
     if unknown:
-        raise InvalidInput([Problem(k, f"没有“{k}”这项设置。") for k in unknown])
+        raise InvalidInput([Problem(k, texts.text("messages.option_unknown", key=k)) for k in unknown])
     cleaned: dict[str, str | None] = {}
     problems: list[Problem] = []
     for name, value in values.items():
@@ -156,12 +147,12 @@ def save_options(db: Database, user: User, unit: Unit, **values: Any) -> ReportO
     defaults = default_options(db, unit)
     before = asdict(load_options(db, user, unit))
     with db.transaction() as cur:
-        for name, text in cleaned.items():
+        for name, stored in cleaned.items():
             key = PREFIX + name
-            if text is None:
+            if stored is None:
                 cur.execute("DELETE FROM unit_settings WHERE unit_id = ? AND key = ?", [unit.id, key])
             else:
-                cur.execute("INSERT OR REPLACE INTO unit_settings VALUES (?, ?, ?)", [unit.id, key, text])
+                cur.execute("INSERT OR REPLACE INTO unit_settings VALUES (?, ?, ?)", [unit.id, key, stored])
         after = asdict(parse_options(dict(cur.execute(_SQL, [unit.id, PREFIX]).fetchall()), defaults))
         changed = {k: after[k] for k in after if after[k] != before[k]}
         if changed:
@@ -178,19 +169,14 @@ def save_options(db: Database, user: User, unit: Unit, **values: Any) -> ReportO
     return ReportOptions(**after)
 
 
-STYLE_LABELS = {"exact": "写确数", "approx": "写“N余”", "at_least": "写“N以上”"}
-
-
 def save_style(db: Database, user: User, unit: Unit, code: str, style: str | None) -> ReportOptions:
     """How this unit writes one indicator's figures in its report ('exact', 'approx', 'at_least'; None goes
     back to data/wording.toml's choice); administrators; audited."""
-    from fazhi.report.numbers import STYLES  # numbers is a leaf module; imported here to keep options light
-
     require_admin(user, unit)
     if not re.fullmatch(r"[a-z][a-z0-9_]{0,60}", code or ""):
-        raise InvalidInput([Problem("style", f"没有编码为“{code}”的指标。")])
+        raise InvalidInput([Problem("style", texts.text("messages.style_unknown_indicator", code=code))])
     if style is not None and style not in STYLES:
-        raise InvalidInput([Problem("style", "写法应为写确数、写“N余”或写“N以上”。")])
+        raise InvalidInput([Problem("style", texts.text("messages.style_invalid"))])
     key = STYLE_PREFIX + code
     with db.transaction() as cur:
         row = cur.execute(
@@ -215,37 +201,41 @@ def save_style(db: Database, user: User, unit: Unit, code: str, style: str | Non
     return load_options(db, user, unit)
 
 
+STYLE_COLUMNS = ("name", "unit", "default", "chosen")  # their Chinese names: options.style_columns
+
+
+def style_choices() -> list[str]:
+    """The labels a unit picks from for one indicator: 按默认, then the styles."""
+    return [style_label(DEFAULT_STYLE), *(style_label(style) for style in STYLES)]
+
+
 def style_rows(catalog: Any, wording: Any, current: ReportOptions) -> list[dict[str, str]]:
-    """Every indicator with how the report writes it: 指标, 单位, 默认写法, 本单位写法 (labels of STYLE_LABELS,
-    or '按默认'), for the settings page's table."""
+    """Every indicator with how the report writes it, for the settings page's table: code, name, unit,
+    default (the label of data/wording.toml's style), chosen (the unit's label, or 按默认)."""
     chosen = dict(current.styles)
     rows = []
     for indicator in catalog.indicators:
         if indicator.unit in ("%", "") or indicator.kind == "yesno":
             continue  # rates and yes/no have one way of being written
-        default = wording.style_of(indicator.code, indicator.unit)
         rows.append(
             {
                 "code": indicator.code,
-                "指标": indicator.name,
-                "单位": indicator.unit,
-                "默认写法": STYLE_LABELS[default],
-                "本单位写法": STYLE_LABELS.get(chosen.get(indicator.code, ""), DEFAULT_STYLE),
+                "name": indicator.name,
+                "unit": indicator.unit,
+                "default": style_label(wording.style_of(indicator.code, indicator.unit)),
+                "chosen": style_label(chosen.get(indicator.code, DEFAULT_STYLE)),
             }
         )
     return rows
 
 
-DEFAULT_STYLE = "按默认"
-
-
 def save_styles(db: Database, user: User, unit: Unit, edited: list[dict[str, str]]) -> int:
     """Apply the settings page's table (rows of `style_rows` as edited); returns how many changed."""
-    by_label = {label: style for style, label in STYLE_LABELS.items()}
+    by_label = {style_label(style): style for style in STYLES}
     current = dict(load_options(db, user, unit).styles)
     changed = 0
     for row in edited:
-        wanted = by_label.get(str(row.get("本单位写法", "")))
+        wanted = by_label.get(str(row.get("chosen", "")))
         if wanted != current.get(str(row["code"])):
             save_style(db, user, unit, str(row["code"]), wanted)
             changed += 1

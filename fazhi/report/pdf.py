@@ -22,23 +22,17 @@ import subprocess
 import tempfile
 import zipfile
 from pathlib import Path
+from xml.sax.saxutils import escape
 
 from fazhi.errors import PdfUnavailable
-from fazhi.report import template
+from fazhi.report import texts
+from fazhi.report.layout import load_layout
 
 TIMEOUT_S = 120.0
 _WINDOWS = (
     r"C:\Program Files\LibreOffice\program\soffice.exe",
     r"C:\Program Files (x86)\LibreOffice\program\soffice.exe",
 )
-# Windows font → installed look-alikes, most similar first.
-FONT_SUBSTITUTES = {
-    template.BODY_FONT: ("FangSong", "Noto Serif CJK SC"),
-    template.H2_FONT: ("KaiTi", "AR PL UKai CN", "Noto Serif CJK SC"),
-    template.H1_FONT: ("SimHei", "Noto Sans CJK SC"),
-    template.TITLE_FONT: ("FZXiaoBiaoSong-B05S", "Noto Serif CJK SC"),
-    template.PAGE_NUMBER_FONT: ("SimSun", "Noto Serif CJK SC"),
-}
 
 
 def soffice_path() -> str | None:
@@ -56,7 +50,7 @@ def soffice_path() -> str | None:
 def problem() -> str:
     """Why a PDF cannot be made here ('' when LibreOffice is installed)."""
     if soffice_path() is None:
-        return "本机没有安装 LibreOffice（soffice），无法生成 PDF；可下载 Word 文件后在 Word 中另存为 PDF。"
+        return texts.text("messages.pdf_no_soffice")
     return ""
 
 
@@ -64,11 +58,12 @@ def _fonts_conf(folder: Path) -> Path | None:
     system = Path("/etc/fonts/fonts.conf")
     if not system.exists():
         return None
+    # each Windows 公文 font → its installed look-alikes, most similar first (data/report_layout.toml)
     aliases = "".join(
-        f'<alias binding="strong"><family>{name}</family><prefer>'
-        + "".join(f"<family>{face}</family>" for face in faces)
+        f'<alias binding="strong"><family>{escape(font.name)}</family><prefer>'
+        + "".join(f"<family>{escape(face)}</family>" for face in font.preview)
         + "</prefer></alias>"
-        for name, faces in FONT_SUBSTITUTES.items()
+        for font in load_layout().fonts.values()
     )
     path = folder / "fonts.conf"
     path.write_text(
@@ -158,13 +153,11 @@ def to_pdf(docx: bytes, *, timeout: float = TIMEOUT_S) -> bytes:
         try:
             returncode, output = _run(command, env, work, timeout)
         except subprocess.TimeoutExpired:
-            raise PdfUnavailable(
-                f"LibreOffice 转换 PDF 超过{timeout:g}秒仍未完成，已停止；请稍后重试或下载 Word 文件。"
-            ) from None
+            raise PdfUnavailable(texts.text("messages.pdf_timeout", seconds=f"{timeout:g}")) from None
         except OSError as error:
-            raise PdfUnavailable(f"无法启动 LibreOffice（{error}）。") from error
+            raise PdfUnavailable(texts.text("messages.pdf_cannot_start", error=error)) from error
         target = work / "report.pdf"
         if returncode != 0 or not target.exists():
             detail = output.decode(errors="replace").strip()[-300:]
-            raise PdfUnavailable(f"LibreOffice 没能把报告转换为 PDF。{detail}")
+            raise PdfUnavailable(texts.text("messages.pdf_failed", detail=detail))
         return target.read_bytes()

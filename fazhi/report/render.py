@@ -14,18 +14,20 @@ from datetime import datetime
 from typing import Any
 
 import jinja2
+from docx.enum.text import WD_COLOR_INDEX
 from docx.shared import Mm
 from docxtpl import DocxTemplate, InlineImage
 from markupsafe import Markup, escape
 
 from fazhi import archives
 from fazhi.errors import FazhiError, ReportTemplateError
-from fazhi.report import sandbox
+from fazhi.report import sandbox, texts
 from fazhi.report.template import default_template_bytes
 
 # XML 1.0 forbids C0 controls except tab/newline, lone surrogates and U+FFFE/U+FFFF; C1 controls and
-# carriage returns are dropped too, as the records layer does.
-_FORBIDDEN = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ufffe\uffff\ud800-\udfff]")
+# carriage returns are dropped too: the same class the records layer removes from typed text.
+from fazhi.text import CONTROL
+
 _TAGS = re.compile(r"<[^>]+>")
 
 
@@ -37,7 +39,7 @@ def jinja_env() -> jinja2.Environment:
 
 def xml_text(value: str) -> Markup:
     """Text made safe for the document XML, shown exactly as typed (less the characters XML forbids)."""
-    text = _FORBIDDEN.sub("", value)
+    text = CONTROL.sub("", value)
     return Markup(str(escape(text)).replace("{", "&#123;").replace("}", "&#125;"))
 
 
@@ -77,14 +79,13 @@ def describe(error: jinja2.TemplateError, lines: list[str] | None = None) -> str
         name = re.search(r"'([^']+)' is undefined", message)
         attribute = re.search(r"has no attribute '([^']+)'", message)
         if name:
-            return f"模板中使用了不存在的变量“{name[1]}”。请对照“模板变量说明”修改模板。"
+            return texts.text("messages.undefined_variable", name=name[1])
         if attribute:
-            return f"模板中使用了不存在的变量属性“{attribute[1]}”。请对照“模板变量说明”修改模板。"
-        return f"模板中使用了不存在的变量（{message}）。"
+            return texts.text("messages.undefined_attribute", name=attribute[1])
+        return texts.text("messages.undefined_other", detail=message)
     detail = (getattr(error, "message", None) or str(error)).strip().rstrip(".")
-    return (
-        f"模板中的标记有语法错误：{_in_chinese(detail)}（{detail}）。{_where(error, lines)}"
-        "请检查 {{ }} 和 {% %} 标记是否成对、拼写是否正确。"
+    return texts.text(
+        "messages.syntax_error", what=_in_chinese(detail), detail=detail, where=_where(error, lines)
     )
 
 
@@ -94,7 +95,7 @@ def _where(error: jinja2.TemplateError, lines: list[str] | None) -> str:
     if lines and lineno:
         text = _TAGS.sub("", lines[lineno - 1] if lineno <= len(lines) else "").strip()
         if text:
-            return f"问题在这一段：“{text[:80]}”。"
+            return texts.text("messages.syntax_where", text=text[:80])
     return ""
 
 
@@ -102,15 +103,15 @@ def _in_chinese(detail: str) -> str:
     """The usual Jinja syntax errors said in Chinese."""
     block = re.search(r"innermost block that needs to be closed is '(\w+)'", detail)
     if block:
-        return f"{{% {block[1]} %}} 标记缺少对应的 {{% end{block[1]} %}}"
+        return texts.text("messages.syntax_unclosed_block", tag=block[1])
     tag = re.search(r"[Ee]ncountered unknown tag '(\w+)'", detail)
     if tag:
-        return f"不认识或多余的标记 {{% {tag[1]} %}}"
+        return texts.text("messages.syntax_unknown_tag", tag=tag[1])
     if "end of print statement" in detail or re.search(r"unexpected '[/<]'", detail):
-        return "{{ }} 标记没有正确闭合"
+        return texts.text("messages.syntax_unclosed_print")
     if "unexpected" in detail.lower():
-        return "标记中有多余或不成对的符号"
-    return "标记写法有误"
+        return texts.text("messages.syntax_unexpected")
+    return texts.text("messages.syntax_other")
 
 
 _PLACEHOLDER = re.compile(r"【请填写：[^】]*】")
@@ -119,7 +120,6 @@ _PLACEHOLDER = re.compile(r"【请填写：[^】]*】")
 def highlight_placeholders(document: Any) -> int:
     """Mark every '【请填写：……】' left in the document in yellow (the run is split around it); returns how
     many were marked, so staff see at a glance what is still to write."""
-    from docx.enum.text import WD_COLOR_INDEX
 
     marked = 0
     paragraphs = list(document.paragraphs)
@@ -159,13 +159,15 @@ def render(context: dict[str, Any], template: bytes | None = None) -> bytes:
 
 def open_template(source: bytes) -> DocxTemplate:
     """A docxtpl template over checked bytes (size, parts, no DTD); ReportTemplateError when unusable."""
-    archive = archives.opened(source, archives.TEMPLATE, "模板文件", ReportTemplateError)
+    archive = archives.opened(
+        source, archives.TEMPLATE, texts.text("messages.template_label"), ReportTemplateError
+    )
     archive.close()
     try:
         document = DocxTemplate(io.BytesIO(source))
         document.init_docx()
     except Exception as error:  # python-docx and lxml raise several kinds for a file that is not a .docx
-        raise ReportTemplateError(f"模板文件无法打开，可能不是 Word（.docx）文件：{error}") from error
+        raise ReportTemplateError(texts.text("messages.template_unopenable", error=error)) from error
     return document
 
 
@@ -181,17 +183,15 @@ def render_in_process(context: dict[str, Any], template: bytes | None) -> bytes:
     except FazhiError:
         raise
     except MemoryError as error:
-        raise ReportTemplateError(
-            "模板生成的内容超过了内存上限，已停止（模板中可能有多层嵌套的循环）。请检查模板中的 for 标记。"
-        ) from error
+        raise ReportTemplateError(texts.text("messages.render_output_memory")) from error
     except Exception as error:  # docxtpl and lxml on XML a template's tags broke (e.g. a tag across a table)
         raise ReportTemplateError(
-            f"模板中的标记打乱了文档结构，无法生成报告（{type(error).__name__}）。请检查表格和段落中的 {{% %}} 标记。"
+            texts.text("messages.render_broken_structure", error=type(error).__name__)
         ) from error
     highlight_placeholders(document.docx)
     properties = document.docx.core_properties
-    properties.title = _FORBIDDEN.sub("", str(context.get("title", "")))[:250]
-    properties.author = _FORBIDDEN.sub("", str(context.get("issuer", "")))[:250]
+    properties.title = CONTROL.sub("", str(context.get("title", "")))[:250]
+    properties.author = CONTROL.sub("", str(context.get("issuer", "")))[:250]
     now = datetime.now()
     properties.created = properties.modified = now  # when this report was generated
     properties.last_modified_by = properties.author

@@ -25,7 +25,8 @@ import jinja2
 from jinja2 import nodes
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
-from fazhi.errors import ReportTemplateError
+from fazhi.errors import FazhiError, ReportTemplateError
+from fazhi.report import texts
 
 # Filters a report template may use; none can make output much larger than its input.
 FILTERS = (
@@ -39,24 +40,6 @@ _ALLOWED = (
     nodes.And, nodes.Or, nodes.Not, nodes.Test, nodes.Filter, nodes.Tuple, nodes.List, nodes.Dict,
     nodes.Pair, nodes.Keyword,
 )  # fmt: skip
-# What a refused construct is called in the message (the tag as a user writes it, and what it does).
-_NAMES: dict[type[nodes.Node], str] = {
-    nodes.Include: "{% include %}（引用其他文件）",
-    nodes.Extends: "{% extends %}（继承其他模板）",
-    nodes.Import: "{% import %}（导入其他模板）",
-    nodes.FromImport: "{% from … import %}（导入其他模板）",
-    nodes.Macro: "{% macro %}（宏）",
-    nodes.CallBlock: "{% call %}（调用宏）",
-    nodes.FilterBlock: "{% filter %}（过滤块）",
-    nodes.Assign: "{% set %}（赋值）",
-    nodes.AssignBlock: "{% set %}（赋值）",
-    nodes.With: "{% with %}",
-    nodes.Block: "{% block %}",
-    nodes.Call: "函数或方法调用“( )”",
-    nodes.Concat: "字符串拼接“~”",
-    nodes.Scope: "作用域标记",
-    nodes.ExprStmt: "{% do %}",
-}
 CHILD_TIMEOUT = 30  # seconds of wall clock for one render of a unit's own template
 CHILD_CPU = 20  # seconds of CPU (Linux, macOS)
 CHILD_MEMORY = 1024 * 1024 * 1024  # bytes of address space (Linux, macOS)
@@ -67,10 +50,7 @@ class ForbiddenConstruct(jinja2.TemplateSyntaxError):
 
 
 def _refuse(what: str, node: nodes.Node) -> ForbiddenConstruct:
-    return ForbiddenConstruct(
-        f"模板中不能使用{what}。报告模板只能使用 {{{{ 变量 }}}}、{{% for %}}、{{% if %}} 和“模板变量说明”中的变量。",
-        getattr(node, "lineno", None) or 1,
-    )
+    return ForbiddenConstruct(texts.text("messages.forbidden", what=what), getattr(node, "lineno", None) or 1)
 
 
 def audit_tree(tree: nodes.Template) -> None:
@@ -79,18 +59,18 @@ def audit_tree(tree: nodes.Template) -> None:
     while stack:
         node = stack.pop()
         if not isinstance(node, _ALLOWED):
-            what = _NAMES.get(type(node))
+            what = texts.table("constructs").get(type(node).__name__)  # the tag as a user writes it
             if what is None and isinstance(node, nodes.BinExpr | nodes.UnaryExpr):
-                what = f"运算符“{getattr(node, 'operator', '')}”（模板中不做计算，数字都已算好）"
-            raise _refuse(what or f"“{type(node).__name__}”", node)
+                what = texts.text("messages.forbidden_operator", operator=getattr(node, "operator", ""))
+            raise _refuse(what or texts.text("messages.forbidden_other", name=type(node).__name__), node)
         if isinstance(node, nodes.Filter) and node.name not in FILTERS:
             if node.name == "attr":
-                raise _refuse("过滤器 |attr（读取任意属性）", node)
-            raise _refuse(f"过滤器 |{node.name}", node)
+                raise _refuse(texts.text("messages.forbidden_attr_filter"), node)
+            raise _refuse(texts.text("messages.forbidden_filter", name=node.name), node)
         if isinstance(node, nodes.Getattr) and node.attr.startswith("_"):
-            raise _refuse(f"以下划线开头的属性“{node.attr}”", node)
+            raise _refuse(texts.text("messages.forbidden_private", name=node.attr), node)
         if isinstance(node, nodes.Const) and isinstance(node.value, str) and len(node.value) > 10_000:
-            raise _refuse("超过一万字的常量文字", node)
+            raise _refuse(texts.text("messages.forbidden_long_text"), node)
         stack.extend(node.iter_child_nodes())
 
 
@@ -114,7 +94,7 @@ def environment() -> ReportEnvironment:
 
 
 def _limit_child() -> None:  # pragma: no cover - runs in the child before exec
-    import resource
+    import resource  # POSIX only: this module is imported on Windows too
 
     resource.setrlimit(resource.RLIMIT_CPU, (CHILD_CPU, CHILD_CPU + 5))
     resource.setrlimit(resource.RLIMIT_AS, (CHILD_MEMORY, CHILD_MEMORY))
@@ -140,25 +120,20 @@ def render_isolated(context: dict[str, Any], template: bytes, *, timeout: float 
             **options,
         )
     except subprocess.TimeoutExpired as error:
-        raise ReportTemplateError(
-            f"模板生成报告超过{timeout:g}秒仍未完成，已停止（模板中可能有多层嵌套的循环）。请检查模板中的 for 标记。"
-        ) from error
+        raise ReportTemplateError(texts.text("messages.render_timeout", seconds=timeout)) from error
     except OSError as error:
-        raise ReportTemplateError(f"无法启动生成报告的子进程：{error}") from error
+        raise ReportTemplateError(texts.text("messages.render_cannot_start", error=error)) from error
     out = done.stdout
     if done.returncode == 0 and out[:1] == b"O":
         return out[1:]
     if out[:1] == b"E":
         raise ReportTemplateError(out[1:].decode("utf-8", "replace"))
-    raise ReportTemplateError(
-        "模板生成报告时用尽了允许的时间或内存，已停止（模板中可能有多层嵌套的循环或过大的内容）。"
-        "请检查模板，或恢复为默认模板。"
-    )
+    raise ReportTemplateError(texts.text("messages.render_exhausted"))
 
 
 def _child() -> int:  # pragma: no cover - exercised through render_isolated in a real child process
     """Read (context, template) from stdin, write b'O' + .docx or b'E' + a Chinese message to stdout."""
-    from fazhi.errors import FazhiError
+    # the child imports the renderer, which imports this module: at module level that would be a cycle
     from fazhi.report.render import render_in_process
 
     out = sys.stdout.buffer
@@ -169,7 +144,7 @@ def _child() -> int:  # pragma: no cover - exercised through render_isolated in 
         out.write(b"E" + error.message.encode("utf-8"))
         return 1
     except MemoryError:
-        out.write(b"E" + "模板生成报告时内存超过了上限，已停止。请检查模板。".encode())
+        out.write(b"E" + texts.text("messages.render_memory").encode())
         return 1
     out.write(b"O" + data)
     return 0

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from fazhi.catalog import Catalog
 from fazhi.errors import CatalogError
+from fazhi.report import texts
 from fazhi.settings import DATA_DIR
 
 STRUCTURE_FILE = DATA_DIR / "report.toml"
@@ -30,18 +31,23 @@ class Part:
     areas: tuple[str, ...]
 
 
+def _join(items: list[str]) -> str:
+    return "、".join(items)
+
+
 def load_parts(catalog: Catalog, path: Path = STRUCTURE_FILE) -> tuple[Part, ...]:
     """The subsections for every 纲要, checked: each area of an outline is in exactly one subsection."""
+    name = path.name
     try:
         with path.open("rb") as handle:
             raw = tomllib.load(handle).get("sections")
     except (OSError, tomllib.TOMLDecodeError) as error:
-        raise CatalogError(f"报告结构文件 {path.name} 无法读取：{error}") from error
+        raise CatalogError(texts.text("messages.structure_unreadable", file=name, error=error)) from error
     if not isinstance(raw, list) or not raw:
-        raise CatalogError(f"报告结构文件 {path.name}：缺少 [[sections]]。")
+        raise CatalogError(texts.text("messages.structure_no_sections", file=name))
     parts = []
     for number, item in enumerate(raw, 1):
-        where = f"报告结构文件 {path.name} 的第{number}个 [[sections]]"
+        where = texts.text("messages.structure_entry", file=name, number=number)
         try:
             part = Part(
                 outline=str(item["outline"]),
@@ -50,9 +56,11 @@ def load_parts(catalog: Catalog, path: Path = STRUCTURE_FILE) -> tuple[Part, ...
                 areas=tuple(str(a) for a in item["areas"]),
             )
         except (KeyError, TypeError) as error:
-            raise CatalogError(f"{where} 缺少 {error}。") from error
+            raise CatalogError(
+                texts.text("messages.structure_missing_key", where=where, key=error)
+            ) from error
         if not re.match(r"^[a-z][a-z0-9_]*$", part.code) or not part.heading or not part.areas:
-            raise CatalogError(f"{where} 的 code、heading 或 areas 有误。")
+            raise CatalogError(texts.text("messages.structure_bad_entry", where=where))
         parts.append(part)
     for outline in catalog.outlines:
         mine = [p for p in parts if p.outline == outline.code]
@@ -61,19 +69,25 @@ def load_parts(catalog: Catalog, path: Path = STRUCTURE_FILE) -> tuple[Part, ...
         problems = sorted(set(placed) - known)
         if problems:
             raise CatalogError(
-                f"报告结构文件 {path.name}：纲要 {outline.code} 没有领域 {'、'.join(problems)}。"
+                texts.text(
+                    "messages.structure_unknown_areas", file=name, outline=outline.code, areas=_join(problems)
+                )
             )
         missing = [a.short for a in outline.areas if a.code not in placed]
         twice = sorted({a for a in placed if placed.count(a) > 1})
         if missing or twice:
+            found = (
+                texts.text("messages.structure_area_missing", areas=_join(missing)) if missing else ""
+            ) + (texts.text("messages.structure_area_twice", areas=_join(twice)) if twice else "")
             raise CatalogError(
-                f"报告结构文件 {path.name}：纲要 {outline.code} 的领域"
-                + (f" {'、'.join(missing)} 没有归入任何小节" if missing else "")
-                + (f" {'、'.join(twice)} 归入了多个小节" if twice else "")
-                + "。"
+                texts.text(
+                    "messages.structure_area_placement", file=name, outline=outline.code, problems=found
+                )
             )
         if len({p.code for p in mine}) != len(mine):
-            raise CatalogError(f"报告结构文件 {path.name}：纲要 {outline.code} 的小节 code 重复。")
+            raise CatalogError(
+                texts.text("messages.structure_duplicate_code", file=name, outline=outline.code)
+            )
     return tuple(parts)
 
 

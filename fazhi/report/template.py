@@ -16,17 +16,22 @@ from __future__ import annotations
 import io
 import zipfile
 from pathlib import Path
+from typing import Any
 
 from docx import Document
+from docx.document import Document as DocumentObject
 from docx.enum.section import WD_SECTION
 from docx.enum.style import WD_STYLE_TYPE
 from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT, WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
 from docx.oxml import OxmlElement, parse_xml
 from docx.oxml.ns import qn
+from docx.oxml.xmlchemy import BaseOxmlElement
 from docx.shared import Mm, Pt
 from lxml import etree
 
+from fazhi.report import texts
+from fazhi.report.layout import Layout, load_layout
 from fazhi.settings import DATA_DIR
 
 DEFAULT_TEMPLATE = DATA_DIR / "report_template.docx"
@@ -42,58 +47,21 @@ LINE_PITCH = 579  # the document grid's line pitch in twips (28.95 pt: 22 lines 
 # the offset from 16 pt in 1/4096 pt (Word's w:charSpace).
 CHARS_PER_LINE = 28
 CHAR_SPACE = round((156 / 25.4 * 72 / CHARS_PER_LINE - 16) * 4096)
-BODY_PT = 16  # 三号
-TITLE_PT = 22  # 二号
-PAGE_NUMBER_PT = 14  # 四号
-TABLE_PT = 12  # 小四
-CAPTION_PT = 14
-
-TITLE_FONT = "方正小标宋简体"
-BODY_FONT = "仿宋_GB2312"
-H1_FONT = "黑体"
-H2_FONT = "楷体_GB2312"
-PAGE_NUMBER_FONT = "宋体"
-
-# style name → (font, size pt, alignment, first-line indent in characters, right indent in characters)
-STYLES: dict[str, tuple[str, float, WD_ALIGN_PARAGRAPH, int, int]] = {
-    "公文标题": (TITLE_FONT, TITLE_PT, WD_ALIGN_PARAGRAPH.CENTER, 0, 0),
-    "主送机关": (BODY_FONT, BODY_PT, WD_ALIGN_PARAGRAPH.JUSTIFY, 0, 0),
-    "公文正文": (BODY_FONT, BODY_PT, WD_ALIGN_PARAGRAPH.JUSTIFY, 2, 0),
-    "正文末段": (BODY_FONT, BODY_PT, WD_ALIGN_PARAGRAPH.JUSTIFY, 2, 0),
-    "一级标题": (H1_FONT, BODY_PT, WD_ALIGN_PARAGRAPH.JUSTIFY, 2, 0),
-    "二级标题": (H2_FONT, BODY_PT, WD_ALIGN_PARAGRAPH.JUSTIFY, 2, 0),
-    "附件说明": (BODY_FONT, BODY_PT, WD_ALIGN_PARAGRAPH.JUSTIFY, 2, 0),
-    "附件说明续行": (BODY_FONT, BODY_PT, WD_ALIGN_PARAGRAPH.JUSTIFY, 0, 0),
-    "落款": (BODY_FONT, BODY_PT, WD_ALIGN_PARAGRAPH.RIGHT, 0, 4),
-    "成文日期": (BODY_FONT, BODY_PT, WD_ALIGN_PARAGRAPH.RIGHT, 0, 4),
-    "附件标识": (H1_FONT, BODY_PT, WD_ALIGN_PARAGRAPH.LEFT, 0, 0),
-    "附件标题": (TITLE_FONT, TITLE_PT, WD_ALIGN_PARAGRAPH.CENTER, 0, 0),
-    "表格文字": (BODY_FONT, TABLE_PT, WD_ALIGN_PARAGRAPH.CENTER, 0, 0),
-    "表头": (H1_FONT, TABLE_PT, WD_ALIGN_PARAGRAPH.CENTER, 0, 0),
-    "表注": (BODY_FONT, TABLE_PT, WD_ALIGN_PARAGRAPH.LEFT, 0, 0),
-    "图": (BODY_FONT, BODY_PT, WD_ALIGN_PARAGRAPH.CENTER, 0, 0),
-    "图题": (BODY_FONT, CAPTION_PT, WD_ALIGN_PARAGRAPH.CENTER, 0, 0),
-    "页码": (PAGE_NUMBER_FONT, PAGE_NUMBER_PT, WD_ALIGN_PARAGRAPH.RIGHT, 0, 0),
-}
-OUTLINE_LEVELS = {"一级标题": 0, "二级标题": 1}  # so Word's navigation pane lists the headings
-TABLE_COLUMNS_MM = (13, 47, 22, 22, 20, 32)  # 序号, 指标, 年度目标, 完成情况, 完成率, 较上年 = 156 mm
-TABLE_HEADERS = ("序号", "指标", "年度目标", "完成情况", "完成率", "较上年")
+# Table columns (mm, 156 in all) and the row fields they show; headers and styles are data.
+TABLE_COLUMNS_MM = (13, 47, 22, 22, 20, 32)  # 序号, 指标, 年度目标, 完成情况, 完成率, 较上年
 TABLE_FIELDS = ("no", "name", "target", "value", "completion", "change")
 NO_WRAP = ("target", "value", "completion")  # "105.6%" and "2536份" never break inside a cell
-UNITS_COLUMNS_MM = (13, 35, 27, 27, 27, 27)  # 序号, 乡镇（街道）, four indicators = 156 mm
+UNITS_COLUMNS_MM = (13, 35, 27, 27, 27, 27)  # 序号, 乡镇（街道）, four indicators
 UNITS_FIELDS = ("no", "name", "c1", "c2", "c3", "c4")
-# The 公文 fonts named in the document's font table (Word shows them in its font list and substitutes the
-# closest installed face by charset and family when one is missing): name → (alternative name, family).
-FONT_TABLE = {
-    TITLE_FONT: ("方正小标宋_GBK", "roman"),
-    BODY_FONT: ("仿宋", "modern"),
-    H1_FONT: ("SimHei", "modern"),
-    H2_FONT: ("楷体", "modern"),
-    PAGE_NUMBER_FONT: ("SimSun", "auto"),
+_ALIGN = {
+    "left": WD_ALIGN_PARAGRAPH.LEFT,
+    "center": WD_ALIGN_PARAGRAPH.CENTER,
+    "right": WD_ALIGN_PARAGRAPH.RIGHT,
+    "justify": WD_ALIGN_PARAGRAPH.JUSTIFY,
 }
 
 
-def set_fonts(rpr: OxmlElement, name: str) -> None:
+def set_fonts(rpr: BaseOxmlElement, name: str) -> None:
     """Name the font for Latin, East Asian and complex scripts alike, dropping theme fonts that would win."""
     fonts = rpr.find(qn("w:rFonts"))
     if fonts is None:
@@ -105,7 +73,7 @@ def set_fonts(rpr: OxmlElement, name: str) -> None:
         fonts.set(qn(attr), name)
 
 
-def _indent_chars(ppr: OxmlElement, first_line: int, right: int) -> None:
+def _indent_chars(ppr: BaseOxmlElement, first_line: int, right: int) -> None:
     """Indents in characters (w:firstLineChars/w:rightChars, which Word follows) beside their twips."""
     ind = ppr.find(qn("w:ind"))
     if ind is None:
@@ -117,10 +85,11 @@ def _indent_chars(ppr: OxmlElement, first_line: int, right: int) -> None:
         ind.set(qn("w:rightChars"), str(right * 100))
 
 
-def _defaults(document: Document) -> None:
+def _defaults(document: DocumentObject, layout: Layout) -> None:
     """Document defaults: the body font everywhere, Chinese language for line breaking."""
+    body = layout.styles["body"]
     rpr = document.styles.element.find(qn("w:docDefaults")).find(qn("w:rPrDefault")).find(qn("w:rPr"))
-    set_fonts(rpr, BODY_FONT)
+    set_fonts(rpr, body.font.name)
     lang = rpr.find(qn("w:lang"))
     if lang is None:
         lang = OxmlElement("w:lang")
@@ -133,56 +102,54 @@ def _defaults(document: Document) -> None:
     ):  # python-docx's template says ja-JP: Chinese text would be laid out as Japanese
         theme_lang.set(qn("w:eastAsia"), "zh-CN")
     normal = document.styles["Normal"]
-    normal.font.size = Pt(BODY_PT)
-    set_fonts(normal.element.get_or_add_rPr(), BODY_FONT)
+    normal.font.size = Pt(body.size)
+    set_fonts(normal.element.get_or_add_rPr(), body.font.name)
     fmt = normal.paragraph_format
     fmt.space_before = fmt.space_after = Pt(0)
     fmt.line_spacing_rule = WD_LINE_SPACING.EXACTLY
     fmt.line_spacing = Pt(LINE_PT)
 
 
-def _styles(document: Document) -> None:
-    for name, (font, size, align, first_line, right) in STYLES.items():
-        style = document.styles.add_style(name, WD_STYLE_TYPE.PARAGRAPH)
+def _styles(document: DocumentObject, layout: Layout) -> None:
+    for style_ in layout.styles.values():
+        style = document.styles.add_style(style_.name, WD_STYLE_TYPE.PARAGRAPH)
         style.base_style = document.styles["Normal"]
         style.quick_style = True
-        style.font.size = Pt(size)
-        set_fonts(style.element.get_or_add_rPr(), font)
+        style.font.size = Pt(style_.size)
+        set_fonts(style.element.get_or_add_rPr(), style_.font.name)
         fmt = style.paragraph_format
-        fmt.alignment = align
+        fmt.alignment = _ALIGN[style_.align]
         fmt.space_before = fmt.space_after = Pt(0)
         fmt.line_spacing_rule = WD_LINE_SPACING.EXACTLY
-        fmt.line_spacing = Pt(LINE_PT)
-        fmt.first_line_indent = Pt(first_line * size) if first_line else Pt(0)
-        fmt.right_indent = Pt(right * size) if right else None
-        _indent_chars(style.element.get_or_add_pPr(), first_line, right)
-        if name in OUTLINE_LEVELS:
+        fmt.line_spacing = Pt(style_.line or LINE_PT)
+        fmt.first_line_indent = Pt(style_.first_line * style_.size) if style_.first_line else Pt(0)
+        fmt.right_indent = Pt(style_.right * style_.size) if style_.right else None
+        _indent_chars(style.element.get_or_add_pPr(), style_.first_line, style_.right)
+        if style_.outline is not None:  # so Word's navigation pane lists the headings
             fmt.keep_with_next = True
             level = OxmlElement("w:outlineLvl")
-            level.set(qn("w:val"), str(OUTLINE_LEVELS[name]))
+            level.set(qn("w:val"), str(style_.outline))
             style.element.get_or_add_pPr().append(level)
-    continued = document.styles["附件说明续行"].paragraph_format
-    continued.left_indent = Pt(5 * BODY_PT)  # under the name after "附件："
-    for name in ("表格文字", "表头", "表注"):
-        fmt = document.styles[name].paragraph_format
-        fmt.line_spacing_rule = WD_LINE_SPACING.EXACTLY
-        fmt.line_spacing = Pt(20)
-    number = document.styles["页码"].paragraph_format
-    number.line_spacing_rule = WD_LINE_SPACING.EXACTLY
-    number.line_spacing = Pt(PAGE_NUMBER_PT)  # one 14 pt line, so its top sits 7 mm below the 版心
-    document.styles["附件标识"].paragraph_format.page_break_before = True
+
+    def fmt_of(key: str) -> Any:
+        return document.styles[layout.name(key)].paragraph_format
+
+    fmt_of("attachment_more").left_indent = Pt(
+        5 * layout.styles["body"].size
+    )  # under the name after "附件："
+    fmt_of("attachment_mark").page_break_before = True
     # No page may hold the signature alone: the last paragraph of the body, the 附件说明 and the blank line
     # travel with 署名, and 署名 with 成文日期.
-    for name in ("正文末段", "附件说明", "附件说明续行", "落款"):
-        document.styles[name].paragraph_format.keep_with_next = True
-    for name in ("图", "图题"):
-        document.styles[name].paragraph_format.keep_with_next = name == "图"
-    image = document.styles["图"].paragraph_format
+    for key in ("body_last", "attachment_note", "attachment_more", "issuer"):
+        fmt_of(key).keep_with_next = True
+    fmt_of("figure").keep_with_next = True
+    fmt_of("caption").keep_with_next = False
+    image = fmt_of("figure")
     image.line_spacing_rule = WD_LINE_SPACING.SINGLE  # an exact spacing would crop the picture
     image.space_before = Pt(12)
 
 
-def _page(document: Document) -> None:
+def _page(document: DocumentObject, layout: Layout) -> None:
     section = document.sections[0]
     section.start_type = WD_SECTION.NEW_PAGE
     section.page_width, section.page_height = Mm(PAGE_MM[0]), Mm(PAGE_MM[1])
@@ -199,25 +166,26 @@ def _page(document: Document) -> None:
     grid.set(qn("w:linePitch"), str(LINE_PITCH))
     grid.set(qn("w:charSpace"), str(CHAR_SPACE))
     document.settings.odd_and_even_pages_header_footer = True
-    _page_number(document, section.footer.paragraphs[0], WD_ALIGN_PARAGRAPH.RIGHT)
-    _page_number(document, section.even_page_footer.paragraphs[0], WD_ALIGN_PARAGRAPH.LEFT)
+    _page_number(document, layout, section.footer.paragraphs[0], WD_ALIGN_PARAGRAPH.RIGHT)
+    _page_number(document, layout, section.even_page_footer.paragraphs[0], WD_ALIGN_PARAGRAPH.LEFT)
 
 
-def _field_char(kind: str) -> OxmlElement:
+def _field_char(kind: str) -> BaseOxmlElement:
     char = OxmlElement("w:fldChar")
     char.set(qn("w:fldCharType"), kind)
     return char
 
 
-def _page_number(document: Document, paragraph, align: WD_ALIGN_PARAGRAPH) -> None:
+def _page_number(document: DocumentObject, layout: Layout, paragraph: Any, align: WD_ALIGN_PARAGRAPH) -> None:
     """'— N —' with N a PAGE field; odd pages right and even pages left, one character in."""
-    paragraph.style = document.styles["页码"]
+    style = layout.styles["page_number"]
+    paragraph.style = document.styles[style.name]
     paragraph.alignment = align
     fmt = paragraph.paragraph_format
     if align == WD_ALIGN_PARAGRAPH.RIGHT:
-        fmt.right_indent = Pt(PAGE_NUMBER_PT)
+        fmt.right_indent = Pt(style.size)
     else:
-        fmt.left_indent = Pt(PAGE_NUMBER_PT)
+        fmt.left_indent = Pt(style.size)
     paragraph.add_run("— ")
     begin = paragraph.add_run()
     begin._r.append(_field_char("begin"))
@@ -237,24 +205,26 @@ def _page_number(document: Document, paragraph, align: WD_ALIGN_PARAGRAPH) -> No
 class _Writer:
     """Appends template paragraphs in a style; `{%p … %}` control lines go in paragraphs of their own."""
 
-    def __init__(self, document: Document) -> None:
+    def __init__(self, document: DocumentObject, layout: Layout) -> None:
         self.document = document
+        self.layout = layout
 
-    def line(self, text: str, style: str = "公文正文") -> None:
-        self.document.add_paragraph(text, style=style)
+    def line(self, text: str, style: str = "body") -> None:
+        """A paragraph of `text` in the layout's style `style` (a key such as 'h1')."""
+        self.document.add_paragraph(text, style=self.layout.name(style))
 
     def control(self, tag: str) -> None:
-        self.document.add_paragraph(f"{{%p {tag} %}}", style="公文正文")
+        self.document.add_paragraph(f"{{%p {tag} %}}", style=self.layout.name("body"))
 
     def paragraphs(self, source: str, last: str = "") -> None:
         """A loop over {text, heading} paragraphs: headings such as '（一）…' in 楷体, the rest as body text;
         when `last` holds, the final paragraph keeps with the signature that follows."""
         self.control(f"for para in {source}")
         self.control("if para.heading")
-        self.line("{{ para.text }}", "二级标题")
+        self.line("{{ para.text }}", "h2")
         if last:
             self.control(f"elif loop.last and {last}")
-            self.line("{{ para.text }}", "正文末段")
+            self.line("{{ para.text }}", "body_last")
         self.control("else")
         self.line("{{ para.text }}")
         self.control("endif")
@@ -262,7 +232,8 @@ class _Writer:
 
 
 def _table(
-    document: Document,
+    document: DocumentObject,
+    layout: Layout,
     columns_mm: tuple[int, ...],
     headers: tuple[str, ...],
     fields: tuple[str, ...],
@@ -290,28 +261,29 @@ def _table(
     header_pr.append(repeat)  # the header row repeats on every page of the table
     for cell, title in zip(header.cells, headers, strict=True):
         cell.paragraphs[0].text = title
-        cell.paragraphs[0].style = document.styles["表头"]
+        cell.paragraphs[0].style = document.styles[layout.name("table_header")]
     table.rows[1].cells[0].paragraphs[0].text = f"{{%tr for row in {rows} %}}"
     for cell, field in zip(table.rows[2].cells, fields, strict=True):
         cell.paragraphs[0].text = f"{{{{ row.{field} }}}}"
-        cell.paragraphs[0].style = document.styles["表格文字"]
+        cell.paragraphs[0].style = document.styles[layout.name("table_text")]
         if field in no_wrap:
             cell._tc.get_or_add_tcPr().append(OxmlElement("w:noWrap"))
     table.rows[2].cells[1].paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.LEFT
     table.rows[3].cells[0].paragraphs[0].text = "{%tr endfor %}"
 
 
-def _font_table(document: Document) -> None:
-    """Name the 公文 fonts in word/fontTable.xml with their GB2312 charset and family."""
+def _font_table(document: DocumentObject, layout: Layout) -> None:
+    """Name the 公文 fonts in word/fontTable.xml with their GB2312 charset and family (Word shows them in
+    its font list and substitutes the closest installed face by charset and family when one is missing)."""
     part = next(p for p in document.part.package.parts if p.partname.endswith("fontTable.xml"))
     root = parse_xml(part.blob)
-    for name, (alternative, family) in FONT_TABLE.items():
+    for entry in layout.fonts.values():
         font = OxmlElement("w:font")
-        font.set(qn("w:name"), name)
+        font.set(qn("w:name"), entry.name)
         for tag, value in (
-            ("w:altName", alternative),
+            ("w:altName", entry.alternative),
             ("w:charset", "86"),
-            ("w:family", family),
+            ("w:family", entry.family),
             ("w:pitch", "variable"),
         ):
             child = OxmlElement(tag)
@@ -321,81 +293,83 @@ def _font_table(document: Document) -> None:
     part._blob = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
 
 
-def build_template() -> bytes:
-    """The default report template as .docx bytes."""
+def build_template(layout: Layout | None = None) -> bytes:
+    """The default report template as .docx bytes, in `layout` (data/report_layout.toml)."""
+    layout = layout or load_layout()
     document = Document()
     package = document.part.package
     for key, rel in list(package.rels.items()):
         if rel.reltype.endswith("/thumbnail"):  # python-docx's sample thumbnail would show in Explorer
             package.rels.pop(key)
-    document.core_properties.author = "法治政府建设工作台"
+    document.core_properties.author = texts.text("report.generator")
     document.core_properties.title = ""
     document.core_properties.comments = ""
-    _defaults(document)
-    _styles(document)
-    _page(document)
-    _font_table(document)
+    _defaults(document, layout)
+    _styles(document, layout)
+    _page(document, layout)
+    _font_table(document, layout)
     body = document.element.body
     for paragraph in list(document.paragraphs):
         body.remove(paragraph._p)
-    w = _Writer(document)
+    w = _Writer(document, layout)
     w.control("for line in title_lines")
-    w.line("{{ line }}", "公文标题")
+    w.line("{{ line }}", "title")
     w.control("endfor")
-    w.line("", "主送机关")
-    w.line("{{ recipient }}", "主送机关")
+    w.line("", "recipient")
+    w.line("{{ recipient }}", "recipient")
     w.paragraphs("opening")
-    w.line("{{ headings.measures }}", "一级标题")
+    w.line("{{ headings.measures }}", "h1")
     w.control("for part in measures")
-    w.line("{{ part.heading }}", "二级标题")
+    w.line("{{ part.heading }}", "h2")
     w.paragraphs("part.paragraphs")
     w.control("endfor")
     for name in ("duty", "shortcomings"):
-        w.line(f"{{{{ headings.{name} }}}}", "一级标题")
+        w.line(f"{{{{ headings.{name} }}}}", "h1")
         w.paragraphs(name)
-    w.line("{{ headings.plan }}", "一级标题")
+    w.line("{{ headings.plan }}", "h1")
     w.paragraphs("plan", last="not other")
     w.control("if other")
-    w.line("{{ headings.other }}", "一级标题")
+    w.line("{{ headings.other }}", "h1")
     w.paragraphs("other", last="true")
     w.control("endif")
     w.control("if attachments")
-    w.line("", "落款")
+    w.line("", "issuer")
     w.control("for name in attachments")
     w.control("if loop.first")
-    w.line("附件：{{ name }}", "附件说明")
+    w.line(texts.text("report.attachment_list") + "{{ name }}", "attachment_note")
     w.control("else")
-    w.line("{{ name }}", "附件说明续行")
+    w.line("{{ name }}", "attachment_more")
     w.control("endif")
     w.control("endfor")
     w.control("endif")
-    w.line("", "落款")
-    w.line("{{ issuer }}", "落款")
-    w.line("{{ date }}", "成文日期")
+    w.line("", "issuer")
+    w.line("{{ issuer }}", "issuer")
+    w.line("{{ date }}", "date")
     w.control("if indicator_rows")
-    w.line("{{ table_label }}", "附件标识")
-    w.line("", "附件标题")
-    w.line("{{ table_title }}", "附件标题")
-    w.line("", "附件标题")
-    _table(document, TABLE_COLUMNS_MM, TABLE_HEADERS, TABLE_FIELDS, "indicator_rows", NO_WRAP)
-    w.line("{{ table_note }}", "表注")
+    w.line("{{ table_label }}", "attachment_mark")
+    w.line("", "attachment_title")
+    w.line("{{ table_title }}", "attachment_title")
+    w.line("", "attachment_title")
+    headers = tuple(texts.table("appendix.table_headers"))
+    _table(document, layout, TABLE_COLUMNS_MM, headers, TABLE_FIELDS, "indicator_rows", NO_WRAP)
+    w.line("{{ table_note }}", "table_note")
     w.control("endif")
     w.control("if unit_rows")
-    w.line("{{ units_label }}", "附件标识")
-    w.line("", "附件标题")
-    w.line("{{ units_title }}", "附件标题")
-    w.line("", "附件标题")
-    headers = ("序号", "乡镇（街道）", *(f"{{{{ units_header[{n}] }}}}" for n in range(4)))
-    _table(document, UNITS_COLUMNS_MM, headers, UNITS_FIELDS, "unit_rows", UNITS_FIELDS[2:])
-    w.line("{{ units_note }}", "表注")
+    w.line("{{ units_label }}", "attachment_mark")
+    w.line("", "attachment_title")
+    w.line("{{ units_title }}", "attachment_title")
+    w.line("", "attachment_title")
+    headers = (*texts.table("appendix.units_headers"), *(f"{{{{ units_header[{n}] }}}}" for n in range(4)))
+    _table(document, layout, UNITS_COLUMNS_MM, headers, UNITS_FIELDS, "unit_rows", UNITS_FIELDS[2:])
+    w.line("{{ units_note }}", "table_note")
     w.control("endif")
     w.control("if charts")
-    w.line("{{ charts_label }}", "附件标识")
-    w.line("", "附件标题")
-    w.line("{{ charts_title }}", "附件标题")
+    w.line("{{ charts_label }}", "attachment_mark")
+    w.line("", "attachment_title")
+    w.line("{{ charts_title }}", "attachment_title")
     w.control("for chart in charts")
-    w.line("{{ chart.image }}", "图")
-    w.line("{{ chart.caption }}", "图题")
+    w.line("{{ chart.image }}", "figure")
+    w.line("{{ chart.caption }}", "caption")
     w.control("endfor")
     w.control("endif")
     buffer = io.BytesIO()
@@ -403,8 +377,9 @@ def build_template() -> bytes:
     return buffer.getvalue()
 
 
-def write_default(path: Path = DEFAULT_TEMPLATE) -> Path:
-    """Build the default template and write it to `path` (data/report_template.docx)."""
+def write_default(path: Path | None = None) -> Path:
+    """Build the default template and write it to `path` (default: data/report_template.docx)."""
+    path = path or DEFAULT_TEMPLATE
     path.write_bytes(build_template())
     return path
 

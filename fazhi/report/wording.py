@@ -20,6 +20,7 @@ from typing import Any
 
 from fazhi.catalog import Catalog
 from fazhi.errors import CatalogError
+from fazhi.report import texts
 from fazhi.report.numbers import STYLES
 from fazhi.settings import DATA_DIR
 
@@ -44,6 +45,7 @@ VOICE_SLOTS = (
     "next_year",
     "outline",
     "units",
+    "level",
 )
 _CONDITION = re.compile(
     r"^(?P<negate>!)?(?:(?P<prefix>prev|own|sub|every|zero|filled|has):)?(?P<left>[a-z][a-z0-9_]*)"
@@ -182,6 +184,11 @@ def parse_condition(raw: str) -> Condition:
     )
 
 
+def _said(key: str, /, **slots: Any) -> str:
+    """A message of [wording_checks] in data/report_text.toml."""
+    return texts.text(f"wording_checks.{key}", **slots)
+
+
 class _Checker:
     """Checks references against the catalog, naming the entry on any mistake."""
 
@@ -191,42 +198,50 @@ class _Checker:
         self.indicators = {i.code for i in catalog.indicators}
         self.fields = {f.code for t in catalog.record_types.values() for f in t.fields}
 
-    def fail(self, where: str, problem: str) -> CatalogError:
-        return CatalogError(f"措辞文件 {self.path.name}：{where} {problem}")
+    def fail(self, where: str, problem: str, /, **slots: Any) -> CatalogError:
+        """The error for `where`: `problem` is a key of [wording_checks] (data/report_text.toml)."""
+        said = _said(problem, **slots)
+        return CatalogError(_said("message", file=self.path.name, where=where, problem=said))
 
     def text(self, where: str, text: str, types: tuple[str, ...], extra: tuple[str, ...] = ()) -> None:
         try:
             found = [parse_slot(raw) for raw in SLOT.findall(text) if raw not in extra]
         except ValueError as error:
-            raise self.fail(where, f"的占位 {{{error}}} 写法不对。") from error
+            raise self.fail(where, "bad_slot", slot=error) from error
         for slot in found:
             if slot.kind == "figure" and slot.name not in self.indicators:
-                raise self.fail(where, f"的占位 {{{slot.raw}}} 中的 {slot.name!r} 不是已定义的指标。")
+                raise self.fail(where, "slot_unknown_indicator", slot=slot.raw, name=repr(slot.name))
             if slot.kind in ("word", "values") and slot.field not in self.fields:
-                raise self.fail(where, f"的占位 {{{slot.raw}}} 中的 {slot.field!r} 不是已定义的字段。")
+                raise self.fail(where, "slot_unknown_field", slot=slot.raw, name=repr(slot.field))
             if slot.kind in ("record", "word", "values") and not types:
-                raise self.fail(where, f"用了读取记录的占位 {{{slot.raw}}}，但没有写 types。")
+                raise self.fail(where, "slot_needs_types", slot=slot.raw)
 
     def conditions(self, where: str, raw: Any, types: tuple[str, ...]) -> tuple[Condition, ...]:
         if not isinstance(raw, list) or not all(isinstance(c, str) for c in raw):
-            raise self.fail(where, "的 when 应为文字列表。")
+            raise self.fail(where, "when_not_list")
         parsed = []
         for text in raw:
             try:
                 condition = parse_condition(text)
             except ValueError as error:
-                raise self.fail(where, f"的条件 {text!r} 写法不对。") from error
+                raise self.fail(where, "bad_condition", condition=repr(text)) from error
             if not condition.keyword:
                 if condition.prefix == "filled":
                     if condition.left not in self.fields:
-                        raise self.fail(where, f"的条件 {text!r} 中的 {condition.left!r} 不是已定义的字段。")
+                        raise self.fail(
+                            where, "condition_unknown_field", condition=repr(text), name=repr(condition.left)
+                        )
                 elif condition.prefix == "has":
                     if condition.left not in RECORD_SLOTS:
-                        raise self.fail(where, f"的条件 {text!r} 只能用于 {'、'.join(RECORD_SLOTS)}。")
+                        raise self.fail(
+                            where, "condition_has_only", condition=repr(text), slots="、".join(RECORD_SLOTS)
+                        )
                     if not types:
-                        raise self.fail(where, f"的条件 {text!r} 要读取记录，但没有写 types。")
+                        raise self.fail(where, "condition_needs_types", condition=repr(text))
                 elif condition.left not in self.indicators:
-                    raise self.fail(where, f"的条件 {text!r} 中的 {condition.left!r} 不是已定义的指标。")
+                    raise self.fail(
+                        where, "condition_unknown_indicator", condition=repr(text), name=repr(condition.left)
+                    )
                 right = condition.right
                 if (
                     right
@@ -234,20 +249,22 @@ class _Checker:
                     and right != "prev"
                     and right not in self.indicators
                 ):
-                    raise self.fail(where, f"的条件 {text!r} 中的 {right!r} 不是已定义的指标。")
+                    raise self.fail(
+                        where, "condition_unknown_indicator", condition=repr(text), name=repr(right)
+                    )
             parsed.append(condition)
         return tuple(parsed)
 
     def clause(self, where: str, raw: Any, types: tuple[str, ...]) -> Clause:
         if not isinstance(raw, dict):
-            raise self.fail(where, "应为表。")
+            raise self.fail(where, "not_table")
         unknown = set(raw) - {"text", "county", "when", "county_when", "end", "join"}
         if unknown:
-            raise self.fail(where, f"有不认识的键：{'、'.join(sorted(unknown))}。")
+            raise self.fail(where, "unknown_keys", keys="、".join(sorted(unknown)))
         text = str(raw.get("text", ""))
         county = str(raw.get("county", ""))
         if not text and not county:
-            raise self.fail(where, "的 text 和 county 不能都为空。")
+            raise self.fail(where, "empty_clause")
         self.text(where, text, types)
         self.text(where, county, types)
         when = self.conditions(where, raw.get("when", []), types)
@@ -262,9 +279,9 @@ def _read(path: Path) -> dict[str, Any]:
         with path.open("rb") as handle:
             return tomllib.load(handle)
     except FileNotFoundError as error:
-        raise CatalogError(f"找不到措辞文件 {path}。") from error
+        raise CatalogError(_said("not_found", path=path)) from error
     except tomllib.TOMLDecodeError as error:
-        raise CatalogError(f"措辞文件 {path.name} 格式有误：{error}") from error
+        raise CatalogError(_said("bad_format", file=path.name, error=error)) from error
 
 
 _CACHE: dict[tuple[Path, float, int], Wording] = {}
@@ -286,10 +303,10 @@ def load_wording(catalog: Catalog, path: Path | None = None) -> Wording:
 def _load(path: Path, catalog: Catalog) -> Wording:
     data = _read(path)
     check = _Checker(path, catalog)
-    topics = []
+    topics: list[Topic] = []
     for number, raw in enumerate(data.get("topics", []), 1):
         code = str(raw.get("code", ""))
-        where = f"第{number}个 [[topics]]（{code or '没有 code'}）"
+        where = _said("topic_where", number=number, code=code or _said("no_code"))
         unknown = set(raw) - {
             "code",
             "lead",
@@ -301,29 +318,30 @@ def _load(path: Path, catalog: Catalog) -> Wording:
             "summaries",
         }
         if unknown:
-            raise check.fail(where, f"有不认识的键：{'、'.join(sorted(unknown))}。")
+            raise check.fail(where, "unknown_keys", keys="、".join(sorted(unknown)))
         if not re.match(r"^[a-z][a-z0-9_]*$", code):
-            raise check.fail(where, "的 code 只能由小写英文字母、数字和下划线组成。")
+            raise check.fail(where, "bad_code")
         if any(t.code == code for t in topics):
-            raise check.fail(where, "的 code 重复。")
+            raise check.fail(where, "duplicate_code")
         indicators = tuple(str(c) for c in raw.get("indicators", []))
         if not indicators:
-            raise check.fail(where, "缺少 indicators（讲述哪些指标）。")
+            raise check.fail(where, "no_indicators")
         for item in indicators:
             if item not in check.indicators:
-                raise check.fail(where, f"的 indicators 中 {item!r} 不是已定义的指标。")
+                raise check.fail(where, "unknown_indicator", name=repr(item))
         types = tuple(str(t) for t in raw.get("types", []))
         for item in types:
             if item not in catalog.record_types:
-                raise check.fail(where, f"的 types 中 {item!r} 不是已定义的记录类型。")
+                raise check.fail(where, "unknown_type", name=repr(item))
         clauses = tuple(
-            check.clause(f"{where}的第{n}个分句", c, types) for n, c in enumerate(raw.get("clauses", []), 1)
+            check.clause(_said("clause_where", where=where, number=n), c, types)
+            for n, c in enumerate(raw.get("clauses", []), 1)
         )
         if not clauses:
-            raise check.fail(where, "没有分句（[[topics.clauses]]）。")
+            raise check.fail(where, "no_clauses")
         lead = str(raw.get("lead", "")).strip()
         if not lead:
-            raise check.fail(where, "缺少 lead。")
+            raise check.fail(where, "no_lead")
         topics.append(
             Topic(
                 code=code,
@@ -338,15 +356,15 @@ def _load(path: Path, catalog: Catalog) -> Wording:
         )
     duty = []
     for number, raw in enumerate(data.get("duty", []), 1):
-        where = f"第{number}个 [[duty]]"
+        where = _said("duty_where", number=number)
         heading = str(raw.get("heading", "")).strip()
         if not heading:
-            raise check.fail(where, "缺少 heading。")
+            raise check.fail(where, "no_heading")
         duty.append(
             DutyGroup(
                 heading,
                 tuple(
-                    check.clause(f"{where}的第{n}个分句", c, ())
+                    check.clause(_said("clause_where", where=where, number=n), c, ())
                     for n, c in enumerate(raw.get("clauses", []), 1)
                 ),
             )
@@ -357,18 +375,16 @@ def _load(path: Path, catalog: Catalog) -> Wording:
     indicator_styles = {str(k): str(v) for k, v in styles.get("indicators", {}).items()}
     for code, style in indicator_styles.items():
         if code not in check.indicators or style not in STYLES:
-            raise check.fail(
-                f"[styles.indicators] 的 {code}", f"应为已定义的指标，写法为 {'/'.join(STYLES)}。"
-            )
+            raise check.fail(_said("style_where", code=code), "bad_style", styles="/".join(STYLES))
     part_units = {}
     for code, pair in data.get("parts", {}).items():
         if code not in check.indicators or not isinstance(pair, list) or len(pair) != 2:
-            raise check.fail(f"[parts] 的 {code}", "应为比率指标和 [分子单位, 分母单位]。")
+            raise check.fail(_said("parts_where", code=code), "bad_parts")
         part_units[str(code)] = (str(pair[0]), str(pair[1]))
     untold = {str(k): str(v) for k, v in data.get("untold", {}).items()}
     for code, reason in untold.items():
         if code not in check.indicators or not reason.strip():
-            raise check.fail(f"[untold] 的 {code}", "应为已定义的指标，并写明不讲的原因。")
+            raise check.fail(_said("untold_where", code=code), "bad_untold")
     sections = {name: data.get(name, {}) for name in ("opening", "shortcomings", "plan", "cases", "warnings")}
     sections["duty_placeholder"] = data.get("duty_placeholder", {})
     extras = {
@@ -382,16 +398,16 @@ def _load(path: Path, catalog: Catalog) -> Wording:
     for name, (keys, names) in extras.items():
         for key in keys:
             if key not in sections[name]:
-                raise check.fail(f"[{name}]", f"缺少 {key}。")
-            check.text(f"[{name}] 的 {key}", str(sections[name][key]), (), names)
+                raise check.fail(_said("section_where", name=name), "missing_key", key=key)
+            check.text(_said("section_key_where", name=name, key=key), str(sections[name][key]), (), names)
     areas = {str(k): {str(a): str(b) for a, b in v.items()} for k, v in data.get("areas", {}).items()}
     known_areas = {a.code for o in catalog.outlines for a in o.areas}
     for code in known_areas - set(areas):
-        raise check.fail("[areas]", f"缺少领域 {code} 的说法（shortfall、plan、fix）。")
+        raise check.fail("[areas]", "area_missing", code=code)
     omit = tuple(str(c) for c in data.get("appendix", {}).get("omit", []))
     for code in omit:
         if code not in check.indicators:
-            raise check.fail("[appendix] 的 omit", f"中的 {code!r} 不是已定义的指标。")
+            raise check.fail(_said("omit_where"), "omit_unknown", name=repr(code))
     wording = Wording(
         appendix_omit=omit,
         topics=tuple(topics),
@@ -406,7 +422,5 @@ def _load(path: Path, catalog: Catalog) -> Wording:
     told = {code for t in wording.topics for code in t.indicators}
     missing = [i.code for i in catalog.indicators if i.code not in told and i.code not in untold]
     if missing:
-        raise check.fail(
-            "", f"以下指标既没有要点讲述，也没有列入 [untold] 并说明原因：{'、'.join(missing)}。"
-        )
+        raise check.fail("", "untold_missing", codes="、".join(missing))
     return wording

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from fazhi.report import numbers
-from fazhi.report.facts import Facts, one_line
+from fazhi.report.facts import Facts, one_line, title_text
 from fazhi.report.wording import SLOT, Clause, Topic, parse_slot
 
 PLACEHOLDER = re.compile(r"【请填写：[^】]*】")
@@ -26,7 +26,9 @@ _WHOLE = "全年"
 class Written:
     """What the writer made of one section: its paragraphs and the figures quoted in them, each as
     (indicator code, the words before it, the figure as printed: 'market_day_materials', '发放宣传资料',
-    '2500余份') so saved text can be checked against the records later."""
+    '2500余份') so saved text can be checked against the records later. A 同比, a ratio's part or an
+    attribution is quoted as 'code.change' / 'code.num' / 'code.top' (and the county's count of 乡镇 as
+    'units'): every number the draft prints comes from one of these."""
 
     paragraphs: list[str] = field(default_factory=list)
     figures: list[tuple[str, str, str]] = field(default_factory=list)
@@ -63,6 +65,7 @@ class _Filler:
             "next_year": str(year + 1),
             "outline": v.outline,
             "units": f"{v.children}个{v.child_label}" if v.children >= 2 else "",
+            "level": v.whole[1:] if v.whole.startswith("全") else v.whole,  # 镇, 乡, 街道, 县, 区
         }[name]
 
     def value(self, raw: str) -> tuple[str, bool]:
@@ -93,10 +96,16 @@ class _Filler:
             if not value and not may_be_empty:
                 return None
             out.append(text[at : match.start()])
-            if raw not in self.extra:
+            if raw not in self.extra and value:
                 slot = parse_slot(raw)
-                if slot.kind == "figure" and slot.scope != "top" and not slot.attr and value:
-                    printed.append((slot.name, value, sum(len(p) for p in out)))
+                at_ = sum(len(p) for p in out)
+                if slot.kind == "figure" and slot.scope != "top" and not slot.attr:
+                    printed.append((slot.name, value, at_))
+                elif slot.kind == "figure":
+                    # 同比, a ratio's parts, an attribution: quoted as well, under a code stale checks skip
+                    printed.append((f"{slot.name}.{slot.attr or slot.scope}", value, at_))
+                elif slot.kind == "voice" and slot.name == "units":
+                    printed.append(("units", value, at_))
             out.append(value)
             at = match.end()
         out.append(text[at:])
@@ -343,7 +352,7 @@ def typical_cases(facts: Facts, records: list[dict[str, Any]]) -> list[tuple[str
         summary = one_line(record.get("summary", ""))
         if not summary:
             continue
-        text = str(spec["text"]).replace("{title}", one_line(record["title"])).replace("{summary}", summary)
+        text = str(spec["text"]).replace("{title}", title_text(record["title"])).replace("{summary}", summary)
         out.append((str(record["type_code"]), text.rstrip(_END) + "。"))
     return out
 

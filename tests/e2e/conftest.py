@@ -17,9 +17,9 @@ from pathlib import Path
 import pytest
 
 from fazhi.settings import PROJECT_DIR
+from tests.artifacts import SCREENSHOTS
 
 CHROMIUM = os.environ.get("FAZHI_CHROMIUM", "/usr/bin/chromium")
-SCREENSHOTS = PROJECT_DIR / "tests" / "e2e" / "screenshots"
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -145,7 +145,7 @@ def page(browser) -> Iterator[object]:
 
 
 def screenshot(page, name: str) -> Path:
-    """Save a full-page screenshot under tests/e2e/screenshots/ (kept out of git) and return its path."""
+    """Save a full-page screenshot under SCREENSHOTS ($FAZHI_SCREENSHOTS or the temp folder) and return its path."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)

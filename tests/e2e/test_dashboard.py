@@ -1,5 +1,5 @@
 """看板 and 会议模式 in a real browser: charts drawn with Chinese text, a bar click opens 台账, and the
-projector view at 1920×1080 (screenshot in tests/e2e/screenshots/meeting-1920x1080.png)."""
+projector view at 1920×1080 (screenshot meeting-1920x1080.png, see conftest.SCREENSHOTS)."""
 
 from __future__ import annotations
 

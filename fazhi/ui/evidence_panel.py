@@ -1,0 +1,96 @@
+"""A record's evidence files on 记录详情: thumbnails of photos (cached by content hash), a download for each
+file and, for editors, upload and remove."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import streamlit as st
+
+from fazhi import attachments, auth, file_checks, records
+from fazhi.catalog import Catalog
+from fazhi.db import Database
+from fazhi.settings import max_upload_mb
+from fazhi.text import markdown_literal
+from fazhi.ui.feedback import flash, guard
+
+
+@st.cache_data(show_spinner=False, max_entries=500)
+def _thumbnail(path: str, sha256: str) -> bytes | None:
+    """A thumbnail, cached by content hash (the same hash is always the same picture)."""
+    try:
+        with open(path, "rb") as handle:
+            return attachments.thumbnail(handle.read())
+    except OSError:
+        return None
+
+
+def _reader(db: Database, user: auth.User, catalog: Catalog, attachment_id: int) -> Callable[[], bytes]:
+    """The file's bytes, read only when its download button is pressed."""
+    return lambda: attachments.read_file(db, user, catalog, attachment_id)[1]
+
+
+def evidence_panel(
+    db: Database, user: auth.User, catalog: Catalog, record: records.Record, editable: bool
+) -> None:
+    """The record's files (photos as thumbnails, each downloadable) and, for editors, upload and remove."""
+    files = attachments.list_files(db, user, catalog, record.id)
+    if not files:
+        st.caption("还没有佐证材料。")
+    columns = st.columns(4)
+    for number, item in enumerate(files):
+        with columns[number % 4].container(border=True):
+            if item.is_image:
+                picture = _thumbnail(str(attachments.stored_path(db, item.sha256)), item.sha256)
+                if picture:
+                    st.image(picture, width="stretch")
+            else:
+                st.markdown(":material/description:")
+            st.text(item.filename)
+            st.caption(
+                markdown_literal(f"{item.size_text} · {item.uploaded_by} · {item.uploaded_at:%Y-%m-%d}")
+            )
+            st.download_button(
+                "下载",
+                data=_reader(db, user, catalog, item.id),
+                file_name=item.filename,
+                mime=item.mime,
+                key=f"evidence_download_{item.id}",
+                icon=":material/download:",
+                on_click="ignore",
+            )
+            if editable:
+                if st.button("移除", key=f"evidence_remove_{item.id}", icon=":material/delete:"):
+                    st.session_state["evidence_confirm"] = item.id
+                if st.session_state.get("evidence_confirm") == item.id and st.button(
+                    "确认移除", key=f"evidence_remove_yes_{item.id}", type="primary"
+                ):
+                    with guard():
+                        attachments.remove_file(db, user, catalog, item.id)
+                        st.session_state.pop("evidence_confirm", None)
+                        flash(markdown_literal(f"已移除佐证材料“{item.filename}”。"))
+                        st.rerun()
+    if not editable:
+        return
+    limit = max_upload_mb()
+    # a fresh key after each upload: the browser only forgets chosen files when the widget is new
+    round_ = st.session_state.setdefault("evidence_round", 0)
+    uploaded = st.file_uploader(
+        f"添加佐证材料（可一次选多个；每个不超过 {limit} MB）",
+        accept_multiple_files=True,
+        key=f"evidence_files_{round_}",
+        help=f"可上传{file_checks.ACCEPTED}。程序按文件内容检查类型；同一文件只保存一份。",
+    )
+    if uploaded and st.button(
+        "上传所选文件", key="evidence_upload", type="primary", icon=":material/upload:"
+    ):
+        with guard():
+            result = attachments.add_files(
+                db, user, catalog, record.id, [(f.name, f.getvalue()) for f in uploaded]
+            )
+            message = f"已添加{len(result.added)}个文件。"
+            if result.already:
+                message += "以下文件这条记录已经有了，未重复添加：" + "、".join(result.already) + "。"
+            st.session_state["evidence_round"] = round_ + 1
+            flash(markdown_literal(message))
+            st.rerun()
