@@ -10,6 +10,7 @@ from streamlit.testing.v1 import AppTest
 
 from fazhi import auth, db, locks, navigation, publication, submissions
 from fazhi.catalog import Catalog
+from fazhi.text import markdown_literal
 from fazhi.ui import sidebar
 from fazhi.units import find_unit
 from tests import test_pages
@@ -240,3 +241,25 @@ def test_the_receive_page_asks_before_creating_units(app_db: db.Database, people
     assert at.title[0].value == "接收报送包"
     assert at.button(key="receive_run").disabled  # nothing uploaded yet
     assert "receive_create" not in {c.key for c in at.checkbox}
+
+
+def test_a_hostile_comment_reaches_the_township_as_plain_text(
+    app_db: db.Database, catalog: Catalog, people
+) -> None:
+    """A comment with Markdown, HTML and template tags is shown literally in the sidebar and on 年度报告."""
+    hostile = "& < > {{ title }} **粗体** <b>x</b>"
+    _submitted(app_db, catalog, people)
+    database = app_database(app_db)
+    submissions.review(
+        database, people["county_admin"], find_unit(database, "燕山乡"), 2020, "return", hostile
+    )
+    township = open_page(people["township_admin"], "pages/report.py")
+    assert not township.exception, township.exception
+    (note,) = [w.value for w in township.sidebar.warning]
+    assert note.endswith("退回：" + markdown_literal(hostile))
+    decision = submissions.township_status(
+        database, people["township_admin"], find_unit(database, "燕山乡"), 2020
+    ).decision
+    assert [w.value for w in township.main.warning if w.value.startswith("审核意见：")] == [
+        markdown_literal(f"审核意见：{decision.sentence()}")
+    ]

@@ -427,3 +427,74 @@ def test_a_backup_carries_the_frozen_versions(
         ] == [("returned", ["请修改"])]
     finally:
         restored.close()
+
+
+def test_two_submits_at_once_make_one_submission(
+    demo: db.Database, catalog: Catalog, users: dict[str, auth.User]
+) -> None:
+    """Two clicks of 报送 at the same moment (two tabs): one submission, the other is told why not."""
+    township = find_unit(demo, "燕山乡")
+    barrier, outcome = threading.Barrier(2), {}
+
+    def act(name: str) -> None:
+        barrier.wait()
+        try:
+            outcome[name] = _submit(demo, catalog, users["admin"]).round
+        except SubmissionError as error:
+            outcome[name] = str(error)
+
+    threads = [threading.Thread(target=act, args=(name,)) for name in ("甲", "乙")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcome.values(), key=str)[0] == 1
+    (refusal,) = [value for value in outcome.values() if value != 1]
+    assert refusal.startswith("燕山乡2020年的年度报告已于") and refusal.endswith(
+        "报送（第1次），正在等待上级审核，不能重复报送。"
+    )
+    assert demo.one("SELECT count(*) FROM submissions") == (1,)
+    assert demo.one("SELECT count(*) FROM year_locks WHERE workflow = 'submitted'") == (1,)
+    assert demo.one("SELECT count(*) FROM audit_log WHERE entity = 'submission'") == (1,)
+    assert submissions.state_of(demo, users["viewer"], township, 2020) == "submitted"
+
+
+def test_returning_twice_is_told_and_changes_nothing(
+    demo: db.Database, catalog: Catalog, users: dict[str, auth.User]
+) -> None:
+    township = find_unit(demo, "燕山乡")
+    made = _submit(demo, catalog, users["admin"])
+    first = submissions.review(demo, users["county_admin"], township, 2020, "return", "请补充典型案例。")
+    with pytest.raises(ReviewConflict) as refused:
+        submissions.review(
+            demo,
+            users["county_admin"],
+            township,
+            2020,
+            "return",
+            "再退一次",
+            submission_id=made.id,
+            expected_state="submitted",
+        )
+    assert str(refused.value) == f"燕山乡2020年的报告已由{first.sentence()}，您的操作未执行。"
+    with pytest.raises(ReviewConflict):  # the default (the newest, as 已报送) is refused the same way
+        submissions.review(demo, users["county_admin"], township, 2020, "approve")
+    assert demo.one("SELECT count(*) FROM submission_decisions") == (1,)
+    assert submissions.state_of(demo, users["viewer"], township, 2020) == "returned"
+    assert locks.lock_state(demo, township, 2020) is None
+
+
+HOSTILE = "& < > {{ title }} {% if x %} **粗体** <script>alert(1)</script>"
+
+
+def test_a_hostile_comment_is_kept_exactly_as_written(
+    demo: db.Database, catalog: Catalog, users: dict[str, auth.User]
+) -> None:
+    township = find_unit(demo, "燕山乡")
+    _submit(demo, catalog, users["admin"])
+    made = submissions.review(demo, users["county_admin"], township, 2020, "return", HOSTILE)
+    assert made.comment == HOSTILE
+    status = submissions.township_status(demo, users["admin"], township, 2020)
+    assert status.decision is not None and status.decision.sentence().endswith(f"退回：{HOSTILE}")
+    assert submissions.notes_for(demo, users["editor"], [township])[0][1].endswith(HOSTILE)
+    assert demo.one("SELECT after_json->>'comment' FROM audit_log WHERE action = 'return'") == (HOSTILE,)
