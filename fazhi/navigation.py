@@ -1,4 +1,5 @@
-"""The app's pages as data: file, Chinese title, ASCII url path, icon, and which roles may open it.
+"""The app's pages as data: file, Chinese title, ASCII url path, icon, and which roles (and the levels of
+the user's unit) may open it.
 
 app.py turns this list into st.navigation; tests parametrize over it, so a new page is tested
 automatically.
@@ -11,6 +12,7 @@ from dataclasses import dataclass
 EVERYONE = frozenset({"admin", "editor", "viewer"})
 EDITORS = frozenset({"admin", "editor"})
 ADMINS = frozenset({"admin"})
+COUNTY = frozenset({"county"})
 
 
 @dataclass(frozen=True)
@@ -24,6 +26,7 @@ class PageSpec:
     roles: frozenset[str]
     section: str
     visible: bool = True  # False: reached from another page (e.g. 记录详情 from 台账), not listed in the menu
+    levels: frozenset[str] | None = None  # the levels of the user's unit that see it; None: every level
 
 
 PAGES: tuple[PageSpec, ...] = (
@@ -38,12 +41,32 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("pages/report.py", "年度报告", "report", ":material/article:", EVERYONE, "工作台"),
     PageSpec("pages/meeting.py", "会议模式", "meeting", ":material/co_present:", EVERYONE, "指标"),
     PageSpec("pages/targets.py", "目标", "targets", ":material/flag:", ADMINS, "指标"),
+    # A township's own people see 报送审核 (their rounds and decisions; on a township's own installation its
+    # administrator records the county's decision there), not the county's overview pages.
     PageSpec(
-        "pages/submissions.py", "报送进度", "submissions", ":material/assignment_turned_in:", EVERYONE, "区县"
+        "pages/submissions.py",
+        "报送进度",
+        "submissions",
+        ":material/assignment_turned_in:",
+        EVERYONE,
+        "区县",
+        levels=COUNTY,
     ),
-    PageSpec("pages/review.py", "报送审核", "review", ":material/rate_review:", EVERYONE, "区县"),
-    PageSpec("pages/compare.py", "乡镇比较", "compare", ":material/leaderboard:", EVERYONE, "区县"),
-    PageSpec("pages/receive.py", "接收报送包", "receive", ":material/move_to_inbox:", ADMINS, "区县"),
+    PageSpec(
+        "pages/review.py",
+        "报送审核",
+        "review",
+        ":material/rate_review:",
+        EVERYONE,
+        "区县",
+        levels=frozenset({"county", "township"}),
+    ),
+    PageSpec(
+        "pages/compare.py", "乡镇比较", "compare", ":material/leaderboard:", EVERYONE, "区县", levels=COUNTY
+    ),
+    PageSpec(
+        "pages/receive.py", "接收报送包", "receive", ":material/move_to_inbox:", ADMINS, "区县", levels=COUNTY
+    ),
     PageSpec("pages/users.py", "用户管理", "users", ":material/group:", ADMINS, "管理"),
     PageSpec("pages/units.py", "单位管理", "units", ":material/account_tree:", ADMINS, "管理"),
     PageSpec("pages/locks.py", "封账", "locks", ":material/lock:", ADMINS, "管理"),
@@ -56,6 +79,11 @@ SETUP = PageSpec("pages/setup.py", "初始化", "setup", ":material/rocket_launc
 LOGIN = PageSpec("pages/login.py", "登录", "login", ":material/login:", frozenset(), "")
 
 
-def pages_for(role: str | None) -> list[PageSpec]:
-    """The pages a role may open, in menu order (none for an anonymous visitor)."""
-    return [page for page in PAGES if role in page.roles]
+def pages_for(role: str | None, level: str | None = None) -> list[PageSpec]:
+    """The pages a role may open, in menu order (none for an anonymous visitor); with `level` (of the user's
+    unit; None for the command line and tests of roles alone) also only the pages of that level."""
+    return [
+        page
+        for page in PAGES
+        if role in page.roles and (level is None or page.levels is None or level in page.levels)
+    ]

@@ -43,11 +43,6 @@ if filters is not None:
     ledger_link.open_ledger(**filters)
 
 ranking = compare.ranking_frame(catalog, found)
-left, right = st.columns([2, 3])
-with left:
-    st.plotly_chart(
-        charts.build("township_ranking", ranking), key="compare_ranking", theme=None, config=_CONFIG
-    )
-with right:
-    st.subheader("关键指标排名")
-    st.dataframe(compare.ranking_display(catalog, ranking), hide_index=True, key="compare_table")
+st.plotly_chart(charts.build("township_ranking", ranking), key="compare_ranking", theme=None, config=_CONFIG)
+st.subheader("关键指标排名")
+st.dataframe(compare.ranking_display(catalog, ranking), hide_index=True, key="compare_table")

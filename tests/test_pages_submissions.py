@@ -67,6 +67,15 @@ def test_the_county_pages_are_listed_in_their_own_section() -> None:
     ]
     assert [s.roles for s in COUNTY_PAGES[:3]] == [navigation.EVERYONE] * 3
     assert COUNTY_PAGES[3].roles == navigation.ADMINS
+    # a township's people see 报送审核 (their own rounds), not the county's overview pages
+    township = [s.url_path for s in navigation.pages_for("admin", "township") if s.section == "区县"]
+    assert township == ["review"]
+    assert [s for s in navigation.pages_for("viewer", "village") if s.section == "区县"] == []
+    assert [s.url_path for s in navigation.pages_for("viewer", "county") if s.section == "区县"] == [
+        "submissions",
+        "review",
+        "compare",
+    ]
 
 
 @pytest.mark.parametrize("spec", COUNTY_PAGES, ids=lambda s: s.url_path)
@@ -198,12 +207,14 @@ def test_two_reviewers_in_two_browsers(app_db: db.Database, catalog: Catalog, pe
     assert submissions.state_of(app_db, auth.system_user(), find_unit(app_db, "燕山乡"), 2020) == "approved"
 
 
-def test_township_users_are_sent_to_their_report_page(app_db: db.Database, people) -> None:
-    at = open_page(people["township_admin"], "pages/submissions.py")
-    assert [i.value for i in at.info] == [
-        "本页供区县查看所辖乡镇（街道）的报送、审核和公开情况。本单位的报送请在“年度报告”页进行。"
-    ]
-    assert not at.dataframe
+def test_township_users_are_not_offered_the_countys_pages(app_db: db.Database, people) -> None:
+    at = run_app(people["township_admin"])
+    assert not at.exception, at.exception
+    for path in ("pages/submissions.py", "pages/compare.py", "pages/receive.py"):
+        with pytest.raises(ValueError):
+            at.switch_page(path)
+    at.switch_page("pages/review.py").run()
+    assert at.title[0].value == "报送审核 · " + str(at.session_state[sidebar.YEAR_WIDGET]) + "年"
 
 
 def test_the_comparison_opens_a_townships_ledger(app_db: db.Database, catalog: Catalog, people) -> None:

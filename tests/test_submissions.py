@@ -296,16 +296,14 @@ def test_a_submitted_years_report_keeps_its_settings(
 def test_a_change_while_the_report_is_generated_stops_the_submission(
     demo: db.Database, catalog: Catalog, users: dict[str, auth.User], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from fazhi.report import generate as report_generate
-
     township = find_unit(demo, "燕山乡")
-    original = report_generate.generate
+    original = submissions.generate
 
     def slow_generate(*args, **kwargs):
         records.add_record(demo, users["editor"], catalog, _item(township.id))  # someone saves meanwhile
         return original(*args, **kwargs)
 
-    monkeypatch.setattr(report_generate, "generate", slow_generate)
+    monkeypatch.setattr(submissions, "generate", slow_generate)
     with pytest.raises(SubmissionError, match="生成报告期间台账或报告文字有改动，未报送。请再点一次“报送”。"):
         _submit(demo, catalog, users["admin"])
     assert demo.one("SELECT count(*) FROM submissions") == (0,)

@@ -27,7 +27,8 @@ def navigation_pages(
         spec = navigation.SETUP if auth.user_count(db) == 0 else navigation.LOGIN
         return [st.Page(spec.path, title=spec.title, url_path=spec.url_path, icon=spec.icon, default=True)]
     sections: dict[str, list[StreamlitPage]] = {}
-    for number, spec in enumerate(navigation.pages_for(user.role)):
+    level = units.get_unit(db, user.unit_id).level if user.unit_id is not None else None
+    for number, spec in enumerate(navigation.pages_for(user.role, level)):
         page = st.Page(
             spec.path,
             title=spec.title,
