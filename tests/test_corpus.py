@@ -22,12 +22,12 @@ import pytest
 
 from fazhi import auth, cases, db, records
 from fazhi.catalog import Catalog
+from fazhi.records import RecordInput
 from fazhi.report import context as ctx
 from fazhi.report import options, structure
 from fazhi.report.facts import one_line, title_text
 from fazhi.report.wording import SLOT, load_wording
 from fazhi.units import insert_unit
-from fazhi.validation import RecordInput
 
 CORPUS = Path(__file__).parent / "fixtures" / "reports"
 NAMES = sorted(p.stem for p in CORPUS.glob("*.toml") if p.stem != "proposals")

@@ -13,12 +13,12 @@ import pytest
 from fazhi import auth, cases, db, narratives, records, sample, targets
 from fazhi.catalog import Catalog, load_catalog
 from fazhi.errors import CatalogError, StaleFigures
+from fazhi.records import RecordInput
 from fazhi.report import context as ctx
 from fazhi.report import numbers, wording
 from fazhi.report.generate import generate
 from fazhi.settings import DATA_DIR
 from fazhi.units import find_unit
-from fazhi.validation import RecordInput
 
 SYSTEM = auth.system_user("测试")
 TODAY = date(2021, 1, 15)
