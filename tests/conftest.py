@@ -14,6 +14,14 @@ from fazhi import auth, db, sample
 from fazhi.catalog import Catalog, load_catalog
 from fazhi.units import find_unit
 
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Browser tests are `slow` too: `-m "not slow"` is the quick local run (under 3 minutes), CI runs all."""
+    for item in items:
+        if item.get_closest_marker("browser") is not None:
+            item.add_marker(pytest.mark.slow)
+
+
 PASSWORD = "correct-horse-42"
 _names = itertools.count(1)
 

@@ -409,6 +409,7 @@ def _run_py(
     )
 
 
+@pytest.mark.slow
 def test_a_real_environment_from_first_run_to_upgrade(tmp_path: Path) -> None:
     """Debian's python3 builds .venv, installs from wheels/ with no index, skips pip when nothing changed,
     reinstalls when requirements.txt changes, rebuilds a broken or moved environment, and explains an
@@ -473,6 +474,7 @@ _OTHER_PYTHON = next(
 ) or next((str(p) for p in sorted(Path.home().glob(".pyenv/versions/3.1[23]*/bin/python3"))), None)
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(_OTHER_PYTHON is None, reason="没有 Python 3.12 或 3.13")
 def test_an_environment_of_another_python_is_rebuilt(tmp_path: Path) -> None:
     shutil.copy(PROJECT_DIR / "run.py", tmp_path / "run.py")

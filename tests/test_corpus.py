@@ -235,6 +235,11 @@ def test_each_report_from_its_records(corpus: Callable[[str], Outcome], catalog:
         outcome.paragraphs
     )
     assert outcome.matched >= FLOOR * len(outcome.figures), outcome.line()
+    # the appendix prints no 0 or 0% that only means nobody filled the field (these records leave many blank)
+    assert [r["name"] for r in context["indicator_rows"] if re.match(r"0(?![.\d])", r["value"])] == []
+    # and a numbered heading of “二” for each group said, from （一）
+    duty_headings = [p["text"] for p in context["duty"] if re.match(r"^（[一二三]）", p["text"])]
+    assert duty_headings == [f"（{n}）" + h[3:] for n, h in zip("一二三", duty_headings, strict=False)]
 
 
 def test_the_corpus_comes_out_in_the_reports_words(corpus: Callable[[str], Outcome]) -> None:

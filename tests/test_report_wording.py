@@ -63,6 +63,7 @@ def test_an_indicator_nobody_tells_is_refused(catalog: Catalog, tmp_path: Path) 
         (('"{dates?}利用赶场日', '"{nonsense_code}利用赶场日'), "nonsense_code"),
         (('when = ["market_day_campaigns"]', 'when = ["market_day_campaigns>>3"]'), "写法不对"),
         (("summaries = 1\n", "summaries = 1\nmystery = 2\n"), "mystery"),
+        (('heading = "带头依法决策', 'heading = "（三）带头依法决策'), "不要写序号"),
     ],
 )
 def test_mistakes_in_the_wording_file_are_named(catalog: Catalog, tmp_path: Path, change, said: str) -> None:
@@ -487,6 +488,27 @@ def test_the_work_the_corpus_found_missing_has_its_own_words(database: db.Databa
 
 
 # ───────────── titles and quoted figures ─────────────
+
+
+def test_the_groups_of_section_two_are_numbered_as_said(database: db.Database, catalog: Catalog) -> None:
+    """A 乡镇 whose records support only the third group of “二” gets it as （一）, not （三）."""
+    from fazhi.units import insert_unit
+
+    with database.transaction() as cur:
+        township = insert_unit(cur, "新安乡", "township", insert_unit(cur, "新安区", "county", None))
+    for n in range(2):
+        item = RecordInput(
+            "major_decision",
+            township.id,
+            f"第{n + 1}项重大决策",
+            date(2023, 4, n + 1),
+            values={"legality_reviewed": True},
+        )
+        records.add_record(database, SYSTEM, catalog, item)
+    duty = [
+        p["text"] for p in ctx.build_context(database, SYSTEM, catalog, township, 2023, today=TODAY)["duty"]
+    ]
+    assert duty == ["（一）带头依法决策、依法行政", "作出的2件重大行政决策均经合法性审查。"]
 
 
 def test_a_title_names_the_work_without_its_month_or_note() -> None:

@@ -205,13 +205,18 @@ def indicator_rows(
     table: pd.DataFrame, stored: dict[str, float] | None = None, omit: tuple[str, ...] = ()
 ) -> list[dict[str, str]]:
     """The appendix table: indicators with a value recorded this year, and those with a target the unit set
-    itself. A must-stay-zero indicator only when recorded; zeros nobody entered are never printed as results;
+    itself. A must-stay-zero indicator only when recorded; zeros nobody entered (and 0% of a rate meant to be
+    high) are never printed as results;
     a ratio whose records give no value (调解成功 left blank) is left out; `omit` as data/wording.toml says."""
     stored = stored or {}
     rows = []
     recorded = (table["records"] > 0) & table["value"].notna()
-    # a count or sum of 0 over records that never filled its field (研究解决问题, 发放读本) is no result
-    recorded &= ~(table["kind"].isin(["count", "sum"]) & (table["value"] == 0))
+    # a count or sum of 0 over records that never filled its field (研究解决问题, 发放读本) is no result, nor a
+    # 0 or 0% of a figure meant to be high (宣传地点 when no record named a place, 合同合法性审查覆盖率 when
+    # none ticked 经合法性审查); a 0% meant to be low or to stay 0 (纠错率, 败诉率) is a result
+    zero = table["value"] == 0
+    recorded &= ~(zero & table["kind"].isin(["count", "sum"]))
+    recorded &= ~(zero & table["direction"].isin(["up", "neutral"]) & (table["kind"] != "yesno"))
     shown = table[
         (recorded | (table["code"].isin(list(stored)) & (table["direction"] != "zero")))
         & ~table["code"].isin(list(omit))

@@ -48,7 +48,7 @@ LINE_PITCH = 579  # the document grid's line pitch in twips (28.95 pt: 22 lines 
 CHARS_PER_LINE = 28
 CHAR_SPACE = round((156 / 25.4 * 72 / CHARS_PER_LINE - 16) * 4096)
 # Table columns (mm, 156 in all) and the row fields they show; headers and styles are data.
-TABLE_COLUMNS_MM = (13, 47, 22, 22, 20, 32)  # 序号, 指标, 年度目标, 完成情况, 完成率, 较上年
+TABLE_COLUMNS_MM = (14, 43, 22, 27, 20, 30)  # 序号, 指标, 年度目标, 完成情况, 完成率, 较上年
 TABLE_FIELDS = ("no", "name", "target", "value", "completion", "change")
 NO_WRAP = ("target", "value", "completion")  # "105.6%" and "2536份" never break inside a cell
 UNITS_COLUMNS_MM = (13, 35, 27, 27, 27, 27)  # 序号, 乡镇（街道）, four indicators

@@ -360,6 +360,8 @@ def _load(path: Path, catalog: Catalog) -> Wording:
         heading = str(raw.get("heading", "")).strip()
         if not heading:
             raise check.fail(where, "no_heading")
+        if heading.startswith(("（", "(")):
+            raise check.fail(where, "numbered_heading")
         duty.append(
             DutyGroup(
                 heading,

@@ -264,8 +264,9 @@ def duty(facts: Facts) -> Written:
     for group in facts.wording.duty:
         filler = _Filler(facts)
         body = clauses_text(group.clauses, facts, filler)
-        if body:
-            paragraphs += [group.heading, body]
+        if body:  # numbered among the groups said: （一）, （二）… with no gap where a group has nothing
+            number = numbers.subheading_number(len(paragraphs) // 2 + 1)
+            paragraphs += [number + group.heading, body]
             figures += filler.figures
     if not paragraphs:
         return Written([str(facts.wording.sections["duty_placeholder"]["text"])])
