@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -11,7 +9,7 @@ from fazhi import auth, db, locks, navigation, units
 from fazhi.settings import PROJECT_DIR
 from fazhi.ui import session, sidebar
 from fazhi.units import find_unit
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, log_in_app
 from tests.test_pages import app_db, demo_app, navigation_v2, run_app, texts  # noqa: F401  (fixtures)
 
 ADMIN_PAGES = [spec for spec in navigation.PAGES if spec.section == "管理"]
@@ -37,8 +35,7 @@ def test_a_page_run_directly_refuses_non_administrators(
 ) -> None:
     """Even a page script run on its own (no navigation) shows nothing to an editor or viewer."""
     at = AppTest.from_file(str(PROJECT_DIR / spec.path), default_timeout=60)
-    at.session_state[session.USER_KEY] = demo_app[role].id
-    at.session_state[session.SEEN_KEY] = time.time()
+    log_in_app(at, demo_app[role])
     at.run()
     assert not at.exception
     assert [e.value for e in at.error] == ["此页面只有管理员可以使用。"]
@@ -223,8 +220,7 @@ def test_the_idle_timeout_is_configurable(
 ) -> None:
     monkeypatch.setenv("FAZHI_IDLE_MINUTES", "1")
     at = AppTest.from_file(str(PROJECT_DIR / "app.py"), default_timeout=60)
-    at.session_state[session.USER_KEY] = demo_app["viewer"].id
-    at.session_state[session.SEEN_KEY] = time.time() - idle_minutes * 60
+    log_in_app(at, demo_app["viewer"], idle_minutes=idle_minutes)
     at.run()
     assert (session.USER_KEY not in at.session_state) is logged_out
     assert ("长时间未操作，已自动退出，请重新登录。" in texts(at)) is logged_out

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 import zipfile
 from datetime import date
 
@@ -14,7 +13,7 @@ from fazhi.settings import backups_dir
 from fazhi.ui import resources, session
 from fazhi.units import find_unit
 from fazhi.validation import RecordInput
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, log_in_app
 from tests.test_pages import APP, app_db, demo_app, navigation_v2, run_app, texts  # noqa: F401  (fixtures)
 
 
@@ -27,10 +26,7 @@ def top_admin(app_db: db.Database, demo_app: dict[str, auth.User]) -> auth.User:
 
 def logged_in(user: auth.User, generation: int = 0) -> AppTest:
     at = AppTest.from_file(APP, default_timeout=60)
-    at.session_state[session.USER_KEY] = user.id
-    at.session_state[session.SEEN_KEY] = time.time()
-    at.session_state[session.GENERATION_KEY] = generation
-    return at.run()
+    return log_in_app(at, user, generation=generation).run()
 
 
 def test_a_township_administrator_is_told_who_may_back_up(demo_app: dict[str, auth.User]) -> None:

@@ -60,7 +60,7 @@ def _wait_until_up(url: str, process: subprocess.Popen, log: Path, timeout: floa
 
 
 def start_app(tmp_path: Path, prepare: list[list[str]] | None = None) -> RunningApp:
-    """`streamlit run app.py` on a free port with a temporary database, after running CLI `prepare` steps."""
+    """`streamlit run server.py` on a free port with a temporary database, after running CLI `prepare` steps."""
     db_path = tmp_path / "e2e.duckdb"
     env = {**os.environ, "FAZHI_DB": str(db_path)}
     for step in prepare or []:
@@ -75,7 +75,7 @@ def start_app(tmp_path: Path, prepare: list[list[str]] | None = None) -> Running
             "-m",
             "streamlit",
             "run",
-            "app.py",
+            "server.py",
             "--server.port",
             str(port),
             "--server.address",

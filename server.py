@@ -1,0 +1,30 @@
+"""The web server: Streamlit serving app.py, with the app's own routes beside it (fazhi/web.py).
+
+`streamlit run server.py` (what run.py, start.bat and the systemd unit start) finds `app` below and serves it
+with uvicorn; `streamlit run app.py` still works but has no login cookie, downloads or /healthz.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import streamlit as st
+from streamlit.runtime.pages_manager import PagesManager
+
+from fazhi import web
+
+
+@asynccontextmanager
+async def lifespan(_app: st.App) -> AsyncIterator[None]:
+    """Before the first page runs: app.py routes every page through st.navigation.
+
+    A fresh Streamlit process treats a project with a pages/ folder as an old-style multipage app until
+    some run of app.py calls st.navigation; after a restart the first page to reconnect (say /entry) would
+    run pages/entry.py alone, with the 18 file names as the menu and no login or role check in app.py.
+    """
+    PagesManager.uses_pages_directory = False
+    yield
+
+
+app = st.App("app.py", routes=web.routes(), lifespan=lifespan)
