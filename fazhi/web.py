@@ -29,6 +29,7 @@ import uuid
 import zipfile
 from datetime import datetime, timedelta
 from pathlib import Path
+from urllib.parse import quote
 
 from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
@@ -54,6 +55,21 @@ _SECURITY_HEADERS = {
     # a downloaded HTML or SVG file must never run as a page of this site
     "Content-Security-Policy": "sandbox; default-src 'none'",
 }
+
+
+def attachment_url(attachment_id: int) -> str:
+    """Where the page links one evidence file."""
+    return f"/files/attachment/{int(attachment_id)}"
+
+
+def evidence_url(unit_id: int, year: int) -> str:
+    """Where the page links the year's 佐证材料包 of a unit."""
+    return f"/files/evidence?unit={int(unit_id)}&year={int(year)}"
+
+
+def backup_url(name: str) -> str:
+    """Where the page links a zip of the backups folder."""
+    return f"/files/backup/{quote(name)}"
 
 
 def database() -> Database:
