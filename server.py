@@ -6,13 +6,14 @@ with uvicorn; `streamlit run app.py` still works but has no login cookie, downlo
 
 from __future__ import annotations
 
+import signal
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
-from fazhi import web
+from fazhi import db, web
 
 
 @asynccontextmanager
@@ -24,7 +25,18 @@ async def lifespan(_app: st.App) -> AsyncIterator[None]:
     run pages/entry.py alone, with the 18 file names as the menu and no login or role check in app.py.
     """
     PagesManager.uses_pages_directory = False
-    yield
+    # uvicorn catches Ctrl+C and systemctl stop, shuts down cleanly, then raises the signal again, so the
+    # process would end by SIGTERM or with KeyboardInterrupt's status 1; the handler it installed belongs to
+    # its Server, whose record of the signal is cleared below, so a clean stop exits 0 as before.
+    handler = signal.getsignal(signal.SIGTERM)
+    server = getattr(handler, "__self__", None)
+    try:
+        yield
+    finally:
+        db.close_shared()  # checkpoint: the file is whole for the command-line tools at once
+        captured = getattr(server, "_captured_signals", None)
+        if isinstance(captured, list):
+            captured.clear()
 
 
 app = st.App("app.py", routes=web.routes(), lifespan=lifespan)

@@ -265,6 +265,17 @@ def shared(path: Path | str) -> Database:
         return _shared[key]
 
 
+def close_shared() -> None:
+    """Checkpoint and close every shared Database (the server's shutdown)."""
+    with _shared_lock:
+        for database in _shared.values():
+            try:
+                database.close()
+            except (duckdb.Error, FazhiError):
+                pass
+        _shared.clear()
+
+
 def _open_connection(path: Path) -> duckdb.DuckDBPyConnection:
     """A connection to the file, or DatabaseBusy / DatabaseError with a Chinese message."""
     try:

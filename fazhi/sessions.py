@@ -117,6 +117,17 @@ def redeem(db: Database, ticket: str, now: datetime | None = None) -> tuple[str,
     return token, row[1]
 
 
+def ticket_pending(db: Database, session_id: int, now: datetime | None = None) -> bool:
+    """True while the session's ticket waits for the browser (not traded yet and not older than
+    TICKET_LIFETIME): the page keeps handing it over until then."""
+    row = db.one(
+        "SELECT count(*) FROM sessions WHERE id = ? AND ticket_hash IS NOT NULL AND ended_at IS NULL"
+        " AND created_at > ?",
+        [int(session_id), (now or datetime.now()) - TICKET_LIFETIME],
+    )
+    return bool(row and row[0])
+
+
 _ROW = "SELECT s.id, s.user_id, s.last_seen_at, s.expires_at, s.ended_at, s.end_reason, u.is_active FROM sessions s LEFT JOIN users u ON u.id = s.user_id"
 
 

@@ -61,11 +61,14 @@ def test_a_session_write_leaves_the_data_version_alone(
 
 def test_a_ticket_is_traded_once_and_only_while_fresh(demo: db.Database, users: dict[str, auth.User]) -> None:
     session_id, ticket = sessions.start(demo, users["viewer"], now=T0)
+    assert sessions.ticket_pending(demo, session_id, now=T0 + timedelta(seconds=119))
+    assert not sessions.ticket_pending(demo, session_id, now=T0 + timedelta(seconds=121))
     assert sessions.redeem(demo, ticket, now=T0 + timedelta(minutes=3)) is None  # older than 2 minutes
     session_id, ticket = sessions.start(demo, users["viewer"], now=T0)
     token, expires_at = sessions.redeem(demo, ticket, now=T0 + timedelta(seconds=30)) or ("", None)
     assert expires_at == T0 + timedelta(days=7)
     assert sessions.redeem(demo, ticket, now=T0 + timedelta(seconds=31)) is None  # used
+    assert not sessions.ticket_pending(demo, session_id, now=T0 + timedelta(seconds=31))
     assert sessions.check_token(demo, token, now=T0 + timedelta(minutes=1)) == sessions.Verdict(
         session_id, users["viewer"].id
     )

@@ -9,6 +9,7 @@ import io
 import json
 import stat
 import zipfile
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -79,7 +80,9 @@ def call(
     async def send(message: dict) -> None:
         out.append(message)
 
-    asyncio.run(APP(scope, receive, send))
+    # a thread of its own: the browser tests' Playwright may hold an event loop in this one
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, APP(scope, receive, send)).result()
     start = next(m for m in out if m["type"] == "http.response.start")
     answer = b"".join(m.get("body", b"") for m in out if m["type"] == "http.response.body")
     return start["status"], [(k.decode(), v.decode()) for k, v in start["headers"]], answer

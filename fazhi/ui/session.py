@@ -113,13 +113,19 @@ def _script(code: str) -> None:
 
 
 def sync_cookie() -> None:
-    """Hand the browser a new login's ticket for its cookie, or have it delete an ended one (once each)."""
-    ticket = st.session_state.pop(TICKET_KEY, None)
-    if ticket:
+    """Hand the browser a new login's ticket for its cookie, or have it delete an ended one.
+
+    The ticket is handed over at every run until the browser has traded it (or it expired): the run right
+    after a login may be cut short by a page switch before its elements reach the browser."""
+    ticket = st.session_state.get(TICKET_KEY)
+    session_id = st.session_state.get(SESSION_KEY)
+    if ticket and session_id is not None and sessions.ticket_pending(database(), session_id):
         _script(
             'fetch("/auth/session", {method: "POST", credentials: "same-origin", cache: "no-store",'
             f" headers: {{{json.dumps('X-Fazhi-Ticket')}: {json.dumps(ticket)}}}}});"
         )
+    elif ticket:
+        st.session_state.pop(TICKET_KEY, None)
     elif st.session_state.pop(DROP_COOKIE_KEY, None):
         _script(
             'fetch("/auth/logout", {method: "POST", credentials: "same-origin", cache: "no-store",'
