@@ -13,6 +13,7 @@ user = session.current_user(db)
 page = st.navigation(
     sidebar.navigation_pages(db, user), expanded=True
 )  # every page in sight, never "View more"
+session.sync_cookie()  # a new login's cookie, or an ended one deleted
 if user is not None:
     sidebar.sidebar(db, user)
     sidebar.lock_banner(db, sidebar.selected_unit(db, user), sidebar.selected_year())

@@ -590,7 +590,8 @@ def call(command: List[str], root: Path) -> int:
 
 
 def serve(root: Path, args: List[str], replace: bool = os.name != "nt") -> int:
-    """Start the app: the addresses to open, then `python -m streamlit run app.py` in the environment.
+    """Start the app: the addresses to open, then `python -m streamlit run server.py` in the environment
+    (server.py serves app.py with the app's own routes: the login cookie, downloads, /healthz).
 
     On Linux the streamlit process replaces this one (exec): systemd, Ctrl+C and `kill` talk to it directly.
     Windows has no exec, so there run.py waits for it."""
@@ -623,7 +624,7 @@ def serve(root: Path, args: List[str], replace: bool = os.name != "nt") -> int:
         "-m",
         "streamlit",
         "run",
-        str(root / "app.py"),
+        str(root / "server.py"),
         "--server.address",
         address,
         "--server.port",

@@ -219,6 +219,19 @@ def read_file(db: Database, user: User, catalog: Catalog, attachment_id: int) ->
     return attachment, read_bytes(db, attachment)
 
 
+def open_file(db: Database, user: User, catalog: Catalog, attachment_id: int) -> tuple[Attachment, Path]:
+    """The file and where it is stored, if the user may see its record (the download route streams it);
+    NotFound when the row or the stored file is missing, PermissionDenied for another unit's record."""
+    attachment = _load(db, attachment_id)
+    get_record(db, user, catalog, attachment.record_id, include_deleted=user.is_admin)
+    path = stored_path(db, attachment.sha256)
+    if not path.is_file():
+        raise NotFound(
+            f"佐证材料“{attachment.filename}”的文件不在 {path.parent} 中，可能被移动或删除。请从备份恢复。"
+        )
+    return attachment, path
+
+
 def read_bytes(db: Database, attachment: Attachment) -> bytes:
     """The stored content of a file (NotFound with the path when it went missing from the folder)."""
     path = stored_path(db, attachment.sha256)

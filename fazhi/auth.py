@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
-from fazhi import audit
+from fazhi import audit, sessions
 from fazhi.db import Database, single
 from fazhi.errors import AuthError, InvalidInput, NotFound, PermissionDenied, Problem
 from fazhi.labels import ROLES
@@ -309,7 +309,8 @@ def _target(cur, username: str) -> tuple[int, int, str, str]:
 
 
 def set_password(db: Database, actor: User, username: str, password: str) -> None:
-    """Set a new password (an administrator for users of their units, or anyone for themselves); unlocks."""
+    """Set a new password (an administrator for users of their units, or anyone for themselves); unlocks and
+    ends every session of that account."""
     problems = password_problems(password, username)
     if problems:
         raise InvalidInput(problems)
@@ -323,6 +324,7 @@ def set_password(db: Database, actor: User, username: str, password: str) -> Non
             [password_hash, user_id],
         )
         _unlock(cur, username)
+        sessions.end_for_user(cur, user_id, "password")  # whoever knew the old password is logged out
         audit.log(cur, actor, "update", "user", user_id, unit_id, None, {"password": "（已重设）"})
 
 
@@ -336,13 +338,15 @@ def unlock(db: Database, actor: User, username: str) -> None:
 
 
 def set_active(db: Database, actor: User, username: str, active: bool) -> None:
-    """Enable or disable an account (administrators only; never their own)."""
+    """Enable or disable an account (administrators only; never their own); disabling ends its sessions."""
     with db.transaction() as cur:
         user_id, unit_id, path, name = _target(cur, username)
         require_admin(actor, Scope(name, path))
         if actor.id == user_id and not active:
             raise PermissionDenied("不能停用自己的账号。")
         cur.execute("UPDATE users SET is_active = ? WHERE id = ?", [active, user_id])
+        if not active:
+            sessions.end_for_user(cur, user_id, "disabled")
         audit.log(cur, actor, "update", "user", user_id, unit_id, None, {"is_active": active})
 
 

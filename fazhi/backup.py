@@ -29,7 +29,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import IO, Any
 
-from fazhi import archives, audit
+from fazhi import archives, audit, sessions
 from fazhi.db import (
     Database,
     applied_migrations,
@@ -39,7 +39,7 @@ from fazhi.db import (
     schema_version,
     single,
 )
-from fazhi.errors import DatabaseError, FazhiError, InvalidBackup, PermissionDenied
+from fazhi.errors import DatabaseError, FazhiError, InvalidBackup, NotFound, PermissionDenied
 from fazhi.permissions import User, require_admin, system_user
 from fazhi.settings import attachments_dir, backup_keep_days, backups_dir
 
@@ -50,8 +50,14 @@ FORMAT_VERSION = 1
 MANIFEST = "manifest.json"
 DB_MEMBER = "fazhi.duckdb"
 _ATTACHMENT = re.compile(r"^attachments/([0-9a-f]{2})/([0-9a-f]{64})$")
-_FILE_NAME = re.compile(r"^fazhi-(auto|backup|before-restore)-(\d{8}-\d{6})\.zip$")
-KINDS = {"auto": "自动备份", "backup": "手动备份", "before-restore": "恢复前自动备份", "other": "其他"}
+_FILE_NAME = re.compile(r"^fazhi-(auto|backup|before-restore|upload)-(\d{8}-\d{6})\.zip$")
+KINDS = {
+    "auto": "自动备份",
+    "backup": "手动备份",
+    "before-restore": "恢复前自动备份",
+    "upload": "上传的备份",
+    "other": "其他",
+}
 _CHUNK = 1 << 20
 _MAX_MANIFEST = 50 << 20
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
@@ -518,6 +524,7 @@ def restore(db: Database, user: User, source: Path | IO[bytes], *, name: str = "
                 raise DatabaseError(
                     f"恢复后核对发现 {'、'.join(wrong)} 的行数与备份不符。{kept}联系技术人员。"
                 )
+            sessions.end_all(db, "restore")  # the backup's own sessions (and everyone's before) end here
             label = name or Path(str(getattr(source, "name", "") or "上传的文件")).name
             with db.transaction() as cur:
                 audit.log(
@@ -571,6 +578,14 @@ def list_backups(db_file: Path) -> list[BackupFile]:
             kind, created = "other", datetime.fromtimestamp(stat.st_mtime)
         found.append(BackupFile(path, kind, created, stat.st_size))
     return sorted(found, key=lambda b: (b.created_at, b.path.name), reverse=True)
+
+
+def find_backup(db_file: Path, name: str) -> BackupFile:
+    """The backup of that exact file name in the backups folder (never a path elsewhere); NotFound if none."""
+    for item in list_backups(db_file):
+        if item.path.name == name:
+            return item
+    raise NotFound(f"备份文件夹中没有“{name}”。")
 
 
 def new_backup_path(db_file: Path, kind: str = "backup", now: datetime | None = None) -> Path:

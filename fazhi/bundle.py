@@ -35,6 +35,7 @@ MIRROR = "https://pypi.tuna.tsinghua.edu.cn/simple"
 # the files git tracks (tests/test_bundle.py makes every tracked file either listed here or left out).
 APP_FILES = (
     "app.py",
+    "server.py",
     "run.py",
     "python3.cmd",
     "start.bat",
@@ -47,7 +48,7 @@ APP_FILES = (
     ".streamlit/config.toml",
     "deploy/*",
 )
-NEEDED = ("app.py", "run.py", "python3.cmd", "start.bat", "requirements.txt")
+NEEDED = ("app.py", "server.py", "run.py", "python3.cmd", "start.bat", "requirements.txt")
 
 # pip evaluates environment markers (`; sys_platform == "win32"`) for the computer it runs on, even with
 # --platform (pypa/pip#11664): run it with the target's marker environment instead.

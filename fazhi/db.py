@@ -164,8 +164,10 @@ class Database:
         self._generation += 1
 
     @contextmanager
-    def transaction(self) -> Iterator[Cursor]:
-        """A cursor inside BEGIN … COMMIT under the write lock; any error rolls everything back."""
+    def transaction(self, *, data: bool = True) -> Iterator[Cursor]:
+        """A cursor inside BEGIN … COMMIT under the write lock; any error rolls everything back.
+
+        `data=False` for writes no page shows (a login's last activity): `version` stays, so caches stay."""
         with self._write_lock:
             cur = self._connection.cursor()
             try:
@@ -176,7 +178,8 @@ class Database:
                     cur.execute("ROLLBACK")
                     raise
                 cur.execute("COMMIT")
-                self._version += 1
+                if data:
+                    self._version += 1
             finally:
                 cur.close()
 
@@ -244,6 +247,33 @@ def connect(path: Path | str, *, migrate: bool = True) -> Database:
             db._connection.close()
             raise
     return db
+
+
+_shared: dict[Path, Database] = {}
+_shared_lock = threading.Lock()
+
+
+def shared(path: Path | str) -> Database:
+    """The process's one open Database for the file at `path` (opened and migrated on first use).
+
+    The Streamlit pages (through fazhi/ui/resources.py) and the web routes (fazhi/web.py) of one server
+    must share it: DuckDB gives a process one writer, and the write lock and `version` live on this object."""
+    key = Path(path).expanduser().resolve()
+    with _shared_lock:
+        if key not in _shared:
+            _shared[key] = connect(key)
+        return _shared[key]
+
+
+def close_shared() -> None:
+    """Checkpoint and close every shared Database (the server's shutdown)."""
+    with _shared_lock:
+        for database in _shared.values():
+            try:
+                database.close()
+            except (duckdb.Error, FazhiError):
+                pass
+        _shared.clear()
 
 
 def _open_connection(path: Path) -> duckdb.DuckDBPyConnection:

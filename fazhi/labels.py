@@ -18,6 +18,7 @@ ACTIONS = {
     "login": "登录",
     "login_failed": "登录失败",
     "logout": "退出",
+    "end_session": "结束登录",
     "lock": "封账",
     "unlock": "解除封账",
     "backup": "备份",

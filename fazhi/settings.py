@@ -45,6 +45,11 @@ def idle_timeout_minutes() -> float:
     return _env_number("FAZHI_IDLE_MINUTES", 8 * 60)
 
 
+def session_days() -> float:
+    """Days a login lasts at most, however active ($FAZHI_SESSION_DAYS, 7); the idle timeout ends it sooner."""
+    return _env_number("FAZHI_SESSION_DAYS", 7)
+
+
 def backup_keep_days() -> int:
     """Days an automatic daily backup is kept ($FAZHI_BACKUP_KEEP_DAYS, 30)."""
     return int(_env_number("FAZHI_BACKUP_KEEP_DAYS", 30))

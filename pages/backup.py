@@ -1,11 +1,12 @@
-"""备份与恢复: download a backup zip, restore one from the backups folder or an upload; daily backups listed."""
+"""备份与恢复: download a backup zip, restore one from the backups folder (an upload of any size lands there
+first); daily backups listed."""
 
 import streamlit as st
 
-from fazhi import backup
-from fazhi.settings import backup_keep_days, backups_dir, max_upload_mb
+from fazhi import backup, web
+from fazhi.settings import backup_keep_days, backups_dir
 from fazhi.text import markdown_literal
-from fazhi.ui import feedback, resources, session, sidebar
+from fazhi.ui import backup_upload, feedback, resources, session, sidebar
 
 db = resources.database()
 catalog = resources.catalog()
@@ -51,15 +52,7 @@ if saved:
     chosen = st.selectbox(
         "下载备份", list(by_name), format_func=lambda n: by_name[n].label, key="backup_choice"
     )
-    st.download_button(
-        "下载",
-        by_name[chosen].path.read_bytes,
-        file_name=chosen,
-        mime="application/zip",
-        key="download_backup",
-        icon=":material/download:",
-        on_click="ignore",
-    )
+    st.link_button("下载", web.backup_url(chosen), key="download_backup", icon=":material/download:")
 else:
     st.caption("还没有备份文件。")
 
@@ -69,19 +62,24 @@ st.warning(
     "恢复后所有人需要重新登录。",
     icon=":material/warning:",
 )
-sources = {"folder": "备份文件夹中的文件", "upload": f"上传备份文件（不超过 {max_upload_mb()} MB）"}
+sources = {"folder": "备份文件夹中的文件", "upload": "从这台电脑上传备份文件"}
 way = st.radio("备份来源", list(sources), format_func=sources.get, key="restore_source", horizontal=True)
 source, name = None, ""
-if way == "folder" and by_name:
+if way == "upload":
+    st.caption(
+        "文件大小不限（不受上传大小上限限制）。上传完成后页面会自动刷新，"
+        "再在“备份文件夹中的文件”中选择它、勾选确认后点“恢复”。"
+    )
+    backup_upload.backup_upload()
+elif by_name:
     name = st.selectbox(
         "备份文件", list(by_name), format_func=lambda n: by_name[n].label, key="restore_choice"
     )
     source = by_name[name].path
-elif way == "folder":
-    st.caption("备份文件夹中还没有文件。更大的备份文件可复制到上面的文件夹后在这里选择。")
 else:
-    upload = st.file_uploader("备份文件（.zip）", type=["zip"], key="restore_upload")
-    source, name = upload, upload.name if upload is not None else ""
+    st.caption(
+        "备份文件夹中还没有文件：可以选“从这台电脑上传备份文件”，或把 zip 复制到上面的文件夹后在这里选择。"
+    )
 if source is not None:
     sure = st.checkbox(markdown_literal(f"我确认要用“{name}”替换现在的全部数据"), key="restore_confirm")
     if st.button("恢复", key="restore", icon=":material/settings_backup_restore:", disabled=not sure):

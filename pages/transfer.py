@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from fazhi import evidence, spreadsheet, transfer
+from fazhi import spreadsheet, transfer, web
 from fazhi.text import markdown_literal
 from fazhi.ui import feedback, record_form, resources, session, sidebar
 
@@ -45,14 +45,12 @@ with tabs["佐证材料包"]:
             "附“索引.xlsx”列出每条记录及其材料（没有材料的记录也列出）。"
         )
     )
-    st.download_button(
+    st.link_button(
         "下载佐证材料包",
-        data=lambda: evidence.package_bytes(db, user, catalog, unit.id, year)[1],
-        file_name=evidence.folder_name(f"{unit.name}{year}年佐证材料") + ".zip",
-        mime="application/zip",
+        web.evidence_url(unit.id, year),
         key="evidence_package",
         icon=":material/folder_zip:",
-        on_click="ignore",
+        help="材料多时打包需要一些时间，浏览器会在打包完成后开始下载。",
     )
 
 if "导入" not in tabs:

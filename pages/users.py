@@ -1,11 +1,12 @@
-"""用户管理: administrators list, add, reset and disable the accounts of their own units."""
+"""用户管理: administrators list, add, reset and disable the accounts of their own units, and see and end
+who is logged in."""
 
 import streamlit as st
 
 from fazhi import auth, units
 from fazhi.labels import ROLES
 from fazhi.text import markdown_literal
-from fazhi.ui import feedback, resources, session, sidebar
+from fazhi.ui import feedback, resources, session, session_list, sidebar
 
 db = resources.database()
 catalog = resources.catalog()
@@ -98,7 +99,7 @@ with right:
                         auth.set_password(db, user, chosen, new)
                         feedback.flash(
                             markdown_literal(
-                                f"已重设 {chosen} 的密码，并解除了登录暂停。请把新密码当面告诉本人。"
+                                f"已重设 {chosen} 的密码，并解除了登录暂停；他在各电脑上的登录已结束。请把新密码当面告诉本人。"
                             )
                         )
                         st.rerun()
@@ -106,7 +107,8 @@ with right:
         if st.button(label, key="toggle_active", icon=":material/person_off:"):
             with feedback.guard():
                 auth.set_active(db, user, chosen, not person["is_active"])
-                feedback.flash(markdown_literal(f"已{label[:2]}用户 {chosen}。"))
+                ended = "；他在各电脑上的登录已结束" if person["is_active"] else ""
+                feedback.flash(markdown_literal(f"已{label[:2]}用户 {chosen}{ended}。"))
                 st.rerun()
         if person["locked_until"] is not None and st.button(
             "解除登录暂停",
@@ -118,3 +120,5 @@ with right:
                 auth.unlock(db, user, chosen)
                 feedback.flash(markdown_literal(f"已解除 {chosen} 的登录暂停。"))
                 st.rerun()
+
+session_list.active_sessions_panel(db, user, st.session_state.get(session.SESSION_KEY))

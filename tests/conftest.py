@@ -5,12 +5,13 @@ from __future__ import annotations
 import itertools
 import shutil
 from collections.abc import Iterator
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
 from argon2 import PasswordHasher
 
-from fazhi import auth, db, sample
+from fazhi import auth, db, sample, sessions
 from fazhi.catalog import Catalog, load_catalog
 from fazhi.units import find_unit
 
@@ -116,3 +117,19 @@ def users(demo: db.Database) -> dict[str, auth.User]:
         "village_editor": make_user(demo, "示例一村", "editor"),
         "other_village_editor": make_user(demo, "示例二村", "editor"),
     }
+
+
+def log_in_app(at, user: auth.User, *, idle_minutes: float = 0, generation: int | None = None):
+    """Put `user` in an AppTest's session state as a login does: a server-side session (last active
+    `idle_minutes` ago) remembered by the tab, in the database the app opens ($FAZHI_DB)."""
+    from fazhi.settings import db_path
+    from fazhi.ui import session
+
+    database = db.shared(db_path())
+    started = datetime.now() - timedelta(minutes=idle_minutes)
+    session_id, _ = sessions.start(database, user, now=started)
+    at.session_state[session.USER_KEY] = user.id
+    at.session_state[session.SESSION_KEY] = session_id
+    if generation is not None:
+        at.session_state[session.GENERATION_KEY] = generation
+    return at

@@ -166,7 +166,7 @@ def test_a_bundle_has_one_folder_the_program_and_its_wheels(
     assert (info["platform"], info["python"], info["wheels"]) == (
         "manylinux_2_28_x86_64", "3.11", ["alpha-1.0-py3-none-any.whl"],
     )  # fmt: skip
-    assert (made.files, made.wheels) == (6, 1)
+    assert (made.files, made.wheels) == (7, 1)
 
 
 def test_a_cache_that_holds_everything_needs_no_network(
@@ -225,7 +225,7 @@ def test_the_program_files_are_what_git_tracks_minus_development(monkeypatch: py
     development = {".gitignore", ".gitattributes", "pyproject.toml", "requirements-dev.txt"}
     left_out = {name for name in tracked - set(shipped) if (PROJECT_DIR / name).exists()}
     assert {name for name in left_out if name.split("/")[0] not in ("tests", "docs", ".ci")} == development
-    for name in ["app.py", "run.py", "python3.cmd", "start.bat", "requirements.txt", "README.md",
+    for name in ["app.py", "server.py", "run.py", "python3.cmd", "start.bat", "requirements.txt", "README.md",
                  "fazhi/bundle.py", "fazhi/migrations/0001_initial.sql", "pages/home.py", "data/areas.toml",
                  "data/report_template.docx", ".streamlit/config.toml", "deploy/fazhi.service"]:  # fmt: skip
         assert name in shipped, name

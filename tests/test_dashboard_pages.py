@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import json
-import time
 from datetime import date
 
 import pytest
@@ -18,6 +17,7 @@ from fazhi.text import markdown_literal
 from fazhi.ui import dashboard_widgets, ledger_link, resources, session, sidebar
 from fazhi.units import find_unit, insert_unit
 from tests import test_pages
+from tests.conftest import log_in_app
 from tests.test_pages import run_app, texts
 
 # The fixtures of test_pages.py, shared by name (the autouse navigation_v2 is what makes sidebar clicks work).
@@ -360,8 +360,7 @@ def test_targets_are_for_administrators_only(demo_app: dict[str, auth.User], rol
     with pytest.raises(ValueError):
         at.switch_page("pages/targets.py")
     alone = AppTest.from_file(str(PROJECT_DIR / "pages" / "targets.py"), default_timeout=60)
-    alone.session_state[session.USER_KEY] = demo_app[role].id
-    alone.session_state[session.SEEN_KEY] = time.time()
+    log_in_app(alone, demo_app[role])
     alone.run()
     assert not alone.data_editor and not alone.button
     assert "只有管理员可以设置目标；目标和完成情况可在看板中查看。" in texts(alone)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 import shutil
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,7 +15,7 @@ from fazhi import auth, db, navigation, sample
 from fazhi.catalog import Catalog
 from fazhi.settings import PROJECT_DIR
 from fazhi.ui import session, sidebar
-from tests.conftest import PASSWORD, make_user
+from tests.conftest import PASSWORD, log_in_app, make_user
 
 APP = str(PROJECT_DIR / "app.py")
 
@@ -65,8 +64,7 @@ def demo_app(app_db: db.Database) -> dict[str, auth.User]:
 def run_app(user: auth.User | None = None, page: str | None = None) -> AppTest:
     at = AppTest.from_file(APP, default_timeout=60)
     if user is not None:
-        at.session_state[session.USER_KEY] = user.id
-        at.session_state[session.SEEN_KEY] = time.time()
+        log_in_app(at, user)
     at.run()
     if page is not None:
         at.switch_page(page).run()
@@ -154,9 +152,7 @@ def test_login_with_wrong_then_right_password(demo_app: dict[str, auth.User]) ->
 
 
 def test_idle_session_is_logged_out(demo_app: dict[str, auth.User], monkeypatch: pytest.MonkeyPatch) -> None:
-    at = AppTest.from_file(APP, default_timeout=60)
-    at.session_state[session.USER_KEY] = demo_app["admin"].id
-    at.session_state[session.SEEN_KEY] = time.time() - 9 * 3600
+    at = log_in_app(AppTest.from_file(APP, default_timeout=60), demo_app["admin"], idle_minutes=9 * 60)
     at.run()
     assert session.USER_KEY not in at.session_state
     assert "长时间未操作，已自动退出，请重新登录。" in texts(at)

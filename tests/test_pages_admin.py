@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -11,8 +9,8 @@ from fazhi import auth, db, locks, navigation, units
 from fazhi.settings import PROJECT_DIR
 from fazhi.ui import session, sidebar
 from fazhi.units import find_unit
-from tests.conftest import PASSWORD, make_user
-from tests.test_pages import app_db, demo_app, navigation_v2, run_app, texts  # noqa: F401  (fixtures)
+from tests.conftest import PASSWORD, log_in_app, make_user
+from tests.test_pages import APP, app_db, demo_app, navigation_v2, run_app, texts  # noqa: F401  (fixtures)
 
 ADMIN_PAGES = [spec for spec in navigation.PAGES if spec.section == "管理"]
 
@@ -37,8 +35,7 @@ def test_a_page_run_directly_refuses_non_administrators(
 ) -> None:
     """Even a page script run on its own (no navigation) shows nothing to an editor or viewer."""
     at = AppTest.from_file(str(PROJECT_DIR / spec.path), default_timeout=60)
-    at.session_state[session.USER_KEY] = demo_app[role].id
-    at.session_state[session.SEEN_KEY] = time.time()
+    log_in_app(at, demo_app[role])
     at.run()
     assert not at.exception
     assert [e.value for e in at.error] == ["此页面只有管理员可以使用。"]
@@ -70,12 +67,15 @@ def test_users_page_adds_resets_and_disables(app_db: db.Database, demo_app: dict
     at.text_input(key="reset_password_1").input("new-password-9")
     at.text_input(key="reset_password_2").input("new-password-9")
     at.button(key="FormSubmitter:reset_password-重设密码").click().run()
-    assert "已重设 cunyuan 的密码，并解除了登录暂停。请把新密码当面告诉本人。" in texts(at)
+    assert (
+        "已重设 cunyuan 的密码，并解除了登录暂停；他在各电脑上的登录已结束。请把新密码当面告诉本人。"
+        in texts(at)
+    )
     assert auth.authenticate(app_db, "cunyuan", "new-password-9").username == "cunyuan"
 
     at.selectbox(key="manage_user").select("cunyuan").run()
     at.button(key="toggle_active").click().run()
-    assert "已停用用户 cunyuan。" in texts(at)
+    assert "已停用用户 cunyuan；他在各电脑上的登录已结束。" in texts(at)
     listed = table(at, "username").set_index("username")
     assert not listed.loc["cunyuan", "is_active"]
     at.selectbox(key="manage_user").select(admin.username).run()
@@ -219,14 +219,36 @@ def test_five_wrong_passwords_lock_the_login_for_fifteen_minutes(
     assert session.USER_KEY not in at.session_state
 
 
+def test_an_administrator_sees_and_ends_logins_of_their_units(
+    app_db: db.Database, demo_app: dict[str, auth.User]
+) -> None:
+    admin, viewer = demo_app["admin"], demo_app["viewer"]
+    other = log_in_app(AppTest.from_file(APP, default_timeout=60), viewer).run()  # the viewer, elsewhere
+    at = run_app(admin, "pages/users.py")
+    shown = table(at, "用户名")
+    assert list(shown["用户名"]) == [admin.username, viewer.username]  # latest activity first
+    assert list(shown["本窗口"]) == ["是", ""]
+    assert list(shown["浏览器"]) == ["未知", "未知"]  # AppTest sends no User-Agent
+    viewer_session = other.session_state[session.SESSION_KEY]
+    at.selectbox(key="end_session_choice").select(viewer_session).run()
+    at.button(key="end_session").click().run()
+    assert not at.exception
+    assert f"已结束 {viewer.username} 在 未知地址 的登录。" in texts(at)
+    assert list(table(at, "用户名")["用户名"]) == [admin.username]
+    other.run()  # the viewer's next click
+    assert session.USER_KEY not in other.session_state
+    assert "管理员结束了这次登录，请重新登录。" in texts(other)
+    assert other.subheader[0].value == "登录"
+    assert app_db.one("SELECT action FROM audit_log ORDER BY id DESC LIMIT 1") == ("end_session",)
+
+
 @pytest.mark.parametrize(("idle_minutes", "logged_out"), [(2, True), (0.5, False)])
 def test_the_idle_timeout_is_configurable(
     demo_app: dict[str, auth.User], monkeypatch: pytest.MonkeyPatch, idle_minutes: float, logged_out: bool
 ) -> None:
     monkeypatch.setenv("FAZHI_IDLE_MINUTES", "1")
     at = AppTest.from_file(str(PROJECT_DIR / "app.py"), default_timeout=60)
-    at.session_state[session.USER_KEY] = demo_app["viewer"].id
-    at.session_state[session.SEEN_KEY] = time.time() - idle_minutes * 60
+    log_in_app(at, demo_app["viewer"], idle_minutes=idle_minutes)
     at.run()
     assert (session.USER_KEY not in at.session_state) is logged_out
     assert ("长时间未操作，已自动退出，请重新登录。" in texts(at)) is logged_out

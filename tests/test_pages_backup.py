@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import time
+import shutil
 import zipfile
 from datetime import date
 
@@ -14,7 +14,7 @@ from fazhi.settings import backups_dir
 from fazhi.ui import resources, session
 from fazhi.units import find_unit
 from fazhi.validation import RecordInput
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, log_in_app
 from tests.test_pages import APP, app_db, demo_app, navigation_v2, run_app, texts  # noqa: F401  (fixtures)
 
 
@@ -27,10 +27,7 @@ def top_admin(app_db: db.Database, demo_app: dict[str, auth.User]) -> auth.User:
 
 def logged_in(user: auth.User, generation: int = 0) -> AppTest:
     at = AppTest.from_file(APP, default_timeout=60)
-    at.session_state[session.USER_KEY] = user.id
-    at.session_state[session.SEEN_KEY] = time.time()
-    at.session_state[session.GENERATION_KEY] = generation
-    return at.run()
+    return log_in_app(at, user, generation=generation).run()
 
 
 def test_a_township_administrator_is_told_who_may_back_up(demo_app: dict[str, auth.User]) -> None:
@@ -49,7 +46,8 @@ def test_back_up_then_restore_from_the_list(app_db: db.Database, top_admin: auth
     assert "已备份：89 条记录，0 个佐证材料文件。可在下方列表中下载。" in texts(at)
     made = backup.list_backups(app_db.path)
     assert [b.kind for b in made] == ["backup"]
-    assert at.get("download_button")[0].key == "download_backup"
+    link = at.get("link_button")[0]  # served by fazhi/web.py to a logged-in top administrator only
+    assert (link.key, link.proto.url) == ("download_backup", f"/files/backup/{made[0].path.name}")
 
     records.add_record(
         app_db,
@@ -82,10 +80,12 @@ def _viewer_id(closed: db.Database) -> int:
     return int(row[0])
 
 
-def test_a_broken_upload_is_refused(app_db: db.Database, top_admin: auth.User) -> None:
+def test_a_broken_file_in_the_folder_is_refused(app_db: db.Database, top_admin: auth.User) -> None:
+    folder = backups_dir(app_db.path)
+    folder.mkdir(parents=True)
+    (folder / "fazhi-upload-20260102-030405.zip").write_bytes(b"PK\x03\x04 not a real zip")
     at = run_app(top_admin, "pages/backup.py")
-    at.radio(key="restore_source").set_value("upload").run()
-    at.get("file_uploader")[0].set_value(("别的.zip", b"PK\x03\x04 not a real zip", "application/zip")).run()
+    at.selectbox(key="restore_choice").select("fazhi-upload-20260102-030405.zip").run()
     at.checkbox(key="restore_confirm").check().run()
     at.button(key="restore").click().run()
     assert not at.exception
@@ -94,7 +94,11 @@ def test_a_broken_upload_is_refused(app_db: db.Database, top_admin: auth.User) -
     assert session.USER_KEY in at.session_state  # still logged in: nothing happened
 
 
-def test_restore_from_an_upload(app_db: db.Database, top_admin: auth.User, tmp_path) -> None:
+def test_an_upload_goes_through_the_streaming_route_then_the_list(
+    app_db: db.Database, top_admin: auth.User, tmp_path
+) -> None:
+    """The 上传 choice shows the app's own upload control (POST /files/backups, any size; tests/test_web.py),
+    not Streamlit's 10 MB uploader; what it stored is restored from the list like any backup."""
     out = tmp_path / "upload.zip"
     backup.create_backup(app_db, top_admin, out)
     with app_db.transaction() as cur:
@@ -102,14 +106,19 @@ def test_restore_from_an_upload(app_db: db.Database, top_admin: auth.User, tmp_p
     app_db.close()
     at = run_app(top_admin, "pages/backup.py")
     at.radio(key="restore_source").set_value("upload").run()
-    at.get("file_uploader")[0].set_value(("燕山乡备份.zip", out.read_bytes(), "application/zip")).run()
+    assert not at.get("file_uploader")
+    assert "/files/backups" in at.get("html")[-1].proto.body
+    backups_dir(app_db.path).mkdir(exist_ok=True)
+    shutil.copy(out, backups_dir(app_db.path) / "fazhi-upload-20260102-030405.zip")  # as the route names it
+    at.radio(key="restore_source").set_value("folder").run()
+    assert at.selectbox(key="restore_choice").value == "fazhi-upload-20260102-030405.zip"  # the newest
     at.checkbox(key="restore_confirm").check().run()
     at.button(key="restore").click().run()
     assert not at.exception
     live = resources.connection(str(app_db.path))
     assert live.one("SELECT title FROM records WHERE id = 1") != ("改过",)
     assert live.one("SELECT after_json->>'file' FROM audit_log ORDER BY id DESC LIMIT 1") == (
-        "燕山乡备份.zip",
+        "fazhi-upload-20260102-030405.zip",
     )
 
 

@@ -10,7 +10,7 @@ from streamlit.testing.v1 import AppTest
 
 from fazhi import auth, db, ledger, records, transfer
 from fazhi.catalog import Catalog
-from fazhi.ui import sidebar
+from fazhi.ui import session, sidebar
 from tests import test_pages
 from tests.test_pages import run_app, texts
 
@@ -135,7 +135,12 @@ def test_duplicates_are_skipped_unless_the_user_ticks_the_box(
 def test_viewers_download_but_do_not_import(demo_app: dict[str, auth.User]) -> None:
     at = open_transfer(demo_app["viewer"])
     assert [t.label for t in at.tabs] == ["下载模板", "佐证材料包"]
-    assert {b.key for b in at.get("download_button")} == {"template_download", "evidence_package"}
+    assert [b.key for b in at.get("download_button")] == ["template_download"]
+    package = at.get("link_button")[0]
+    assert (package.key, package.proto.url) == (
+        "evidence_package",
+        f"/files/evidence?unit={at.session_state[session.UNIT_KEY]}&year=2020",
+    )
     assert "导入导出 · 燕山乡 · 2020年" == at.title[0].value
     assert "上传填好的" not in texts(at)
 

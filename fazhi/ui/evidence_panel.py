@@ -1,13 +1,12 @@
-"""A record's evidence files on 记录详情: thumbnails of photos (cached by content hash), a download for each
-file and, for editors, upload and remove."""
+"""A record's evidence files on 记录详情: thumbnails of photos (cached by content hash), a download link for
+each file (served by fazhi/web.py to a logged-in user who may see the record) and, for editors, upload and
+remove."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import streamlit as st
 
-from fazhi import attachments, auth, file_checks, records
+from fazhi import attachments, auth, file_checks, records, web
 from fazhi.catalog import Catalog
 from fazhi.db import Database
 from fazhi.settings import max_upload_mb
@@ -23,11 +22,6 @@ def _thumbnail(path: str, sha256: str) -> bytes | None:
             return attachments.thumbnail(handle.read())
     except OSError:
         return None
-
-
-def _reader(db: Database, user: auth.User, catalog: Catalog, attachment_id: int) -> Callable[[], bytes]:
-    """The file's bytes, read only when its download button is pressed."""
-    return lambda: attachments.read_file(db, user, catalog, attachment_id)[1]
 
 
 def evidence_panel(
@@ -50,14 +44,12 @@ def evidence_panel(
             st.caption(
                 markdown_literal(f"{item.size_text} · {item.uploaded_by} · {item.uploaded_at:%Y-%m-%d}")
             )
-            st.download_button(
+            st.link_button(
                 "下载",
-                data=_reader(db, user, catalog, item.id),
-                file_name=item.filename,
-                mime=item.mime,
+                web.attachment_url(item.id),
                 key=f"evidence_download_{item.id}",
                 icon=":material/download:",
-                on_click="ignore",
+                help="需要已登录；文件由程序按权限检查后直接下载。",
             )
             if editable:
                 if st.button("移除", key=f"evidence_remove_{item.id}", icon=":material/delete:"):

@@ -9,7 +9,7 @@ import streamlit as st
 
 from fazhi import backup
 from fazhi.catalog import Catalog, load_catalog
-from fazhi.db import Database, connect
+from fazhi.db import Database, shared
 from fazhi.errors import FazhiError
 from fazhi.settings import auto_backup_enabled, db_path
 
@@ -17,7 +17,7 @@ from fazhi.settings import auto_backup_enabled, db_path
 @st.cache_resource(show_spinner=False)
 def connection(path: str) -> Database:
     """The one connection of this process to the database file at `path` (opened on first use)."""
-    return connect(path)
+    return shared(path)  # the same object the web routes use (fazhi/web.py)
 
 
 def database() -> Database:

@@ -3,6 +3,7 @@ works on (kept across pages), the notes of returned or waiting reports, and the 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 
 import streamlit as st
@@ -16,19 +17,31 @@ from fazhi.ui.session import UNIT_KEY, YEAR_KEY, log_out
 
 PENDING_KEY = "fazhi_pending_choice"
 UNIT_WIDGET = "unit_picker"
+UNIT_PARAM = "unit"  # ?unit=ID&year=YYYY in every page's URL: a bookmark or F5 keeps the sidebar's choice
+YEAR_PARAM = "year"
 YEAR_WIDGET = "year_picker"
 
 
 def navigation_pages(
     db: Database, user: auth.User | None
 ) -> list[StreamlitPage] | dict[str, list[StreamlitPage]]:
-    """What st.navigation shows: 初始化 on a new installation, 登录 when anonymous, else the role's pages."""
+    """What st.navigation shows: 初始化 on a new installation, 登录 when anonymous, else the role's pages.
+
+    Every page's URL is always known, so a reload or a bookmark never meets Streamlit's "Page not found":
+    anonymous, /ledger shows the login form and, once logged in, the ledger; a page the role may not open
+    (a 查看者's /entry) says so in Chinese instead of running.
+    """
     if user is None:
         spec = navigation.SETUP if auth.user_count(db) == 0 else navigation.LOGIN
-        return [st.Page(spec.path, title=spec.title, url_path=spec.url_path, icon=spec.icon, default=True)]
+        first = st.Page(spec.path, title=spec.title, url_path=spec.url_path, icon=spec.icon, default=True)
+        return [first] + [
+            st.Page(spec.path, title=spec.title, url_path=page.url_path, icon=spec.icon, visibility="hidden")
+            for page in navigation.PAGES
+        ]
     sections: dict[str, list[StreamlitPage]] = {}
     level = units.get_unit(db, user.unit_id).level if user.unit_id is not None else None
-    for number, spec in enumerate(navigation.pages_for(user.role, level)):
+    allowed = navigation.pages_for(user.role, level)
+    for number, spec in enumerate(allowed):
         page = st.Page(
             spec.path,
             title=spec.title,
@@ -38,7 +51,40 @@ def navigation_pages(
             visibility="visible" if spec.visible else "hidden",
         )
         sections.setdefault(spec.section, []).append(page)
+    first = next(iter(sections.values()))[0]
+    hidden = [
+        st.Page(_go_to(first), title=spec.title, url_path=spec.url_path, icon=spec.icon, visibility="hidden")
+        for spec in (navigation.LOGIN, navigation.SETUP)
+    ] + [
+        st.Page(
+            _not_for_role(spec), title=spec.title, url_path=spec.url_path, icon=spec.icon, visibility="hidden"
+        )
+        for spec in navigation.PAGES
+        if spec not in allowed
+    ]
+    sections[next(iter(sections))].extend(hidden)  # hidden pages still belong to some section
     return sections
+
+
+def _go_to(page: StreamlitPage) -> Callable[[], None]:
+    """The page behind 登录 and 初始化 once logged in (the run right after logging in asks for it): the first
+    page of the menu."""
+
+    def go() -> None:
+        st.switch_page(page)
+
+    go.__name__ = "logged_in"
+    return go
+
+
+def _not_for_role(spec: navigation.PageSpec) -> Callable[[], None]:
+    """A page that only says the role cannot open `spec` (a 查看者's bookmark of /entry)."""
+
+    def page() -> None:
+        st.error(f"您的账号不能使用“{spec.title}”。请从左侧菜单选择您能使用的功能。", icon=":material/lock:")
+
+    page.__name__ = f"not_{spec.url_path}"
+    return page
 
 
 def sidebar(db: Database, user: auth.User) -> None:
@@ -49,6 +95,7 @@ def sidebar(db: Database, user: auth.User) -> None:
         submission_notes(db, user)
         if st.button("退出登录", key="logout", icon=":material/logout:"):
             log_out()
+            st.query_params.clear()
             st.rerun()
 
 
@@ -80,6 +127,11 @@ def unit_and_year_picker(db: Database, user: auth.User) -> None:
         st.session_state[UNIT_KEY] = pending_unit
     if pending_year is not None:
         st.session_state[YEAR_KEY] = pending_year
+    # A reload, a bookmark or a new tab starts without session state: the URL says the unit and year.
+    if UNIT_KEY not in st.session_state:
+        st.session_state[UNIT_KEY] = _query_number(UNIT_PARAM)
+    if YEAR_KEY not in st.session_state:
+        st.session_state[YEAR_KEY] = _query_number(YEAR_PARAM)
     visible = units.visible_units(db, user)
     if not visible:
         st.warning("您的账号没有可查看的单位。")
@@ -109,6 +161,20 @@ def unit_and_year_picker(db: Database, user: auth.User) -> None:
         args=(YEAR_WIDGET, YEAR_KEY),
         format_func=lambda y: f"{y}年",
     )
+    _keep_in_url(UNIT_PARAM, st.session_state[UNIT_KEY])
+    _keep_in_url(YEAR_PARAM, st.session_state[YEAR_KEY])
+
+
+def _query_number(name: str) -> int | None:
+    """A whole number from the URL's query parameters, or None (missing or not a number)."""
+    text = str(st.query_params.get(name, "")).strip()
+    return int(text) if text.isdigit() and len(text) < 10 else None
+
+
+def _keep_in_url(name: str, value: int) -> None:
+    """Write the choice into the URL (only when it differs: each change is a message to the browser)."""
+    if st.query_params.get(name) != str(value):
+        st.query_params[name] = str(value)
 
 
 def _default_unit(visible: list[units.Unit]) -> units.Unit:

@@ -51,7 +51,7 @@ def _wait_until_up(url: str, process: subprocess.Popen, log: Path, timeout: floa
         if process.poll() is not None:
             raise RuntimeError(f"streamlit exited early:\n{log.read_text(errors='replace')}")
         try:
-            with urllib.request.urlopen(url + "/_stcore/health", timeout=2) as response:
+            with urllib.request.urlopen(url + "/healthz", timeout=2) as response:
                 if response.status == 200:
                     return
         except OSError:
@@ -59,23 +59,23 @@ def _wait_until_up(url: str, process: subprocess.Popen, log: Path, timeout: floa
     raise RuntimeError(f"streamlit did not answer within {timeout} s:\n{log.read_text(errors='replace')}")
 
 
-def start_app(tmp_path: Path, prepare: list[list[str]] | None = None) -> RunningApp:
-    """`streamlit run app.py` on a free port with a temporary database, after running CLI `prepare` steps."""
+def start_app(tmp_path: Path, prepare: list[list[str]] | None = None, port: int | None = None) -> RunningApp:
+    """`streamlit run server.py` on a free port with a temporary database, after running CLI `prepare` steps."""
     db_path = tmp_path / "e2e.duckdb"
     env = {**os.environ, "FAZHI_DB": str(db_path)}
     for step in prepare or []:
         subprocess.run(
             [sys.executable, "-m", "fazhi", *step, "--db", str(db_path)], check=True, env=env, cwd=PROJECT_DIR
         )
-    port = _free_port()
-    log = tmp_path / "streamlit.log"
+    port = port or _free_port()
+    log = tmp_path / f"streamlit-{port}-{time.monotonic_ns()}.log"
     process = subprocess.Popen(
         [
             sys.executable,
             "-m",
             "streamlit",
             "run",
-            "app.py",
+            "server.py",
             "--server.port",
             str(port),
             "--server.address",
@@ -121,8 +121,8 @@ def browser() -> Iterator[object]:
 def app_factory(tmp_path: Path) -> Iterator:
     started: list[RunningApp] = []
 
-    def factory(prepare: list[list[str]] | None = None) -> RunningApp:
-        app = start_app(tmp_path, prepare)
+    def factory(prepare: list[list[str]] | None = None, port: int | None = None) -> RunningApp:
+        app = start_app(tmp_path, prepare, port)
         started.append(app)
         return app
 
