@@ -21,7 +21,7 @@ from tests.e2e.test_accounts import choose, cli, log_in
 
 pytestmark = pytest.mark.browser
 
-MENU = ["首页", "看板", "台账", "导入导出", "年度报告", "会议模式"]  # a 查看者's menu
+MENU = ["首页", "看板", "台账", "导入导出", "年度报告", "会议模式", "报送审核"]  # a 乡镇 查看者's menu
 
 
 def prepared(tmp_path: Path) -> tuple[Path, int]:
