@@ -793,7 +793,7 @@ def cmd_status(args: argparse.Namespace) -> int:
                 for v in (
                     data["unit"],
                     data["state"],
-                    data["submitted_at"],
+                    str(data["submitted_at"] or "").replace("T", " "),  # 2026-12-02 00:59:06
                     data["deadline"],
                     deadlines.describe(row.days_left),
                     data["published_on"],

@@ -4,6 +4,7 @@ command line, each step seen in `status --json`, and the package carried to a se
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -90,6 +91,7 @@ def test_each_step_shows_in_status(demo_file: Path, capsys) -> None:
     )
     assert text[1] == "乡镇（街道）\t状态\t报送时间\t截止日期\t剩余天数\t公开日期\t公开情况\t公开网址"
     assert text[2].startswith("燕山乡\t已退回\t")
+    assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d", text[2].split("\t")[2])  # a time, no ISO 'T'
 
 
 def test_a_package_goes_to_a_second_freshly_initialised_database(
