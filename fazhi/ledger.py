@@ -131,8 +131,9 @@ def list_records(
         params.append(list(catalog.record_types))
     sql = (
         "SELECT r.id, r.unit_id, u.name AS unit_name, r.type_code, r.title, r.start_on, r.end_on, r.place,"
-        " r.summary, r.version, r.updated_by, r.updated_at, r.is_deleted"
-        " FROM records r JOIN units u ON u.id = r.unit_id WHERE "
+        " r.summary, r.version, r.updated_by, r.updated_at, r.is_deleted,"
+        " coalesce(nullif(p.display_name, ''), r.updated_by) AS updated_by_name"  # the person, not the login
+        " FROM records r JOIN units u ON u.id = r.unit_id LEFT JOIN users p ON p.username = r.updated_by WHERE "
         + " AND ".join(where)
         + f" ORDER BY {order}, r.id{' DESC' if filters.descending else ''}"
     )
