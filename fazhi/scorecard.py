@@ -105,8 +105,12 @@ def kpi_cards(
 
 def shortfall_lines(table: pd.DataFrame, share: float) -> list[str]:
     """短板提示, one plain sentence per indicator with a target direction: missed first, then behind pace,
-    then without records ('仅统计' indicators such as 行政处罚 are never a shortfall)."""
-    rows = table[table["status"].isin(list(_SEVERITY)) & (table["direction"] != "neutral")].copy()
+    then without records ('仅统计' indicators such as 行政处罚 are never a shortfall, nor is having no records
+    of work without a target, e.g. a 村 against the defaults written for a whole 乡镇)."""
+    no_target = (table["status"] == Status.NO_DATA) & table["target"].isna()
+    rows = table[
+        table["status"].isin(list(_SEVERITY)) & (table["direction"] != "neutral") & ~no_target
+    ].copy()
     rows["severity"] = rows["status"].map(_SEVERITY)
     lines = []
     for row in rows.sort_values("severity", kind="stable").itertuples():
