@@ -11,6 +11,7 @@ import pandas as pd
 
 from fazhi import chinese
 from fazhi.catalog import Catalog, Indicator
+from fazhi.charts import VERDICT_LABELS
 from fazhi.dashboard import DashboardData
 from fazhi.labels import UNCHANGED, Status
 
@@ -130,6 +131,20 @@ def shortfall_lines(table: pd.DataFrame, share: float) -> list[str]:
         else:
             lines.append(f"{prefix}{row.value_text}，目标{row.target_text}，未达标")
     return lines
+
+
+def change_display(comparison: pd.DataFrame) -> pd.DataFrame:
+    """Rows of a 与上年比较 frame for people: 领域, 指标, 本年, 上年, 较上年 (%), 趋势."""
+    return pd.DataFrame(
+        {
+            "领域": comparison["area"],
+            "指标": comparison["name"],
+            "本年": comparison["value_text"],
+            "上年": comparison["previous_text"],
+            "较上年": comparison["change_pct"].astype("float64"),
+            "趋势": comparison["verdict"].map(VERDICT_LABELS),
+        }
+    )
 
 
 def indicator_display(table: pd.DataFrame) -> pd.DataFrame:
