@@ -81,7 +81,7 @@ def list_records(
     """The records the user may see that match the filter, one row each with a column per field code.
 
     Columns: id, unit_id, unit_name, type_code, type_name, area_name, title, start_on, end_on, place, summary,
-    version, updated_by, updated_at, is_deleted, then one column per field code present (integers as Int64).
+    version, updated_by, updated_at, is_deleted, updated_by_name (the person's name, else the login name), then one column per field code present (integers as Int64).
     """
     filters = filters or RecordFilter()
     where = ["u.path LIKE ?"]  # paths hold only digits and slashes, so no escaping is needed

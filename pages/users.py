@@ -18,7 +18,7 @@ st.title("用户管理")
 feedback.show_flash()
 people = auth.list_users(db, user)
 st.dataframe(
-    people,
+    [{k: v for k, v in p.items() if k != "unit_id"} for p in people],  # the id is for the form below
     hide_index=True,
     placeholder="",
     key="users_table",
@@ -30,7 +30,6 @@ st.dataframe(
         "is_active": st.column_config.CheckboxColumn("启用"),
         "locked_until": st.column_config.DatetimeColumn("暂停登录至", format="YYYY-MM-DD HH:mm"),
         "last_login_at": st.column_config.DatetimeColumn("最近登录", format="YYYY-MM-DD HH:mm"),
-        "unit_id": None,
     },
 )
 
