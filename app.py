@@ -2,9 +2,10 @@
 
 import streamlit as st
 
-from fazhi.ui import resources, session, sidebar
+from fazhi.ui import chinese, resources, session, sidebar
 
 st.set_page_config(page_title="法治政府建设工作台", page_icon="⚖️", layout="wide")
+chinese.inject()  # Streamlit's own English in Chinese, before anything else is drawn
 
 db = resources.database()
 resources.daily_backup(db)  # the first run of a day starts it in the background

@@ -37,8 +37,8 @@ class AuditFilter:
 _AUDIT_SQL = (
     "SELECT a.id, a.logged_at, a.username, a.action, a.entity, a.entity_id, a.unit_id,"
     " coalesce(u.name, '') AS unit_name, CAST(a.before_json AS VARCHAR) AS before_json,"
-    " CAST(a.after_json AS VARCHAR) AS after_json"
-    " FROM audit_log a LEFT JOIN units u ON u.id = a.unit_id"
+    " CAST(a.after_json AS VARCHAR) AS after_json, coalesce(nullif(p.display_name, ''), a.username) AS person"
+    " FROM audit_log a LEFT JOIN units u ON u.id = a.unit_id LEFT JOIN users p ON p.username = a.username"
 )
 
 
@@ -77,7 +77,7 @@ def query(db: Database, user: User, filters: AuditFilter | None = None) -> pd.Da
     """Audit entries the administrator may see (their units; installation-wide ones for a top unit), newest first.
 
     Columns: id, logged_at, username, action, entity, entity_id, unit_id, unit_name, before_json, after_json
-    (the last two as JSON text or None).
+    (these two as JSON text or None), person (the account's name, else the login name).
     """
     filters = filters or AuditFilter()
     where, params = _where(db, user, filters)
@@ -96,16 +96,17 @@ def audit_count(db: Database, user: User, filters: AuditFilter | None = None) ->
     return int(row[0]) if row else 0
 
 
-def usernames(db: Database, user: User) -> list[str]:
-    """Every username in the entries this administrator may see, for the filter."""
+def usernames(db: Database, user: User) -> dict[str, str]:
+    """Every username in the entries this administrator may see, for the filter, with the person's name."""
     where, params = _where(db, user, AuditFilter())
     rows = db.rows(
-        "SELECT DISTINCT a.username FROM audit_log a LEFT JOIN units u ON u.id = a.unit_id"
+        "SELECT DISTINCT a.username, coalesce(nullif(p.display_name, ''), a.username)"
+        " FROM audit_log a LEFT JOIN units u ON u.id = a.unit_id LEFT JOIN users p ON p.username = a.username"
         + where
         + " ORDER BY a.username",
         params,
     )
-    return [row[0] for row in rows]
+    return {username: name if name == username else f"{name}（{username}）" for username, name in rows}
 
 
 def _cell_text(value: Any, key: str = "") -> str:
@@ -203,7 +204,7 @@ def readable(frame: pd.DataFrame, captions: dict[str, str], *, raw: bool = False
         {
             "id": frame["id"].astype("int64"),
             "logged_at": frame["logged_at"],
-            "username": frame["username"],
+            "username": frame["person"],
             "action": frame["action"].map(lambda a: ACTIONS.get(a, a)),
             "entity": frame["entity"].map(lambda e: ENTITIES.get(e, e)),
             "entity_id": frame["entity_id"].fillna(""),

@@ -350,11 +350,42 @@ def set_active(db: Database, actor: User, username: str, active: bool) -> None:
         audit.log(cur, actor, "update", "user", user_id, unit_id, None, {"is_active": active})
 
 
+def display_names(db: Database) -> dict[str, str]:
+    """People's names by login name: the name given to the account, else the login name itself."""
+    return {
+        username: name or username for username, name in db.rows("SELECT username, display_name FROM users")
+    }
+
+
+def person_name(db: Database, username: str) -> str:
+    """The name of the person behind a login name (as `display_names`); other actors (命令行, 示例数据) as they are."""
+    return display_names(db).get(username, username)
+
+
+def change_role(db: Database, actor: User, username: str, role: str, unit_id: int) -> User:
+    """Give an account another role and unit (administrators of both units; never their own account); audited."""
+    if role not in ROLES:
+        raise InvalidInput([Problem("role", "角色应为管理员、录入员或查看者。")])
+    with db.transaction() as cur:
+        user_id, _unit_id, path, name = _target(cur, username)
+        require_admin(actor, Scope(name, path))
+        unit = get_unit(cur, unit_id)
+        require_admin(actor, unit)
+        if actor.id == user_id:
+            raise PermissionDenied("不能更改自己的角色或单位，请由另一位管理员操作。")
+        row = single(cur, "SELECT username, display_name, role FROM users WHERE id = ?", [user_id])
+        before = {"role": row[2], "unit": name}
+        cur.execute("UPDATE users SET role = ?, unit_id = ? WHERE id = ?", [role, unit.id, user_id])
+        changed = User(user_id, row[0], row[1], role, unit.id, unit.path, unit.name)
+        audit.log(cur, actor, "update", "user", user_id, unit.id, before, {"role": role, "unit": unit.name})
+    return changed
+
+
 def list_users(db: Database, actor: User) -> list[dict]:
     """Accounts of the units the administrator oversees, without password hashes."""
     require_admin(actor)
     rows = db.rows(
-        "SELECT u.username, u.display_name, u.role, un.name, un.path, u.is_active, u.last_login_at"
+        "SELECT u.username, u.display_name, u.role, un.name, un.path, u.is_active, u.last_login_at, u.unit_id"
         " FROM users u JOIN units un ON un.id = u.unit_id ORDER BY un.path, u.username"
     )
     paused = dict(
@@ -372,6 +403,7 @@ def list_users(db: Database, actor: User) -> list[dict]:
             "is_active": bool(r[5]),
             "locked_until": paused.get(username_key(r[0])),
             "last_login_at": r[6],
+            "unit_id": r[7],
         }
         for r in rows
         if r[4].startswith(actor.unit_path)

@@ -483,7 +483,8 @@ def verify(source: Path | IO[bytes]) -> Manifest:
 # ───────────── restore ─────────────
 
 
-def _has_data(db: Database) -> bool:
+def has_data(db: Database) -> bool:
+    """Whether the database holds any unit, account or record (an empty one is not worth a backup)."""
     row = db.one(
         "SELECT (SELECT count(*) FROM users) + (SELECT count(*) FROM records) + (SELECT count(*) FROM units)"
     )
@@ -506,7 +507,7 @@ def restore(db: Database, user: User, source: Path | IO[bytes], *, name: str = "
         old_files = work / "attachments.before"
         saved = None
         with db.exclusive():  # from here on nobody writes: the saved copy is exactly what gets replaced
-            if _has_data(db):
+            if has_data(db):
                 saved = new_backup_path(db.path, "before-restore")
                 create_backup(db, user, saved, audited=False)
             _swap_folders(new_files, folder, old_files)
@@ -608,7 +609,7 @@ def daily_backup(db: Database, now: datetime | None = None) -> Path | None:
     now = now or datetime.now()
     if any(b.kind == "auto" and b.created_at.date() == now.date() for b in list_backups(db.path)):
         return None
-    if not _has_data(db):
+    if not has_data(db):
         return None
     path = new_backup_path(db.path, "auto", now)
     create_backup(db, system_user("自动备份"), path, audited=False)

@@ -23,7 +23,7 @@ import plotly.graph_objects as go
 
 from fazhi import drilldown
 from fazhi.catalog import Catalog
-from fazhi.dashboard import DashboardData
+from fazhi.dashboard import TOP_CHANGES, DashboardData, largest_changes
 from fazhi.labels import Status
 from fazhi.text import html_literal
 from fazhi.units import Unit
@@ -135,9 +135,8 @@ def monthly_activity(
         )
     layout = {
         "barmode": "stack",
-        "legend": {"orientation": "h", "yanchor": "bottom", "y": 1.0, "x": 0, "xanchor": "left"},
-        # room above the plot for the title and a legend of up to two rows
-        "margin": {"t": round(font_size * 5.5)},
+        # the legend beside the plot, one area a line: however many areas, it never reaches the title
+        "legend": {"orientation": "v", "yanchor": "top", "y": 1.0, "x": 1.02, "xanchor": "left"},
         "xaxis": _axis(
             "月份",
             font_size,
@@ -340,9 +339,12 @@ def records_by_type(
 def year_over_year(
     frame: pd.DataFrame, *, width: int | None = None, height: int | None = None, font_size: int = 16
 ) -> go.Figure:
-    """Horizontal bars of each indicator's change against last year in %, green when better, red when worse."""
+    """Horizontal bars of the indicators' change against last year in %, green when better, red when worse:
+    the `TOP_CHANGES` largest changes either way (the page lists the rest in a table)."""
     year = int(frame["year"].iloc[0]) if not frame.empty else None
     previous = int(frame["previous_year"].iloc[0]) if not frame.empty else None
+    trimmed = len(frame) > TOP_CHANGES
+    frame = largest_changes(frame)
     rows = frame.iloc[::-1]
     traces, shapes = [], []
     if not rows.empty:
@@ -396,7 +398,8 @@ def year_over_year(
     return _figure(
         traces,
         layout,
-        f"{year}年与{previous}年比较" if year else "与上年比较",
+        (f"{year}年与{previous}年比较" if year else "与上年比较")
+        + (f"（变化最大的{TOP_CHANGES}项）" if trimmed else ""),
         width=width,
         height=height,
         default_height=120 + 34 * max(len(rows), 4),

@@ -207,6 +207,23 @@ def _year_over_year_from(table: pd.DataFrame, year: int) -> pd.DataFrame:
     return frame.sort_values("change_pct", ascending=False, kind="stable").reset_index(drop=True)
 
 
+TOP_CHANGES = 12  # bars the 与上年比较 chart draws: readable on one screen; the rest go in a table
+
+
+def largest_changes(comparison: pd.DataFrame, top: int = TOP_CHANGES) -> pd.DataFrame:
+    """The `top` rows of a comparison frame with the largest change either way, still largest rise first."""
+    if len(comparison) <= top:
+        return comparison
+    keep = comparison["change_pct"].abs().sort_values(ascending=False, kind="stable").index[:top]
+    return comparison.loc[sorted(keep)].reset_index(drop=True)
+
+
+def other_changes(comparison: pd.DataFrame, top: int = TOP_CHANGES) -> pd.DataFrame:
+    """The rows of a comparison frame that `largest_changes` leaves out, in the same order."""
+    shown = set(largest_changes(comparison, top)["code"])
+    return comparison[~comparison["code"].isin(shown)].reset_index(drop=True)
+
+
 def year_over_year(
     db: Database, user: User, catalog: Catalog, unit: Unit, year: int, *, today: date | None = None
 ) -> pd.DataFrame:

@@ -81,7 +81,7 @@ def list_records(
     """The records the user may see that match the filter, one row each with a column per field code.
 
     Columns: id, unit_id, unit_name, type_code, type_name, area_name, title, start_on, end_on, place, summary,
-    version, updated_by, updated_at, is_deleted, then one column per field code present (integers as Int64).
+    version, updated_by, updated_at, is_deleted, updated_by_name (the person's name, else the login name), then one column per field code present (integers as Int64).
     """
     filters = filters or RecordFilter()
     where = ["u.path LIKE ?"]  # paths hold only digits and slashes, so no escaping is needed
@@ -131,8 +131,9 @@ def list_records(
         params.append(list(catalog.record_types))
     sql = (
         "SELECT r.id, r.unit_id, u.name AS unit_name, r.type_code, r.title, r.start_on, r.end_on, r.place,"
-        " r.summary, r.version, r.updated_by, r.updated_at, r.is_deleted"
-        " FROM records r JOIN units u ON u.id = r.unit_id WHERE "
+        " r.summary, r.version, r.updated_by, r.updated_at, r.is_deleted,"
+        " coalesce(nullif(p.display_name, ''), r.updated_by) AS updated_by_name"  # the person, not the login
+        " FROM records r JOIN units u ON u.id = r.unit_id LEFT JOIN users p ON p.username = r.updated_by WHERE "
         + " AND ".join(where)
         + f" ORDER BY {order}, r.id{' DESC' if filters.descending else ''}"
     )

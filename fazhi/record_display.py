@@ -50,7 +50,12 @@ def display_frame(frame: pd.DataFrame, catalog: Catalog) -> pd.DataFrame:
         if c in frame
     ]
     value_columns = [c for c in frame.columns if c in captions]
-    view = frame[shown + value_columns + ["summary", "updated_by", "updated_at"]].copy()
+    who = "updated_by_name" if "updated_by_name" in frame else "updated_by"
+    view = (
+        frame[shown + value_columns + ["summary", who, "updated_at"]]
+        .copy()
+        .rename(columns={who: "updated_by"})
+    )
     by_code = catalog.fields_by_code()
     for code in value_columns:
         view[code] = by_code[code].spec.display(view[code])
@@ -127,8 +132,9 @@ def history(db: Database, user: User, catalog: Catalog, record_id: int) -> pd.Da
     """Every audited change of a record, oldest first: 时间, 操作人, 操作, 改动 (what changed, before → after)."""
     get_record(db, user, catalog, record_id, include_deleted=True)  # the permission check
     rows = db.rows(
-        "SELECT logged_at, username, action, before_json, after_json FROM audit_log"
-        " WHERE entity = 'record' AND entity_id = ? ORDER BY id",
+        "SELECT a.logged_at, coalesce(nullif(p.display_name, ''), a.username), a.action, a.before_json,"
+        " a.after_json FROM audit_log a LEFT JOIN users p ON p.username = a.username"
+        " WHERE a.entity = 'record' AND a.entity_id = ? ORDER BY a.id",
         [str(record_id)],
     )
     return pd.DataFrame(

@@ -11,6 +11,7 @@ import pandas as pd
 
 from fazhi import chinese
 from fazhi.catalog import Catalog, Indicator
+from fazhi.charts import VERDICT_LABELS
 from fazhi.dashboard import DashboardData
 from fazhi.labels import UNCHANGED, Status
 
@@ -105,8 +106,12 @@ def kpi_cards(
 
 def shortfall_lines(table: pd.DataFrame, share: float) -> list[str]:
     """短板提示, one plain sentence per indicator with a target direction: missed first, then behind pace,
-    then without records ('仅统计' indicators such as 行政处罚 are never a shortfall)."""
-    rows = table[table["status"].isin(list(_SEVERITY)) & (table["direction"] != "neutral")].copy()
+    then without records ('仅统计' indicators such as 行政处罚 are never a shortfall, nor is having no records
+    of work without a target, e.g. a 村 against the defaults written for a whole 乡镇)."""
+    no_target = (table["status"] == Status.NO_DATA) & table["target"].isna()
+    rows = table[
+        table["status"].isin(list(_SEVERITY)) & (table["direction"] != "neutral") & ~no_target
+    ].copy()
     rows["severity"] = rows["status"].map(_SEVERITY)
     lines = []
     for row in rows.sort_values("severity", kind="stable").itertuples():
@@ -126,6 +131,20 @@ def shortfall_lines(table: pd.DataFrame, share: float) -> list[str]:
         else:
             lines.append(f"{prefix}{row.value_text}，目标{row.target_text}，未达标")
     return lines
+
+
+def change_display(comparison: pd.DataFrame) -> pd.DataFrame:
+    """Rows of a 与上年比较 frame for people: 领域, 指标, 本年, 上年, 较上年 (%), 趋势."""
+    return pd.DataFrame(
+        {
+            "领域": comparison["area"],
+            "指标": comparison["name"],
+            "本年": comparison["value_text"],
+            "上年": comparison["previous_text"],
+            "较上年": comparison["change_pct"].astype("float64"),
+            "趋势": comparison["verdict"].map(VERDICT_LABELS),
+        }
+    )
 
 
 def indicator_display(table: pd.DataFrame) -> pd.DataFrame:

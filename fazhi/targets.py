@@ -29,8 +29,10 @@ def township_count(db: Database, unit: Unit) -> int:
 
 def default_target(indicator: Indicator, unit: Unit, townships: int = 1) -> float | None:
     """The catalog's default target for this unit: cumulative 'more is better' targets of a 区县 are
-    the township default times its number of 乡镇; everything else is the default as written."""
-    if indicator.target is None:
+    the township default times its number of 乡镇; a 村/社区 has none (the defaults are written for a whole
+    乡镇, so a village would fall short of nearly all of them; its own targets can still be set); everything
+    else is the default as written."""
+    if indicator.target is None or unit.level == "village":
         return None
     if unit.level == "county" and indicator.cumulative and indicator.direction == "up":
         return float(indicator.target) * townships

@@ -21,8 +21,9 @@ st.title("审计日志")
 visible = units.visible_units(db, user)
 by_id = {u.id: u for u in visible}
 first, second, third, fourth = st.columns(4)
+names = audit_viewer.usernames(db, user)
 people = first.multiselect(
-    "用户", audit_viewer.usernames(db, user), key="audit_users", placeholder="全部用户"
+    "用户", list(names), format_func=names.get, key="audit_users", placeholder="全部用户"
 )
 actions = second.multiselect(
     "操作", list(ACTIONS), format_func=ACTIONS.get, key="audit_actions", placeholder="全部操作"
@@ -61,7 +62,7 @@ chosen = st.selectbox(
     list(entries),
     index=None,
     format_func=lambda i: (
-        f"第{i}号 · {entries[i].logged_at:%Y-%m-%d %H:%M} · {entries[i].username} · "
+        f"第{i}号 · {entries[i].logged_at:%Y-%m-%d %H:%M} · {entries[i].person} · "
         f"{ACTIONS.get(entries[i].action, entries[i].action)}"
     ),
     key="audit_entry",

@@ -33,8 +33,9 @@ if st.button("生成备份", key="make_backup", type="primary", icon=":material/
         target = backup.new_backup_path(db.path)
         made = backup.create_backup(db, user, target)
         feedback.flash(
-            f"已备份：{made.records} 条记录，{made.attachments} 个佐证材料文件。可在下方列表中下载。"
+            f"已备份：{made.records} 条记录，{made.attachments} 个佐证材料文件。下方已选好这份备份，点“下载”即可。"
         )
+        st.session_state["backup_choice"] = target.name  # the list offers the new file, not an older one
         st.rerun()
 
 saved = backup.list_backups(db.path)

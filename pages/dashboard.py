@@ -48,6 +48,15 @@ if left is not None:
 with right:
     dashboard_widgets.chart("records_by_type", data, catalog, key="chart_by_type")
 dashboard_widgets.chart("year_over_year", data, catalog, key="chart_year_over_year")
+rest = dashboard.other_changes(data.comparison)
+if not rest.empty:
+    with st.expander(f"其余{len(rest)}项指标较上年的增减", icon=":material/table_rows:"):
+        st.dataframe(
+            scorecard.change_display(rest),
+            hide_index=True,
+            key="dashboard_other_changes",
+            column_config={"较上年": st.column_config.NumberColumn(format="%+.1f%%")},
+        )
 
 st.subheader("全部指标")
 st.dataframe(

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from fazhi import attachments, ledger, record_display, spreadsheet, transfer, units
+from fazhi import attachments, ledger, record_display, spreadsheet, transfer, units, years
 from fazhi.text import markdown_literal
 from fazhi.ui import feedback, ledger_link, resources, session, sidebar
 
@@ -35,8 +35,13 @@ chosen = middle.multiselect(
 )
 keyword = right.text_input("关键词", key="ledger_keyword", placeholder="标题、地点或情况说明中的文字", **keep)
 first, last, sort, order = st.columns([2, 2, 2, 1], vertical_alignment="bottom")
-date_from = first.date_input("日期从", value=None, key="ledger_from", format="YYYY-MM-DD", **keep)
-date_to = last.date_input("日期到", value=None, key="ledger_to", format="YYYY-MM-DD", **keep)
+lowest, highest = years.year_days(year)  # the calendars open inside the year shown
+for bound in ("ledger_from", "ledger_to"):  # a date kept from another year would not fit the new bounds
+    if st.session_state.get(bound) is not None and not lowest <= st.session_state[bound] <= highest:
+        st.session_state[bound] = None
+days = {"format": "YYYY-MM-DD", "min_value": lowest, "max_value": highest, **keep}
+date_from = first.date_input("日期从", value=None, key="ledger_from", **days)
+date_to = last.date_input("日期到", value=None, key="ledger_to", **days)
 order_by = sort.selectbox(
     "排序", list(ledger.SORT_COLUMNS), format_func=ledger.SORT_COLUMNS.get, key="ledger_sort", **keep
 )

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from fazhi import cases, record_display, records, units
+from fazhi import auth, cases, record_display, records, units
 from fazhi.errors import RecordConflict
 from fazhi.text import markdown_literal
 from fazhi.ui import evidence_panel, feedback, ledger_link, record_form, resources, session
@@ -16,7 +16,7 @@ record = ledger_link.record_or_stop(db, user, catalog)
 record_type = catalog.record_types.get(record.type_code)  # None: a type since removed from the catalog
 st.title(f"{record_type.name if record_type else '已停用的类型'} · {markdown_literal(record.title)}")
 st.caption(
-    f"编号 {record.id} · 第{record.version}版 · 最后由 {record.updated_by} 于 {record.updated_at:%Y-%m-%d %H:%M} 保存"
+    f"编号 {record.id} · 第{record.version}版 · 最后由 {auth.person_name(db, record.updated_by)} 于 {record.updated_at:%Y-%m-%d %H:%M} 保存"
 )
 feedback.show_flash()
 
@@ -87,7 +87,7 @@ with tabs["修改或删除"]:
     if theirs is not None:
         st.error(RecordConflict(theirs).message, icon=":material/sync_problem:")
         st.caption(
-            f"对方（{theirs.updated_by}）于 {theirs.updated_at:%Y-%m-%d %H:%M} 保存了第{theirs.version}版："
+            f"对方（{auth.person_name(db, theirs.updated_by)}）于 {theirs.updated_at:%Y-%m-%d %H:%M} 保存了第{theirs.version}版："
         )
         mine_unit = units.get_unit(db, item.unit_id).name
         st.dataframe(

@@ -1,5 +1,5 @@
-"""用户管理: administrators list, add, reset and disable the accounts of their own units, and see and end
-who is logged in."""
+"""用户管理: administrators list, add, reset, disable and re-assign (role, unit) the accounts of their units,
+and see and end who is logged in."""
 
 import streamlit as st
 
@@ -19,7 +19,7 @@ st.title("用户管理")
 feedback.show_flash()
 people = auth.list_users(db, user)
 st.dataframe(
-    people,
+    [{k: v for k, v in p.items() if k != "unit_id"} for p in people],  # the id is for the form below
     hide_index=True,
     placeholder="",
     key="users_table",
@@ -36,6 +36,9 @@ st.dataframe(
 
 visible = units.visible_units(db, user)
 by_id = {u.id: u for u in visible}
+if st.session_state.pop("new_user_saved", False):  # before the widgets exist: an empty form for the next one
+    for key in ("new_username", "new_display_name", "new_password", "new_confirm"):
+        st.session_state[key] = ""
 left, right = st.columns(2, border=True)
 with left, st.form("add_user", clear_on_submit=False, border=False):
     st.subheader("添加用户")
@@ -80,14 +83,34 @@ with left, st.form("add_user", clear_on_submit=False, border=False):
                         f"已添加用户 {created.username}（{created.role_label}，{created.unit_name}）。"
                     )
                 )
+                st.session_state["new_user_saved"] = True
                 st.rerun()
 
 with right:
-    st.subheader("重设密码、停用或启用")
-    names = [p["username"] for p in people]
-    chosen = st.selectbox("用户", names, key="manage_user", index=None, placeholder="选择用户")
+    st.subheader("修改账号")
+    names = {p["username"]: f"{p['display_name']}（{p['username']}）" for p in people}
+    chosen = st.selectbox(
+        "用户", list(names), format_func=names.get, key="manage_user", index=None, placeholder="选择用户"
+    )
     if chosen:
         person = next(p for p in people if p["username"] == chosen)
+        with st.form("change_role", border=False):
+            codes = {label: code for code, label in ROLES.items()}
+            new_role = st.radio(
+                "角色", list(ROLES), index=list(ROLES).index(codes[person["role"]]), format_func=ROLES.get,
+                key="change_role_role", horizontal=True,
+            )  # fmt: skip
+            new_unit = st.selectbox(
+                "所属单位", list(by_id), index=list(by_id).index(person["unit_id"]),
+                format_func=lambda i: sidebar.unit_label(by_id[i], visible[0]), key="change_role_unit",
+            )  # fmt: skip
+            if st.form_submit_button("保存角色和单位"):
+                with feedback.guard():
+                    changed = auth.change_role(db, user, chosen, new_role, new_unit)
+                    feedback.flash(
+                        markdown_literal(f"{names[chosen]} 现在是{changed.unit_name}的{changed.role_label}。")
+                    )
+                    st.rerun()
         with st.form("reset_password", clear_on_submit=True, border=False):
             new = st.text_input("新密码", type="password", key="reset_password_1")
             again = st.text_input("再次输入新密码", type="password", key="reset_password_2")

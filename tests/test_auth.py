@@ -227,3 +227,36 @@ def test_the_app_hashes_with_argon2id_recommended_parameters() -> None:
         default.parallelism,
     )
     assert PRODUCTION_HASHER.memory_cost >= 19 * 1024  # OWASP's minimum for argon2id
+
+
+def test_an_administrator_changes_a_role_and_unit(demo: db.Database, users: dict[str, auth.User]) -> None:
+    admin, editor = users["admin"], users["editor"]
+    village = find_unit(demo, "示例三村")
+    changed = auth.change_role(demo, admin, editor.username, "viewer", village.id)
+    assert (changed.role, changed.unit_name) == ("viewer", "示例三村")
+    assert auth.load_user(demo, editor.id).role == "viewer"
+    (entry,) = demo.rows(
+        "SELECT action, entity, before_json->>'role', after_json->>'role', after_json->>'unit' FROM audit_log"
+        " WHERE entity = 'user' AND action = 'update'"
+    )
+    assert entry == ("update", "user", "editor", "viewer", "示例三村")
+
+
+def test_changing_a_role_is_bounded(demo: db.Database, users: dict[str, auth.User]) -> None:
+    admin, editor = users["admin"], users["editor"]
+    with pytest.raises(InvalidInput):
+        auth.change_role(demo, admin, editor.username, "boss", editor.unit_id)
+    with pytest.raises(PermissionDenied, match="不能更改自己的角色或单位"):
+        auth.change_role(demo, admin, admin.username, "viewer", admin.unit_id)
+    with pytest.raises(PermissionDenied):  # a 乡镇 administrator cannot hand out the county
+        auth.change_role(demo, admin, editor.username, "admin", find_unit(demo, "万州区").id)
+    with pytest.raises(PermissionDenied):
+        auth.change_role(demo, editor, admin.username, "viewer", admin.unit_id)
+    assert auth.load_user(demo, editor.id).role == "editor"
+
+
+def test_people_are_named_by_their_names(demo: db.Database, users: dict[str, auth.User]) -> None:
+    names = auth.display_names(demo)
+    assert names[users["admin"].username] == users["admin"].display_name
+    assert auth.person_name(demo, users["editor"].username) == users["editor"].display_name
+    assert auth.person_name(demo, "示例数据") == "示例数据"

@@ -6,6 +6,7 @@ import re
 from collections.abc import Iterator
 from datetime import date
 
+import pandas as pd
 import plotly.graph_objects as go
 import pytest
 
@@ -172,9 +173,29 @@ def test_year_over_year_is_green_when_better(data: dashboard.DashboardData) -> N
     bars = figure.data[0]
     assert list(bars.y)[-1] == "法律援助案件"  # the largest rise on top
     assert bars.text[-1] == "+100%"
-    assert set(bars.marker.color) == {charts.VERDICT_COLORS["better"], charts.VERDICT_COLORS["same"]}
+    assert set(bars.marker.color) == {charts.VERDICT_COLORS["better"]}  # the 12 largest changes all rose
     assert figure.layout.xaxis.title.text == "较2019年增减（%）"
-    assert figure.layout.title.text == "2020年与2019年比较"
+    assert figure.layout.title.text == "2020年与2019年比较（变化最大的12项）"
+    assert len(bars.y) == 12 and len(data.comparison) == 26  # one screen; the page lists the other 14
+
+
+def test_year_over_year_keeps_the_largest_changes_either_way() -> None:
+    frame = pd.DataFrame({"code": list("abcdef"), "change_pct": [50.0, 20.0, 5.0, -1.0, -30.0, -60.0]})
+    assert dashboard.largest_changes(frame, 3)["code"].tolist() == ["a", "e", "f"]
+    assert dashboard.other_changes(frame, 3)["code"].tolist() == ["b", "c", "d"]
+    assert dashboard.largest_changes(frame, 6)["code"].tolist() == list("abcdef")
+    assert dashboard.other_changes(frame, 6).empty
+
+
+def test_the_monthly_legend_stands_beside_the_plot(data: dashboard.DashboardData) -> None:
+    legend = charts.build("monthly_activity", data.monthly).layout.legend
+    assert (legend.orientation, legend.x, legend.xanchor, legend.y, legend.yanchor) == (
+        "v",
+        1.02,
+        "left",
+        1,
+        "top",
+    )
 
 
 def test_typed_names_are_shown_as_plain_text(demo: db.Database, catalog: Catalog) -> None:

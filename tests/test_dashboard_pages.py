@@ -81,6 +81,15 @@ def test_dashboard_shows_the_2020_figures_with_targets_and_change_from_2019(
         "chart_by_type",
         "chart_year_over_year",
     ]
+    (rest,) = [d.value for d in at.dataframe if "趋势" in d.value.columns]  # beside the chart's 12 largest
+    assert len(rest) == 14 and list(rest.columns) == ["领域", "指标", "本年", "上年", "较上年", "趋势"]
+    assert rest.iloc[0][["指标", "本年", "上年", "较上年", "趋势"]].tolist() == [
+        "矛盾纠纷化解率",
+        "100%",
+        "80%",
+        25.0,
+        "向好",
+    ]
     (table,) = [d.value for d in at.dataframe if "口径说明" in d.value.columns]
     assert len(table) == len(load_catalog().indicators)
     row = table[table["指标"] == "集中宣传发放资料"].iloc[0]
@@ -251,18 +260,42 @@ def _main_widgets(at: AppTest) -> list[str]:
     return found
 
 
+MEETING_WIDGETS = ["meeting_paging", "meeting_refresh", "meeting_screen"]  # ways to look, none to edit
+
+
 def test_meeting_view_is_read_only_with_big_numbers(demo_app: dict[str, auth.User]) -> None:
     at = open_page(demo_app["admin"], "pages/meeting.py")
     assert at.title[0].value == "燕山乡 · 2020年法治政府建设"
-    assert _main_widgets(at) == ["meeting_refresh"]
+    assert _main_widgets(at) == MEETING_WIDGETS
+    assert at.get("button_group")[0].value == "关键指标"  # one projector screen at a time
     assert cards(at)["集中宣传发放资料"] == ("2536份", "+736份（+40.9%）")
-    assert [c.key for c in at.get("plotly_chart")] == ["meeting_completion", "meeting_monthly"]
-    assert "【学法用法】会前学法：尚无记录（目标6次）" in texts(at)
+    assert not at.get("plotly_chart")
     assert any("font-size: 4.2rem" in m.value for m in at.markdown)  # projector-sized numbers
+    at.get("button_group")[0].set_value("完成情况与短板").run()
+    assert [c.key for c in at.get("plotly_chart")] == ["meeting_completion"]
+    assert "【学法用法】会前学法：尚无记录（目标6次）" in texts(at)
+    assert "……另有2项，详见看板" in texts(at)  # 8 lines beside the chart, the rest on 看板
+    at.get("button_group")[0].set_value("各月工作").run()
+    assert [c.key for c in at.get("plotly_chart")] == ["meeting_monthly"]
+    assert not cards(at)
     at.toggle(key="meeting_refresh").set_value(True).run()
     assert not at.exception, at.exception
-    assert cards(at)["集中宣传发放资料"] == ("2536份", "+736份（+40.9%）")
-    assert _main_widgets(at) == ["meeting_refresh"]
+    assert _main_widgets(at) == MEETING_WIDGETS
+
+
+def test_meeting_view_pages_on_a_timer(
+    demo_app: dict[str, auth.User], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    at = open_page(demo_app["admin"], "pages/meeting.py")
+    monkeypatch.setattr(dashboard_widgets.time, "time", lambda: 30.0 * 7)  # the 8th period: screen 7 % 3 = 1
+    at.toggle(key="meeting_paging").set_value(True).run()
+    assert not at.exception, at.exception
+    assert at.get("button_group")[0].value == "完成情况与短板"
+    assert [c.key for c in at.get("plotly_chart")] == ["meeting_completion"]
+
+
+def test_the_screen_follows_the_clock() -> None:
+    assert [dashboard_widgets.screen_at(t) for t in (0, 29.9, 30, 60, 89, 90, 125)] == [0, 0, 1, 2, 2, 0, 1]
 
 
 def test_the_dashboard_has_editing_widgets_only_for_choices(demo_app: dict[str, auth.User]) -> None:

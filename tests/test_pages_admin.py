@@ -62,6 +62,10 @@ def test_users_page_adds_resets_and_disables(app_db: db.Database, demo_app: dict
     assert not at.exception and not at.error
     assert "已添加用户 cunyuan（录入员，示例一村）。" in texts(at)
     assert auth.authenticate(app_db, "cunyuan", PASSWORD).unit_name == "示例一村"
+    # an empty form for the next account: no password is left behind in it
+    for key in ("new_username", "new_display_name", "new_password", "new_confirm"):
+        assert at.text_input(key=key).value == "", key
+    assert at.selectbox(key="new_unit").value == village.id  # the unit and role stay for the next one
 
     at.selectbox(key="manage_user").select("cunyuan").run()
     at.text_input(key="reset_password_1").input("new-password-9")
@@ -252,3 +256,43 @@ def test_the_idle_timeout_is_configurable(
     at.run()
     assert (session.USER_KEY not in at.session_state) is logged_out
     assert ("长时间未操作，已自动退出，请重新登录。" in texts(at)) is logged_out
+
+
+def test_users_page_changes_a_role_and_unit(app_db: db.Database, demo_app: dict[str, auth.User]) -> None:
+    admin, editor = demo_app["admin"], demo_app["editor"]
+    village = find_unit(app_db, "示例二村")
+    at = run_app(admin, "pages/users.py")
+    at.selectbox(key="manage_user").select(editor.username).run()
+    assert (
+        at.selectbox(key="manage_user").format_func(editor.username) == f"燕山乡editor（{editor.username}）"
+    )
+    assert at.radio(key="change_role_role").value == "editor"
+    at.radio(key="change_role_role").set_value("viewer")
+    at.selectbox(key="change_role_unit").select(village.id)
+    at.button(key="FormSubmitter:change_role-保存角色和单位").click().run()
+    assert not at.exception and not at.error
+    assert f"燕山乡editor（{editor.username}） 现在是示例二村的查看者。" in texts(at)
+    changed = auth.load_user(app_db, editor.id)
+    assert (changed.role, changed.unit_name) == ("viewer", "示例二村")
+    listed = table(at, "username").set_index("username")
+    assert (listed.loc[editor.username, "role"], listed.loc[editor.username, "unit"]) == (
+        "查看者",
+        "示例二村",
+    )
+
+    at.selectbox(key="manage_user").select(admin.username).run()
+    at.radio(key="change_role_role").set_value("viewer")
+    at.button(key="FormSubmitter:change_role-保存角色和单位").click().run()
+    assert [e.value for e in at.error] == ["不能更改自己的角色或单位，请由另一位管理员操作。"]
+    assert auth.load_user(app_db, admin.id).role == "admin"
+
+
+def test_the_audit_page_names_people(app_db: db.Database, demo_app: dict[str, auth.User]) -> None:
+    admin = demo_app["admin"]
+    units.rename_unit(app_db, admin, find_unit(app_db, "示例一村").id, "红旗村")
+    at = run_app(admin, "pages/audit.py")
+    entries = table(at, "内容")
+    assert entries.iloc[0]["用户"] == "燕山乡admin"  # the person's name, not the login name
+    names = at.multiselect(key="audit_users")
+    assert names.format_func(admin.username) == f"燕山乡admin（{admin.username}）"
+    assert names.format_func("示例数据") == "示例数据"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import shutil
 import zipfile
-from datetime import date
+from datetime import date, datetime, timedelta
 
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -43,7 +43,7 @@ def test_back_up_then_restore_from_the_list(app_db: db.Database, top_admin: auth
     assert at.title[0].value == "备份与恢复"
     at.button(key="make_backup").click().run()
     assert not at.exception
-    assert "已备份：89 条记录，0 个佐证材料文件。可在下方列表中下载。" in texts(at)
+    assert "已备份：89 条记录，0 个佐证材料文件。下方已选好这份备份，点“下载”即可。" in texts(at)
     made = backup.list_backups(app_db.path)
     assert [b.kind for b in made] == ["backup"]
     link = at.get("link_button")[0]  # served by fazhi/web.py to a logged-in top administrator only
@@ -143,3 +143,32 @@ def test_no_daily_backup_when_switched_off(app_db: db.Database, demo_app: dict[s
     run_app()
     assert resources.daily_backup(app_db) is None
     assert not backups_dir(app_db.path).exists()
+
+
+def test_the_new_backup_is_the_one_offered_for_download(app_db: db.Database, top_admin: auth.User) -> None:
+    older = backup.daily_backup(app_db, datetime.now() - timedelta(hours=2))
+    at = logged_in(top_admin)
+    at.switch_page("pages/backup.py").run()
+    assert at.selectbox(key="backup_choice").value == older.name
+    at.button(key="make_backup").click().run()
+    assert not at.exception
+    (made,) = [b for b in backup.list_backups(app_db.path) if b.kind == "backup"]
+    assert at.selectbox(key="backup_choice").value == made.path.name
+
+
+def test_a_new_installation_is_backed_up_on_its_first_day(
+    app_db: db.Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("FAZHI_AUTO_BACKUP", "1")
+    at = run_app()  # the 初始化 page of an empty database: nothing to back up yet
+    assert at.title[0].value == "初始化法治政府建设工作台"
+    live = resources.connection(str(app_db.path))
+    assert resources.daily_backup(live) is None
+    assert not backups_dir(app_db.path).exists()
+    auth.create_first_admin(live, "admin", PASSWORD, "王五", "青石镇", "township")
+    run_app()  # the next page after 初始化, the same day
+    started = resources.daily_backup(live)
+    assert started is not None
+    started.join(timeout=60)
+    (made,) = backup.list_backups(app_db.path)
+    assert made.kind == "auto" and made.created_at.date() == date.today()

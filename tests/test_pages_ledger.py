@@ -178,7 +178,7 @@ def test_edit_saves_a_new_version_and_the_history_says_what_changed(
     assert at.number_input(key="edit_v_aid_cases").value == 3
     (history,) = [d.value for d in at.dataframe if "改动" in d.value.columns]
     assert history["操作"].tolist() == ["新增", "修改"]
-    assert history["操作人"].tolist() == ["示例数据", editor.username]
+    assert history["操作人"].tolist() == ["示例数据", editor.display_name]  # the person, not the login name
     assert history["改动"].tolist() == ["", "地点：乡司法所 → 乡司法所调解室；法律援助案件（件）：1 → 3"]
 
 

@@ -237,14 +237,16 @@ def test_the_meeting_view_can_show_the_comparison(app_db: db.Database, people) -
     at.sidebar.selectbox(key=sidebar.YEAR_WIDGET).select(2020).run()
     at.sidebar.selectbox(key=sidebar.UNIT_WIDGET).select(find_unit(app_db, "万州区").id).run()
     at.switch_page("pages/meeting.py").run()
-    assert [c.key for c in at.get("plotly_chart")] == ["meeting_completion", "meeting_monthly"]
-    at.toggle(key="meeting_compare").set_value(True).run()
+    screens = at.get("button_group")[0]
+    assert screens.options == [
+        "关键指标",
+        "完成情况与短板",
+        "各月工作",
+        "乡镇比较",
+    ]  # a county's fourth screen
+    screens.set_value("乡镇比较").run()
     assert not at.exception, at.exception
-    assert [c.key for c in at.get("plotly_chart")] == [
-        "meeting_completion",
-        "meeting_monthly",
-        "meeting_heatmap",
-    ]
+    assert [c.key for c in at.get("plotly_chart")] == ["meeting_heatmap"]
 
 
 def test_the_receive_page_asks_before_creating_units(app_db: db.Database, people) -> None:

@@ -64,3 +64,21 @@ def test_restore_defaults(demo: db.Database, catalog: Catalog, users: dict[str, 
     with pytest.raises(YearLocked):
         targets.restore_defaults(demo, admin, catalog, township, 2020)
     assert targets.stored_targets(demo, township, 2020) == {"banners": 30}
+
+
+def test_a_village_is_not_held_to_township_defaults(
+    demo: db.Database, catalog: Catalog, users: dict[str, auth.User]
+) -> None:
+    from fazhi import indicators, scorecard
+
+    village = find_unit(demo, "示例一村")
+    township = find_unit(demo, "燕山乡")
+    assert all(value is None for value in targets.targets_for(demo, catalog, village, 2020).values())
+    assert targets.targets_for(demo, catalog, township, 2020)["market_day_materials"] == 2000
+    table = indicators.indicator_table(demo, users["village_editor"], catalog, village, 2020)
+    assert scorecard.shortfall_lines(table, 1.0) == []  # no 60 lines against a whole 乡镇's defaults
+    # a target the village (or its 乡镇) sets for itself still counts
+    targets.set_targets(demo, users["admin"], catalog, village, 2020, {"village_materials": 999999})
+    table = indicators.indicator_table(demo, users["village_editor"], catalog, village, 2020)
+    lines = scorecard.shortfall_lines(table, 1.0)
+    assert len(lines) == 1 and "村（居）散发宣传资料" in lines[0]

@@ -26,7 +26,7 @@ HEADER = "单位,标题,开始日期,结束日期,地点,情况说明,解答法�
 def comparable(database: db.Database, catalog: Catalog) -> pd.DataFrame:
     """Everything a record holds except ids, versions and who/when: what a round trip must keep."""
     frame = ledger.list_records(database, auth.system_user(), catalog)
-    frame = frame.drop(columns=["id", "unit_id", "version", "updated_by", "updated_at"])
+    frame = frame.drop(columns=["id", "unit_id", "version", "updated_by", "updated_by_name", "updated_at"])
     return frame.sort_values(["start_on", "type_code", "title", "unit_name"]).reset_index(drop=True)
 
 

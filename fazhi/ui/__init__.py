@@ -1,5 +1,6 @@
 """Streamlit glue, the one part of fazhi/ that imports streamlit, one module per job:
 
+- `chinese`: Streamlit's own English on screen in Chinese (a small script with data/ui_text.toml)
 - `resources`: the cached database connection (keyed by path), the catalog, the daily backup
 - `session`: login state in the browser session, idle timeout, the current user
 - `feedback`: errors as Chinese boxes, `guard`, one-shot success messages, plain lists

@@ -3,6 +3,8 @@ chooses them (kept for the session), and the projector-sized styling of 会议�
 
 from __future__ import annotations
 
+import time
+
 import streamlit as st
 
 from fazhi import charts, scorecard
@@ -108,6 +110,20 @@ _MEETING_CSS = """<style>
 [data-testid="stMainBlockContainer"] [data-testid="stCaptionContainer"] p { font-size: 1.3rem; }
 [data-testid="stMainBlockContainer"] [data-testid="stMarkdownContainer"] li { font-size: 1.55rem; }
 </style>"""
+
+
+MEETING_SCREENS = ("关键指标", "完成情况与短板", "各月工作")  # each fits one 1920×1080 projector screen
+COMPARISON_SCREEN = "乡镇比较"  # a county's fourth screen: its 乡镇 × 领域 heatmap
+PAGE_SECONDS = 30  # how long each screen stays when 会议模式 pages on its own
+MEETING_CHART_HEIGHT = 640  # px: a chart and the title above it in one 1080-pixel screen
+MEETING_SHORTFALLS = 8  # 短板 lines on the screen beside the completion chart
+
+
+def screen_at(
+    now: float | None = None, seconds: int = PAGE_SECONDS, count: int = len(MEETING_SCREENS)
+) -> int:
+    """The screen 会议模式 shows at `now` (epoch seconds) when paging: the next one every `seconds`."""
+    return int((time.time() if now is None else now) // seconds) % count
 
 
 def meeting_style() -> None:

@@ -11,7 +11,7 @@ from typing import Any
 
 import streamlit as st
 
-from fazhi import fields, units
+from fazhi import fields, units, years
 from fazhi.catalog import Catalog, Field, RecordType
 from fazhi.errors import FazhiError, InvalidInput
 from fazhi.labels import BASE_FIELDS
@@ -19,8 +19,6 @@ from fazhi.text import markdown_literal
 from fazhi.type_search import search_types
 from fazhi.ui.feedback import show_error
 from fazhi.validation import (
-    FIRST_YEAR,
-    LAST_YEAR,
     PLACE_MAX,
     SUMMARY_MAX,
     TITLE_MAX,
@@ -142,7 +140,8 @@ def record_form(
         )
         slots["title"] = st.empty()
     first, last, where = st.columns(3)
-    lowest, highest = date(FIRST_YEAR, 1, 1), date(LAST_YEAR, 12, 31)
+    # the calendars offer the record's year only, so they open inside it (not on today's month in January)
+    lowest, highest = years.year_days(year)
     with first:
         start_on = st.date_input(
             f"{label['start_on']}（必填）",

@@ -41,8 +41,9 @@ def _daily_backup(path: str, day: str) -> threading.Thread:
 
 
 def daily_backup(db: Database) -> threading.Thread | None:
-    """Make today's automatic backup on the first run of the day, without holding up the page; None when off."""
-    if not auto_backup_enabled():
+    """Make today's automatic backup on the first run of the day, without holding up the page; None when off
+    or while the database is still empty (a new installation: the first run after 初始化 makes it)."""
+    if not auto_backup_enabled() or not backup.has_data(db):
         return None
     return _daily_backup(str(db.path), date.today().isoformat())
 

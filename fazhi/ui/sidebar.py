@@ -9,7 +9,7 @@ from datetime import date
 import streamlit as st
 from streamlit.navigation.page import StreamlitPage
 
-from fazhi import auth, ledger, locks, navigation, submissions, units
+from fazhi import auth, ledger, locks, navigation, submissions, units, years
 from fazhi.db import Database
 from fazhi.labels import BASE_FIELDS
 from fazhi.text import markdown_literal
@@ -149,13 +149,14 @@ def unit_and_year_picker(db: Database, user: auth.User) -> None:
         args=(UNIT_WIDGET, UNIT_KEY),
         help="选择乡镇时包含其下各村（社区）；选择区县时包含全部乡镇。",
     )
-    years = sorted(set(ledger.years_with_records(db, user)) | {date.today().year}, reverse=True)
-    if st.session_state.get(YEAR_KEY) not in years:
-        st.session_state[YEAR_KEY] = years[0]
+    opening = years.working_year()
+    offered = sorted(set(ledger.years_with_records(db, user)) | {date.today().year, opening}, reverse=True)
+    if st.session_state.get(YEAR_KEY) not in offered:
+        st.session_state[YEAR_KEY] = opening  # January–March: the year being reported on
     st.session_state[YEAR_WIDGET] = st.session_state[YEAR_KEY]
     st.selectbox(
         "年度",
-        years,
+        offered,
         key=YEAR_WIDGET,
         on_change=keep,
         args=(YEAR_WIDGET, YEAR_KEY),
@@ -196,8 +197,8 @@ def selected_unit(db: Database, user: auth.User) -> units.Unit:
 
 
 def selected_year() -> int:
-    """The year chosen in the sidebar (this year by default)."""
-    return int(st.session_state.get(YEAR_KEY) or date.today().year)
+    """The year chosen in the sidebar (by default the year being worked on, see `years.working_year`)."""
+    return int(st.session_state.get(YEAR_KEY) or years.working_year())
 
 
 def lock_banner(db: Database, unit: units.Unit, year: int) -> bool:

@@ -80,7 +80,7 @@ def test_dashboard_charts_ledger_link_and_meeting_view(app_factory, page) -> Non
     # 会议模式 on a 1920×1080 projector
     page.set_viewport_size({"width": 1920, "height": 1080})
     _open(page, "会议模式", "燕山乡 · 2020年法治政府建设")
-    page.locator(".js-plotly-plot").nth(1).wait_for()
+    page.get_by_test_id("stSidebarCollapseButton").locator("button").click()  # as the README says: «
     page.wait_for_timeout(1000)
     values = page.get_by_test_id("stMetricValue")
     assert values.count() == 8
@@ -93,8 +93,18 @@ def test_dashboard_charts_ledger_link_and_meeting_view(app_factory, page) -> Non
     assert main.get_by_role("textbox").count() == 0
     assert main.get_by_role("combobox").count() == 0
     buttons = main.get_by_role("button").evaluate_all(
-        "els => els.filter(e => !e.closest('[data-testid=stTooltipHoverTarget]')).length"
+        "els => els.filter(e => !e.closest('[data-testid=stTooltipHoverTarget],[data-testid=stButtonGroup]')).length"
     )
-    assert buttons == 0
-    assert main.get_by_role("switch").count() == 1
+    assert buttons == 0  # only the screen chooser, paging and the auto-refresh switch
+    assert main.get_by_role("switch").count() == 2
+    # each screen fits one 1080-pixel projector screen: nothing to scroll
+    height = "() => document.querySelector('[data-testid=stMain]').scrollHeight"
+    assert page.evaluate(height) <= 1080
     screenshot(page, "meeting-1920x1080")
+    for screen, name in (("完成情况与短板", "completion"), ("各月工作", "monthly")):
+        main.get_by_test_id("stButtonGroup").get_by_text(screen, exact=True).click()
+        wait_idle(page)
+        page.locator(".js-plotly-plot").first.wait_for()
+        page.wait_for_timeout(800)
+        assert page.evaluate(height) <= 1080, screen
+        screenshot(page, f"meeting-1920x1080-{name}")
