@@ -124,7 +124,8 @@ def test_an_administrator_downloads_a_backup_that_checks_out(app_factory, page, 
     wait_idle(page)
     screenshot(page, "backup-page")
     with page.expect_download() as download_info:
-        page.get_by_role("link", name="下载", exact=True).click()  # served by fazhi/web.py after checking the login
+        # served by fazhi/web.py after checking the login
+        page.get_by_role("link", name="下载", exact=True).click()
     download = download_info.value
     saved = tmp_path / download.suggested_filename
     download.save_as(saved)
