@@ -255,7 +255,7 @@ def create_backup(db: Database, user: User, out: Path, *, audited: bool = True) 
         partial.unlink(missing_ok=True)
         shutil.rmtree(work, ignore_errors=True)
     if audited:
-        with db.transaction() as cur:
+        with db.transaction(figures=False) as cur:
             audit.log(cur, user, "backup", "database", None, None, None, _summary(out, manifest))
     return manifest
 
@@ -519,7 +519,7 @@ def restore(db: Database, user: User, source: Path | IO[bytes], *, name: str = "
                     f"恢复后核对发现 {'、'.join(wrong)} 的行数与备份不符。{kept}联系技术人员。"
                 )
             label = name or Path(str(getattr(source, "name", "") or "上传的文件")).name
-            with db.transaction() as cur:
+            with db.transaction(figures=False) as cur:
                 audit.log(
                     cur, user, "restore_backup", "database", None, None, None, _summary(Path(label), manifest)
                 )

@@ -57,6 +57,7 @@ class Database:
         self._connection = connection
         self._write_lock = threading.RLock()
         self._version = 0
+        self._figures_version = 0
         self._generation = 0
         # Reads are counted so that a file swap (restore) waits for them and holds new ones back.
         self._gate = threading.Condition()
@@ -67,6 +68,13 @@ class Database:
     def version(self) -> int:
         """A counter bumped after every committed write: a cache key that is never stale."""
         return self._version
+
+    @property
+    def figures_version(self) -> int:
+        """A counter bumped after every committed write that may change what 看板 or a report shows (records
+        and their values, units, targets, locks, report text and settings), not after logins, accounts,
+        evidence files or audit-only rows: the key of the caches every session shares."""
+        return self._figures_version
 
     @property
     def generation(self) -> int:
@@ -161,11 +169,16 @@ class Database:
         for back, _ in moved:
             back.unlink(missing_ok=True)
         self._version += 1
+        self._figures_version += 1
         self._generation += 1
 
     @contextmanager
-    def transaction(self) -> Iterator[Cursor]:
-        """A cursor inside BEGIN … COMMIT under the write lock; any error rolls everything back."""
+    def transaction(self, *, figures: bool = True) -> Iterator[Cursor]:
+        """A cursor inside BEGIN … COMMIT under the write lock; any error rolls everything back.
+
+        `figures=False` says the write cannot change a figure (a login, an account, an evidence file, an
+        audit-only row): `figures_version` then stays and every session keeps its cached dashboards.
+        """
         with self._write_lock:
             cur = self._connection.cursor()
             try:
@@ -177,6 +190,8 @@ class Database:
                     raise
                 cur.execute("COMMIT")
                 self._version += 1
+                if figures:
+                    self._figures_version += 1
             finally:
                 cur.close()
 

@@ -4,7 +4,7 @@ import streamlit as st
 
 from fazhi import attachments, ledger, record_display, spreadsheet, transfer, units
 from fazhi.text import markdown_literal
-from fazhi.ui import feedback, ledger_link, resources, session, sidebar
+from fazhi.ui import cache, feedback, ledger_link, resources, session, sidebar
 
 db = resources.database()
 catalog = resources.catalog()
@@ -73,7 +73,7 @@ filters = ledger.RecordFilter(
     order_by=order_by,
     descending=descending,
 )
-frame = ledger.list_records(db, user, catalog, filters)
+frame = cache.list_records(db, user, catalog, filters)
 if any([within, area, chosen, keyword, date_from, date_to]):
     st.button(
         "显示全部记录",

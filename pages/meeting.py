@@ -34,7 +34,7 @@ def board() -> None:
         )
     with right:
         st.header("短板提示")
-        lines = scorecard.shortfall_lines(data.table, data.share)
+        lines = cache.shortfall_lines(data)
         feedback.plain_list(
             lines[:12] + ([f"……另有{len(lines) - 12}项，详见看板"] if len(lines) > 12 else [])
         )
