@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from fazhi import attachments, ledger, record_display, spreadsheet, transfer, units
+from fazhi import ledger, spreadsheet, transfer, units
 from fazhi.text import markdown_literal
 from fazhi.ui import cache, feedback, ledger_link, resources, session, sidebar
 
@@ -91,7 +91,7 @@ if frame.empty:
 
 st.caption(f"共 {len(frame)} 条记录。点选行首的方框打开这条记录，可查看佐证材料、修改或删除。")
 event = st.dataframe(
-    record_display.display_frame(attachments.with_counts(db, frame), catalog),
+    cache.ledger_view(db, catalog, frame),
     hide_index=True,
     key="ledger_table",
     placeholder="",

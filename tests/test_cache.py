@@ -100,6 +100,9 @@ def test_the_ledger_listing_is_shared_and_refreshed_by_a_save(demo: db.Database,
     assert len(first) == 3
     _save(demo, user, catalog, date(2020, 6, 1))
     assert len(cache.list_records(demo, user, catalog, filters)) == 4
+    view = cache.ledger_view(demo, catalog, cache.list_records(demo, user, catalog, filters))
+    assert view["佐证材料"].tolist() == [0, 0, 0, 0]
+    assert cache.ledger_view(demo, catalog, cache.list_records(demo, user, catalog, filters)) is view
     other = ledger.RecordFilter(year=2020, unit_id=filters.unit_id, type_codes=["market_day"], keyword="禁毒")
     assert len(cache.list_records(demo, user, catalog, other)) == 1
 

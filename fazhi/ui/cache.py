@@ -23,7 +23,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from fazhi import auth, charts, dashboard, ledger, locks, scorecard, units
+from fazhi import attachments, auth, charts, dashboard, ledger, locks, record_display, scorecard, units
 from fazhi.catalog import Catalog
 from fazhi.db import Database
 from fazhi.report.context import build_context
@@ -194,6 +194,22 @@ def list_records(
         catalog,
         filters,
     )
+
+
+@st.cache_resource(show_spinner=False, max_entries=64)
+def _ledger_view(
+    path: str, version: int, frame_id: int, _frame: pd.DataFrame, _db: Database, _catalog: Catalog
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    return _frame, record_display.display_frame(attachments.with_counts(_db, _frame), _catalog)
+
+
+def ledger_view(db: Database, catalog: Catalog, frame: pd.DataFrame) -> pd.DataFrame:
+    """The 台账 table for people (`record_display.display_frame` with evidence counts) of a shared listing,
+    by (file, data version: evidence files count too, frame); read it, never modify it."""
+    held, view = _ledger_view(str(db.path), db.version, id(frame), frame, db, catalog)
+    if held is not frame:  # not a shared listing: never serve another frame's view
+        return record_display.display_frame(attachments.with_counts(db, frame), catalog)
+    return view
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
