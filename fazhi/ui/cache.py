@@ -1,12 +1,13 @@
 """What every session shares instead of computing it again: dashboard data and its charts, the report
 context, the 台账 listing, the sidebar's units and years and the 封账 banner, all cached but never stale.
 
-Every key starts with (database file, `db.figures_version`), read at call time. `figures_version` moves
-after each committed write that may change a figure (records and values, units, targets, locks, report
+Every key starts with (database file, `db.scope_version(path)` of the unit shown or the user's unit), read
+at call time. The figures version moves after each committed write that may change a figure (records and values, units, targets, locks, report
 text and settings; see `Database.transaction`), and not after a login, an account change, an evidence
 file or an audit-only row, so a colleague's login leaves everyone's cached dashboards in place. This
 process is the only one that may write the file, so a saved record shows at the next rerun; `today` in a
-key moves the time marker daily.
+key moves the time marker daily. A record write moves only the scopes of its unit's path (the 乡镇 where a
+colleague saves, and the 区县), so the other 乡镇 keep their cached figures.
 
 The dashboard data, its figures and the 台账 frame are `st.cache_resource`: one object handed to every
 session (no copy per rerun), which callers only read. A figure is keyed by the identity of the shared
@@ -32,7 +33,7 @@ from fazhi.report.context import build_context
 @st.cache_resource(show_spinner=False, max_entries=64)
 def _dashboard_data(
     path: str,
-    version: int,
+    version: tuple[int, int],
     unit_id: int,
     year: int,
     user_path: str,
@@ -54,7 +55,7 @@ def dashboard_data(
     today = today or date.today()
     return _dashboard_data(
         str(db.path),
-        db.figures_version,
+        db.scope_version(unit.path),
         unit.id,
         year,
         user.unit_path,
@@ -122,7 +123,7 @@ def indicator_display(data: dashboard.DashboardData) -> pd.DataFrame:
 @st.cache_data(show_spinner=False, max_entries=32)
 def _report_context(
     path: str,
-    version: int,
+    version: tuple[int, int],
     unit_id: int,
     year: int,
     user_path: str,
@@ -140,11 +141,11 @@ def report_context(
     db: Database, user: auth.User, catalog: Catalog, unit: units.Unit, year: int
 ) -> dict[str, Any]:
     """`report.context.build_context` (without charts), cached like `dashboard_data`: every write that
-    changes the report (records, saved text, settings, templates, locks) moves `figures_version`, so the
+    changes the report (records, saved text, settings, templates, locks) moves the unit's figures version, so the
     page never shows stale drafts, and reruns while someone types do not rebuild the whole report."""
     return _report_context(
         str(db.path),
-        db.figures_version,
+        db.scope_version(unit.path),
         unit.id,
         year,
         user.unit_path,
@@ -160,7 +161,7 @@ def report_context(
 @st.cache_resource(show_spinner=False, max_entries=128)
 def _records(
     path: str,
-    version: int,
+    version: tuple[int, int],
     user_path: str,
     role: str,
     catalog_id: int,
@@ -184,7 +185,7 @@ def list_records(
     )
     return _records(
         str(db.path),
-        db.figures_version,
+        db.scope_version(user.unit_path),
         user.unit_path,
         user.role,
         id(catalog),
@@ -213,35 +214,35 @@ def ledger_view(db: Database, catalog: Catalog, frame: pd.DataFrame) -> pd.DataF
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
-def _years(path: str, version: int, user_path: str, _db: Database, _user: auth.User) -> list[int]:
+def _years(path: str, version: tuple[int, int], user_path: str, _db: Database, _user: auth.User) -> list[int]:
     return ledger.years_with_records(_db, _user)
 
 
 def years_with_records(db: Database, user: auth.User) -> list[int]:
     """`ledger.years_with_records` by (file, figures version, the user's unit path): the sidebar asks on every
     run of every session, and only a write of records can change it."""
-    return _years(str(db.path), db.figures_version, user.unit_path, db, user)
+    return _years(str(db.path), db.scope_version(user.unit_path), user.unit_path, db, user)
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
 def _visible_units(
-    path: str, version: int, user_path: str, _db: Database, _user: auth.User
+    path: str, version: tuple[int, int], user_path: str, _db: Database, _user: auth.User
 ) -> list[units.Unit]:
     return units.visible_units(_db, _user)
 
 
 def visible_units(db: Database, user: auth.User) -> list[units.Unit]:
     """`units.visible_units` by (file, figures version, the user's unit path)."""
-    return _visible_units(str(db.path), db.figures_version, user.unit_path, db, user)
+    return _visible_units(str(db.path), db.scope_version(user.unit_path), user.unit_path, db, user)
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
 def _lock_state(
-    path: str, version: int, unit_id: int, year: int, _db: Database, _unit: units.Unit
+    path: str, version: tuple[int, int], unit_id: int, year: int, _db: Database, _unit: units.Unit
 ) -> str | None:
     return locks.lock_state(_db, _unit, year)
 
 
 def lock_state(db: Database, unit: units.Unit, year: int) -> str | None:
     """`locks.lock_state` by (file, figures version, unit, year): the banner every page run shows."""
-    return _lock_state(str(db.path), db.figures_version, unit.id, year, db, unit)
+    return _lock_state(str(db.path), db.scope_version(unit.path), unit.id, year, db, unit)
