@@ -28,6 +28,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.request
 from collections.abc import Iterator, Sequence
@@ -37,7 +38,14 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from streamlit.proto.BackMsg_pb2 import BackMsg
+from streamlit.proto.ClientState_pb2 import ClientState
+from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+from streamlit.proto.WidgetStates_pb2 import WidgetState
+from websockets.asyncio.client import connect
+
 from fazhi import auth, db, records, sample
+from fazhi.bench import machine
 from fazhi.catalog import load_catalog
 from fazhi.settings import PROJECT_DIR
 
@@ -215,8 +223,6 @@ class Session:
 
     async def open(self) -> None:
         """Open the websocket as the frontend does (subprotocol 'streamlit')."""
-        from websockets.asyncio.client import connect
-
         address = self.url.replace("http://", "ws://") + "/_stcore/stream"
         self._socket = await connect(address, subprotocols=["streamlit"], max_size=None, open_timeout=60)  # type: ignore[list-item]
 
@@ -228,10 +234,6 @@ class Session:
     async def run(self, page: str | None = None, values: dict[str, Any] | None = None) -> list[str]:
         """Rerun the script, on `page` (a url path) or the current page, with widget `values` (by user key;
         True for a button); returns the problems the page showed (exceptions, error boxes)."""
-        from streamlit.proto.BackMsg_pb2 import BackMsg
-        from streamlit.proto.ClientState_pb2 import ClientState
-        from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
-
         if page is not None:
             if page not in self.pages:
                 raise ProtocolError(f"no page {page!r} offered (pages: {sorted(self.pages)})")
@@ -293,8 +295,6 @@ class Session:
         return self.widgets[key]
 
     def _state(self, key: str, value: Any) -> Any:
-        from streamlit.proto.WidgetStates_pb2 import WidgetState
-
         widget = self.widget(key)
         state = WidgetState(id=widget.id)
         if widget.kind == "button":
@@ -420,7 +420,22 @@ def run_stage(server: Server, users: int, scenario: Scenario, seed: int = 16) ->
             stop = True
             await watcher
 
-    samples = asyncio.run(both())
+    # A loop of its own in a thread of its own: the caller may already run one (pytest with Playwright).
+    result: list[list[Sample]] = []
+    failed: list[BaseException] = []
+
+    def loop() -> None:
+        try:
+            result.append(asyncio.run(both()))
+        except BaseException as error:  # handed to the caller's thread below
+            failed.append(error)
+
+    thread = threading.Thread(target=loop, name="fazhi-loadtest")
+    thread.start()
+    thread.join()
+    if failed:
+        raise failed[0]
+    samples = result[0]
     wall = time.perf_counter() - start
     return Stage(
         users,
@@ -451,8 +466,6 @@ def run(
     say: Any = None,
 ) -> dict[str, Any]:
     """Build the database, start the server, run each N in turn; the figures as plain data."""
-    from fazhi.bench import machine
-
     scenario = scenario or Scenario()
     say = say or (lambda text: print(text, file=sys.stderr, flush=True))
     with tempfile.TemporaryDirectory(prefix="fazhi-loadtest-") as name:
