@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 # Only these commands may make a new database file; every other one needs an existing --db (a mistyped
 # path must not silently become an empty database). restore may fill a new file, from the backup only.
 CREATES_DATABASE = {"init", "setup", "demo", "restore"}
-NO_DATABASE = {"check", "template", "bench", "address", "bundle"}
+NO_DATABASE = {"check", "template", "bench", "loadtest", "address", "bundle"}
 
 
 def _open(args: argparse.Namespace) -> dbmod.Database:
@@ -509,19 +509,65 @@ def _bench_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--units", type=int, default=50, help="单位数（默认 50）")
     parser.add_argument("--years", type=int, default=5, help="年数（默认 5）")
     parser.add_argument("--json", action="store_true", help="以 JSON 输出")
+    parser.add_argument(
+        "--users",
+        default=None,
+        help="改为压力测试：依次模拟这么多同时在线的用户，如 1,10,20,40（同 python -m fazhi loadtest）",
+    )
+    parser.add_argument(
+        "--think", type=float, default=10.0, help="压力测试：每步之前的思考时间，秒（默认 10）"
+    )
+    parser.add_argument(
+        "--jitter", type=float, default=0.5, help="压力测试：思考时间的浮动比例（默认 0.5，即 ±50%%）"
+    )
+    parser.add_argument("--cycles", type=int, default=2, help="压力测试：每个用户登录后重复几轮（默认 2）")
+
+
+def _loadtest_arguments(parser: argparse.ArgumentParser) -> None:
+    _bench_arguments(parser)
+    parser.set_defaults(users="1,10,20,40")
+
+
+def _user_counts(text: str) -> list[int]:
+    try:
+        counts = [int(part) for part in text.split(",") if part.strip()]
+    except ValueError:
+        counts = []
+    if not counts or min(counts) < 1 or max(counts) > 200:
+        raise InvalidInput([Problem("users", "--users 写成用逗号分开的用户数（1 到 200），如 1,10,20,40。")])
+    return counts
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
-    """Measure speed and memory on a synthetic database in a temporary folder (--db is not touched)."""
+    """Measure speed and memory on a synthetic database in a temporary folder (--db is not touched);
+    with --users, the load test instead."""
     import json
-
-    from fazhi.bench import format_table, run
 
     if args.records < 1000 or args.units < 6 or args.years < 2:
         print("错误：--records 至少 1000，--units 至少 6，--years 至少 2。", file=sys.stderr)
         return 2
+    if args.users:
+        return cmd_loadtest(args)
+    from fazhi.bench import format_table, run
+
     result = run(args.records, args.units, args.years)
     print(json.dumps(result, ensure_ascii=False, indent=2) if args.json else format_table(result))
+    return 0
+
+
+def cmd_loadtest(args: argparse.Namespace) -> int:
+    """Start the real server on a synthetic database and drive N concurrent browser-protocol sessions."""
+    import json
+
+    from fazhi import loadtest
+
+    counts = _user_counts(args.users)
+    if args.records < 1000 or args.units < 6 or args.years < 2 or args.think < 0 or args.cycles < 1:
+        print("错误：--records 至少 1000，--units 至少 6，--years 至少 2，--cycles 至少 1。", file=sys.stderr)
+        return 2
+    scenario = loadtest.Scenario(think=args.think, jitter=min(max(args.jitter, 0.0), 1.0), cycles=args.cycles)
+    result = loadtest.run(counts, args.records, args.units, args.years, scenario)
+    print(json.dumps(result, ensure_ascii=False, indent=2) if args.json else loadtest.format_table(result))
     return 0
 
 
@@ -892,6 +938,7 @@ COMMANDS: dict[str, tuple[str, Callable[[argparse.Namespace], int]]] = {
     "export": ("把记录导出为 Excel（.xlsx）或 CSV，格式与导入相同", cmd_export),
     "import": ("从 Excel（.xlsx）或 CSV 导入记录：全部导入或一条也不导入", cmd_import),
     "bench": ("性能基准：在临时文件夹中生成合成数据并测量速度和内存（不会改动 --db）", cmd_bench),
+    "loadtest": ("压力测试：在临时数据库上启动程序，模拟多个同时在线的用户（不会改动 --db）", cmd_loadtest),
     "setup": ("准备新安装：建立数据库、最上级单位和第一个管理员（不用浏览器；密码在提示时输入）", cmd_setup),
     "user": ("管理账号：user add|passwd|unlock|disable|enable|list（密码在提示时输入）", cmd_user),
     "unit": ("管理单位：unit list|add|rename", cmd_unit),
@@ -914,6 +961,7 @@ OPTIONS: dict[str, Callable[[argparse.ArgumentParser], None]] = {
     "export": _export_options,
     "import": _import_options,
     "bench": _bench_arguments,
+    "loadtest": _loadtest_arguments,
     "setup": _setup_options,
     "user": _user_options,
     "unit": _unit_options,

@@ -130,7 +130,7 @@ def add_files(
     added: list[Attachment] = []
     already: list[str] = []
     now = datetime.now()
-    with db.transaction() as cur:
+    with db.transaction(figures=False) as cur:
         unit = get_unit(cur, record.unit_id)
         require_edit(user, unit)
         ensure_unlocked(cur, unit, record.start_on.year)
@@ -247,7 +247,7 @@ def remove_file(db: Database, user: User, catalog: Catalog, attachment_id: int) 
     """Unlink a file from its record (soft; the stored file stays for backups); audited."""
     attachment = _load(db, attachment_id)
     record = get_record(db, user, catalog, attachment.record_id)
-    with db.transaction() as cur:
+    with db.transaction(figures=False) as cur:
         unit = get_unit(cur, record.unit_id)
         require_edit(user, unit)
         ensure_unlocked(cur, unit, record.start_on.year)

@@ -140,7 +140,7 @@ def create_user(
     if problems:
         raise InvalidInput(problems)
     password_hash = hash_password(password)
-    with db.transaction() as cur:
+    with db.transaction(figures=False) as cur:
         unit = get_unit(cur, unit_id)
         require_admin(actor, unit)
         taken = _taken(cur, username)
@@ -235,7 +235,7 @@ def authenticate(
     """
     now = now or datetime.now()
     key, address = username_key(username), (address or "未知").strip()[:64]
-    with db.transaction() as cur:
+    with db.transaction(figures=False) as cur:
         attempts, locked_until = _count_attempt(cur, key, address, now)
         from_address, address_locked = _count_attempt(cur, ADDRESS_ALL, address, now)
         row = _find_login(cur, username)
@@ -249,7 +249,7 @@ def authenticate(
         correct = _verify(row[7] if row is not None else _DUMMY_HASH, password)
     if row is None or not correct or not row[8]:
         if row is not None:
-            with db.transaction() as cur:
+            with db.transaction(figures=False) as cur:
                 audit.log(
                     cur, _user(row[:7]), "login_failed", "user", row[0], row[4], None, {"attempt": attempts}
                 )
@@ -260,7 +260,7 @@ def authenticate(
         raise AuthError(f"{WRONG}再错{MAX_FAILED_LOGINS - attempts}次将暂停登录。")
     user = _user(row[:7])
     password_hash = row[7]
-    with db.transaction() as cur:
+    with db.transaction(figures=False) as cur:
         cur.execute("DELETE FROM login_failures WHERE username_key = ? AND address = ?", [key, address])
         cur.execute(  # a success is not a failure of the address: take back its count
             "UPDATE login_failures SET failures = failures - 1,"
@@ -315,7 +315,7 @@ def set_password(db: Database, actor: User, username: str, password: str) -> Non
     if problems:
         raise InvalidInput(problems)
     password_hash = hash_password(password)
-    with db.transaction() as cur:
+    with db.transaction(figures=False) as cur:
         user_id, unit_id, path, name = _target(cur, username)
         if actor.id != user_id:
             require_admin(actor, Scope(name, path))
@@ -330,7 +330,7 @@ def set_password(db: Database, actor: User, username: str, password: str) -> Non
 
 def unlock(db: Database, actor: User, username: str) -> None:
     """Lift every pause on this username's logins (administrators of its unit, or the command line); audited."""
-    with db.transaction() as cur:
+    with db.transaction(figures=False) as cur:
         user_id, unit_id, path, name = _target(cur, username)
         require_admin(actor, Scope(name, path))
         _unlock(cur, username)
@@ -339,7 +339,7 @@ def unlock(db: Database, actor: User, username: str) -> None:
 
 def set_active(db: Database, actor: User, username: str, active: bool) -> None:
     """Enable or disable an account (administrators only; never their own); disabling ends its sessions."""
-    with db.transaction() as cur:
+    with db.transaction(figures=False) as cur:
         user_id, unit_id, path, name = _target(cur, username)
         require_admin(actor, Scope(name, path))
         if actor.id == user_id and not active:
@@ -366,7 +366,7 @@ def change_role(db: Database, actor: User, username: str, role: str, unit_id: in
     """Give an account another role and unit (administrators of both units; never their own account); audited."""
     if role not in ROLES:
         raise InvalidInput([Problem("role", "角色应为管理员、录入员或查看者。")])
-    with db.transaction() as cur:
+    with db.transaction(figures=False) as cur:
         user_id, _unit_id, path, name = _target(cur, username)
         require_admin(actor, Scope(name, path))
         unit = get_unit(cur, unit_id)

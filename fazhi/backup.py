@@ -261,7 +261,7 @@ def create_backup(db: Database, user: User, out: Path, *, audited: bool = True) 
         partial.unlink(missing_ok=True)
         shutil.rmtree(work, ignore_errors=True)
     if audited:
-        with db.transaction() as cur:
+        with db.transaction(figures=False) as cur:
             audit.log(cur, user, "backup", "database", None, None, None, _summary(out, manifest))
     return manifest
 
@@ -527,7 +527,7 @@ def restore(db: Database, user: User, source: Path | IO[bytes], *, name: str = "
                 )
             sessions.end_all(db, "restore")  # the backup's own sessions (and everyone's before) end here
             label = name or Path(str(getattr(source, "name", "") or "上传的文件")).name
-            with db.transaction() as cur:
+            with db.transaction(figures=False) as cur:
                 audit.log(
                     cur, user, "restore_backup", "database", None, None, None, _summary(Path(label), manifest)
                 )

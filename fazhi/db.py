@@ -57,6 +57,10 @@ class Database:
         self._connection = connection
         self._write_lock = threading.RLock()
         self._version = 0
+        self._figures_version = 0
+        self._global_figures = 0  # figure-changing commits not limited to units (targets, units, settings, …)
+        self._unit_figures: dict[str, int] = {}  # unit path → commits changing records at or below it
+        self._scoped: list[str] | None = None  # the unit paths the running transaction changes, if it says
         self._generation = 0
         # Reads are counted so that a file swap (restore) waits for them and holds new ones back.
         self._gate = threading.Condition()
@@ -67,6 +71,25 @@ class Database:
     def version(self) -> int:
         """A counter bumped after every committed write: a cache key that is never stale."""
         return self._version
+
+    @property
+    def figures_version(self) -> int:
+        """A counter bumped after every committed write that may change what 看板 or a report shows (records
+        and their values, units, targets, locks, report text and settings), not after logins, accounts,
+        evidence files or audit-only rows: the key of the caches every session shares."""
+        return self._figures_version
+
+    def scope_version(self, path: str) -> tuple[int, int]:
+        """The figures version of one unit's subtree (path '/1/5/'): it moves with every figure-changing write
+        not limited to units, and with record writes in this unit, below it or above it in its path only,
+        so a save in one 乡镇 leaves the cached figures of every other 乡镇 in place (the 区县's move)."""
+        return self._global_figures, self._unit_figures.get(path, 0)
+
+    def changed(self, *paths: str) -> None:
+        """Inside a transaction: this write changes only records of these units (paths), so only their
+        subtrees' and ancestors' `scope_version` move at commit (without a call, every scope moves)."""
+        with self._write_lock:  # held by the transaction already: the calling thread owns `_scoped`
+            self._scoped = [*(self._scoped or []), *paths]
 
     @property
     def generation(self) -> int:
@@ -161,14 +184,20 @@ class Database:
         for back, _ in moved:
             back.unlink(missing_ok=True)
         self._version += 1
+        self._figures_version += 1
+        self._global_figures += 1
         self._generation += 1
 
     @contextmanager
-    def transaction(self, *, data: bool = True) -> Iterator[Cursor]:
+    def transaction(self, *, figures: bool = True, data: bool = True) -> Iterator[Cursor]:
         """A cursor inside BEGIN … COMMIT under the write lock; any error rolls everything back.
 
-        `data=False` for writes no page shows (a login's last activity): `version` stays, so caches stay."""
+        `figures=False` says the write cannot change a figure (a login, an account, an evidence file, an
+        audit-only row): `figures_version` then stays and every session keeps its cached dashboards.
+        `data=False` for writes no page shows (a login's last activity): `version` stays too.
+        """
         with self._write_lock:
+            outer, self._scoped = self._scoped, None
             cur = self._connection.cursor()
             try:
                 cur.execute("BEGIN TRANSACTION")
@@ -180,8 +209,23 @@ class Database:
                 cur.execute("COMMIT")
                 if data:
                     self._version += 1
+                if data and figures:
+                    self._figures_version += 1
+                    self._bump_scopes(self._scoped)
             finally:
+                self._scoped = outer
                 cur.close()
+
+    def _bump_scopes(self, paths: list[str] | None) -> None:
+        if paths is None:
+            self._global_figures += 1
+            return
+        touched: set[str] = set()
+        for path in paths:
+            parts = [p for p in path.split("/") if p]
+            touched.update("/" + "/".join(parts[:n]) + "/" for n in range(1, len(parts) + 1))
+        for prefix in touched:
+            self._unit_figures[prefix] = self._unit_figures.get(prefix, 0) + 1
 
     def rows(self, sql: str, params: Sequence[Any] | dict[str, Any] | None = None) -> list[tuple]:
         """All rows of a read query as tuples."""

@@ -59,7 +59,24 @@ def display_frame(frame: pd.DataFrame, catalog: Catalog) -> pd.DataFrame:
     by_code = catalog.fields_by_code()
     for code in value_columns:
         view[code] = by_code[code].spec.display(view[code])
-    return view.rename(columns={**RECORD_COLUMNS, **captions})
+    return view.rename(columns={**RECORD_COLUMNS, **_distinct_captions(catalog, value_columns)})
+
+
+def _distinct_captions(catalog: Catalog, codes: list[str]) -> dict[str, str]:
+    """A header per field code, the type's name added where two codes share a caption (participants and
+    learners are both 参学人数): a table cannot have two columns of one name."""
+    captions = catalog.field_captions()
+    seen: dict[str, int] = {}
+    for code in codes:
+        seen[captions[code]] = seen.get(captions[code], 0) + 1
+    first_type: dict[str, str] = {}
+    for record_type in catalog.record_types.values():
+        for item in record_type.fields:
+            first_type.setdefault(item.code, record_type.name)
+    return {
+        code: f"{captions[code]}·{first_type[code]}" if seen[captions[code]] > 1 else captions[code]
+        for code in codes
+    }
 
 
 def _day(value: Any) -> str:

@@ -21,7 +21,7 @@ with st.expander("选择关键指标卡片", icon=":material/tune:"):
 dashboard_widgets.kpi_cards(scorecard.kpi_cards(catalog, data.table, codes, year))
 
 st.subheader("短板提示")
-lines = scorecard.shortfall_lines(data.table, data.share)
+lines = cache.shortfall_lines(data)
 if lines:
     feedback.plain_list(lines)
 else:
@@ -60,7 +60,7 @@ if not rest.empty:
 
 st.subheader("全部指标")
 st.dataframe(
-    scorecard.indicator_display(data.table),
+    cache.indicator_display(data),
     hide_index=True,
     placeholder="—",
     height=600,

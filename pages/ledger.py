@@ -2,9 +2,9 @@
 
 import streamlit as st
 
-from fazhi import attachments, ledger, record_display, spreadsheet, transfer, units, years
+from fazhi import ledger, spreadsheet, transfer, units, years
 from fazhi.text import markdown_literal
-from fazhi.ui import feedback, ledger_link, resources, session, sidebar
+from fazhi.ui import cache, feedback, ledger_link, resources, session, sidebar
 
 db = resources.database()
 catalog = resources.catalog()
@@ -78,7 +78,7 @@ filters = ledger.RecordFilter(
     order_by=order_by,
     descending=descending,
 )
-frame = ledger.list_records(db, user, catalog, filters)
+frame = cache.list_records(db, user, catalog, filters)
 if any([within, area, chosen, keyword, date_from, date_to]):
     st.button(
         "显示全部记录",
@@ -96,7 +96,7 @@ if frame.empty:
 
 st.caption(f"共 {len(frame)} 条记录。点选行首的方框打开这条记录，可查看佐证材料、修改或删除。")
 event = st.dataframe(
-    record_display.display_frame(attachments.with_counts(db, frame), catalog),
+    cache.ledger_view(db, catalog, frame),
     hide_index=True,
     key="ledger_table",
     placeholder="",

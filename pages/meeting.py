@@ -56,7 +56,7 @@ def board() -> None:
             )  # fmt: skip
         with right:
             st.header("短板提示")
-            lines = scorecard.shortfall_lines(data.table, data.share)
+            lines = cache.shortfall_lines(data)
             top = dashboard_widgets.MEETING_SHORTFALLS
             feedback.plain_list(
                 lines[:top] + ([f"……另有{len(lines) - top}项，详见看板"] if len(lines) > top else [])

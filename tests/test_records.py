@@ -238,6 +238,20 @@ def test_display_frame_has_chinese_headers(
     assert view.loc[view.index[0], "经合法性审查"] == "是"
 
 
+def test_display_frame_headers_are_distinct(
+    demo: db.Database, catalog: Catalog, users: dict[str, auth.User]
+) -> None:
+    # participants (中心组学法 …) and learners (网上学法课程) are both 参学人数: a table needs two names
+    township = find_unit(demo, "燕山乡")
+    item = RecordInput("online_learning", township.id, "网上学法", date(2020, 5, 6), values={"learners": 40})
+    records.add_record(demo, users["admin"], catalog, item)
+    frame = ledger.list_records(demo, users["admin"], catalog, RecordFilter(year=2020))
+    view = record_display.display_frame(frame, catalog)
+    assert view.columns.is_unique
+    assert {"参学人数（人）·中心组集体学法", "参学人数（人）·网上学法课程"} <= set(view.columns)
+    assert view["参学人数（人）·网上学法课程"].dropna().tolist() == [40]
+
+
 def test_count_by_area(demo: db.Database, catalog: Catalog, users: dict[str, auth.User]) -> None:
     frame = ledger.count_by_area(demo, users["admin"], catalog, find_unit(demo, "燕山乡").id, 2020)
     assert dict(zip(frame["short"], frame["records"], strict=True)) == {

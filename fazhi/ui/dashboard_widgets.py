@@ -12,6 +12,7 @@ from fazhi.catalog import Catalog
 from fazhi.dashboard import DashboardData
 from fazhi.labels import Status
 from fazhi.text import markdown_literal
+from fazhi.ui import cache
 from fazhi.ui.ledger_link import open_ledger
 from fazhi.ui.sidebar import keep
 
@@ -40,7 +41,7 @@ def chart(
     height: int | None = None,
 ) -> None:
     """Draw a registered chart of the dashboard data; selecting a bar or node opens the matching 台账 records."""
-    figure = charts.build(kind, charts.frame(kind, data, catalog, code), height=height, font_size=font_size)
+    figure = cache.figure(kind, data, catalog, code, height=height, font_size=font_size)
     if not (selectable and charts.CHARTS[kind].selectable):
         st.plotly_chart(figure, key=key, theme=None, config=_CHART_CONFIG)
         return

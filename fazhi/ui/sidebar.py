@@ -9,10 +9,11 @@ from datetime import date
 import streamlit as st
 from streamlit.navigation.page import StreamlitPage
 
-from fazhi import auth, ledger, locks, navigation, submissions, units, years
+from fazhi import auth, navigation, submissions, units, years
 from fazhi.db import Database
 from fazhi.labels import BASE_FIELDS
 from fazhi.text import markdown_literal
+from fazhi.ui import cache
 from fazhi.ui.session import UNIT_KEY, YEAR_KEY, log_out
 
 PENDING_KEY = "fazhi_pending_choice"
@@ -132,7 +133,7 @@ def unit_and_year_picker(db: Database, user: auth.User) -> None:
         st.session_state[UNIT_KEY] = _query_number(UNIT_PARAM)
     if YEAR_KEY not in st.session_state:
         st.session_state[YEAR_KEY] = _query_number(YEAR_PARAM)
-    visible = units.visible_units(db, user)
+    visible = cache.visible_units(db, user)
     if not visible:
         st.warning("您的账号没有可查看的单位。")
         return
@@ -150,7 +151,7 @@ def unit_and_year_picker(db: Database, user: auth.User) -> None:
         help="选择乡镇时包含其下各村（社区）；选择区县时包含全部乡镇。",
     )
     opening = years.working_year()
-    offered = sorted(set(ledger.years_with_records(db, user)) | {date.today().year, opening}, reverse=True)
+    offered = sorted(set(cache.years_with_records(db, user)) | {date.today().year, opening}, reverse=True)
     if st.session_state.get(YEAR_KEY) not in offered:
         st.session_state[YEAR_KEY] = opening  # January–March: the year being reported on
     st.session_state[YEAR_WIDGET] = st.session_state[YEAR_KEY]
@@ -190,7 +191,7 @@ def _default_unit(visible: list[units.Unit]) -> units.Unit:
 def selected_unit(db: Database, user: auth.User) -> units.Unit:
     """The unit chosen in the sidebar (the user's own unit by default)."""
     unit_id = st.session_state.get(UNIT_KEY)
-    visible = {u.id: u for u in units.visible_units(db, user)}
+    visible = {u.id: u for u in cache.visible_units(db, user)}
     if unit_id not in visible:
         return _default_unit(list(visible.values()))
     return visible[unit_id]
@@ -203,7 +204,7 @@ def selected_year() -> int:
 
 def lock_banner(db: Database, unit: units.Unit, year: int) -> bool:
     """Show the 封账 state of the year on the page; True when locked."""
-    state = locks.lock_state(db, unit, year)
+    state = cache.lock_state(db, unit, year)
     if state:
         st.info(state, icon=":material/lock:")
     return state is not None
