@@ -2,7 +2,7 @@
 concurrent sessions that speak the browser's own protocol.
 
 One run builds a temporary database (the bench's synthetic generator: 200,000 records, 51 units, 5 years by
-default) with one 录入员 account per simulated user, starts `streamlit run app.py` headless on a free
+default) with one 录入员 account per simulated user, starts `streamlit run server.py` headless on a free
 loopback port, and for each N in `--users` drives N sessions at once. A session is what a browser tab does
 over the websocket `/_stcore/stream`: it sends `BackMsg.rerun_script` (a `ClientState` with the page hash
 and the widget values changed, as the frontend's WidgetStateManager does) and reads `ForwardMsg`s until
@@ -131,7 +131,8 @@ def _free_port() -> int:
 
 @dataclass
 class Server:
-    """`streamlit run app.py` on a loopback port, with its CPU time and memory read from /proc."""
+    """`streamlit run server.py` (app.py with its routes, as run.py starts it) on a loopback port, with its
+    CPU time and memory read from /proc."""
 
     process: subprocess.Popen[bytes]
     url: str
@@ -162,7 +163,7 @@ def running_server(database: Path, folder: Path, timeout: float = 90) -> Iterato
     port = _free_port()
     log = folder / "streamlit.log"
     env = {**os.environ, "FAZHI_DB": str(database), "FAZHI_AUTO_BACKUP": "0"}
-    command = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port)]
+    command = [sys.executable, "-m", "streamlit", "run", "server.py", "--server.port", str(port)]
     command += ["--server.address", "127.0.0.1", "--server.headless", "true"]
     command += ["--browser.gatherUsageStats", "false"]
     with log.open("wb") as out:
