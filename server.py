@@ -11,9 +11,11 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import streamlit as st
+from starlette.middleware import Middleware
 from streamlit.runtime.pages_manager import PagesManager
 
 from fazhi import db, web
+from fazhi.ui import chinese
 
 
 @asynccontextmanager
@@ -39,4 +41,4 @@ async def lifespan(_app: st.App) -> AsyncIterator[None]:
             captured.clear()
 
 
-app = st.App("app.py", routes=web.routes(), lifespan=lifespan)
+app = st.App("app.py", routes=web.routes(), lifespan=lifespan, middleware=[Middleware(chinese.IndexScript)])

@@ -3,6 +3,7 @@ the browser script; every English string still exists in the installed Streamlit
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 import shutil
@@ -132,3 +133,51 @@ def test_the_browser_script_translates_exactly_as_python(tmp_path: Path) -> None
     ).stdout.splitlines()
     assert json.loads(out[0]) == [chinese.translate(text) for text in samples]
     assert out[1] == "zh-CN"
+
+
+def _served(path: str, content_type: bytes, body: bytes, request_headers: list[tuple[bytes, bytes]]) -> tuple:
+    """One GET through chinese.IndexScript in front of an app that answers `body`: (headers, body, the
+    request headers the app saw)."""
+    seen: list[list[tuple[bytes, bytes]]] = []
+
+    async def app(scope, receive, send) -> None:
+        seen.append(scope["headers"])
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 200,
+                "headers": [(b"content-type", content_type), (b"content-length", str(len(body)).encode())],
+            }
+        )
+        await send({"type": "http.response.body", "body": body[:5], "more_body": True})
+        await send({"type": "http.response.body", "body": body[5:]})
+
+    sent: list[dict] = []
+
+    async def send(message) -> None:
+        sent.append(message)
+
+    async def receive() -> dict:
+        return {"type": "http.request"}
+
+    scope = {"type": "http", "method": "GET", "path": path, "headers": request_headers}
+    asyncio.run(chinese.IndexScript(app)(scope, receive, send))
+    headers = dict(sent[0]["headers"])
+    return headers, b"".join(m.get("body", b"") for m in sent[1:]), seen[0]
+
+
+def test_the_first_page_carries_the_script_so_connecting_is_chinese_too() -> None:
+    page = b"<html><head><title>x</title></head><body></body></html>"
+    headers, body, asked = _served(
+        "/ledger", b"text/html; charset=utf-8", page, [(b"accept-encoding", b"gzip")]
+    )
+    assert asked == []  # asked uncompressed, so the script can go in
+    assert body.startswith(b"<html><head><title>x</title><script>{\nconst TEXTS = ")
+    assert body.endswith(b"</script></head><body></body></html>")
+    assert "正在连接".encode() in body and headers[b"content-length"] == str(len(body)).encode()
+    # files pass untouched, compressed as asked
+    script = b"console.log('</head>')"
+    headers, body, asked = _served(
+        "/static/js/main.js", b"application/javascript", script, [(b"accept-encoding", b"gzip")]
+    )
+    assert (body, asked) == (script, [(b"accept-encoding", b"gzip")])

@@ -17,6 +17,7 @@ import tomllib
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 import streamlit as st
 
@@ -103,3 +104,52 @@ def inject() -> None:
             f"<style>.st-key-{HIDDEN_KEY}{{display:none}}</style><script>{script()}</script>",
             unsafe_allow_javascript=True,
         )
+
+
+class IndexScript:
+    """ASGI middleware (server.py): the page Streamlit first sends (index.html) carries the script in its
+    <head>, so the words drawn before the first script run — "Connecting", a connection error on a cold
+    load — are Chinese too, and the calendars get zh-CN before Streamlit reads the browser's language."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+        self._tag: bytes | None = None
+
+    def tag(self) -> bytes:
+        if self._tag is None:
+            self._tag = f"<script>{script()}</script>".encode()
+        return self._tag
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "http" or scope.get("method") != "GET":
+            await self.app(scope, receive, send)
+            return
+        if "." not in scope.get("path", "").rsplit("/", 1)[-1]:  # a page address (/, /ledger), not a file:
+            # ask for it uncompressed (2 KB), so the script can go in
+            scope = {
+                **scope,
+                "headers": [(k, v) for k, v in scope["headers"] if k.lower() != b"accept-encoding"],
+            }
+        start: dict[str, Any] | None = None
+        parts: list[bytes] = []
+
+        async def rewrite(message: dict[str, Any]) -> None:
+            nonlocal start
+            if message["type"] == "http.response.start":
+                sent = {k.lower(): v for k, v in message.get("headers", [])}
+                html = sent.get(b"content-type", b"").startswith(b"text/html")
+                if html and b"content-encoding" not in sent:
+                    start = message  # held until the whole page is read
+                    return
+            elif message["type"] == "http.response.body" and start is not None:
+                parts.append(message.get("body", b""))
+                if message.get("more_body"):
+                    return
+                page = b"".join(parts).replace(b"</head>", self.tag() + b"</head>", 1)
+                headers = [(k, v) for k, v in start.get("headers", []) if k.lower() != b"content-length"]
+                await send({**start, "headers": [*headers, (b"content-length", str(len(page)).encode())]})
+                await send({"type": "http.response.body", "body": page})
+                return
+            await send(message)
+
+        await self.app(scope, receive, rewrite)
