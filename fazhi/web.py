@@ -5,7 +5,7 @@ streamed from disk, the upload of a large backup, and /healthz.
 |------------------------------------|-----------------------------------------------------------------------|
 | POST /auth/session                 | trades a login's one-time ticket (header X-Fazhi-Ticket) for the cookie |
 | POST /auth/logout                  | ends the cookie's session and deletes the cookie                      |
-| GET  /files/attachment/{id}        | one evidence file, if the user may see its record                     |
+| GET  /files/attachment/{id}        | one evidence file, if the user may see its record (?size=thumb: photo) |
 | GET  /files/evidence?unit=&year=   | the year's 佐证材料包, written to a temporary file and streamed         |
 | GET  /files/backup/{name}          | a zip of the backups folder (最上级单位的管理员)                        |
 | POST /files/backups                | a backup zip of any size streamed into the backups folder             |
@@ -60,6 +60,11 @@ _SECURITY_HEADERS = {
 def attachment_url(attachment_id: int) -> str:
     """Where the page links one evidence file."""
     return f"/files/attachment/{int(attachment_id)}"
+
+
+def thumbnail_url(attachment_id: int) -> str:
+    """Where the page shows a photo's thumbnail (the same permission check as the file)."""
+    return f"{attachment_url(attachment_id)}?size=thumb"
 
 
 def evidence_url(unit_id: int, year: int) -> str:
@@ -185,6 +190,15 @@ def attachment_file(request: Request) -> Response:
         )
     except FazhiError as error:
         return _refused(error)
+    if request.query_params.get("size") == "thumb":  # 记录详情's <img>: a small JPEG of a photo
+        picture = attachments.thumbnail(Path(path).read_bytes()) if item.is_image else None
+        if picture is None:
+            return _refused(NotFound("这个文件没有缩略图。"))
+        return Response(
+            picture,
+            media_type="image/jpeg",
+            headers={**_SECURITY_HEADERS, "Cache-Control": "private, max-age=3600"},
+        )
     return FileResponse(path, media_type=item.mime, filename=item.filename, headers=_SECURITY_HEADERS)
 
 

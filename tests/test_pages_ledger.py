@@ -300,7 +300,14 @@ def test_evidence_upload_show_and_remove(
     stored = attachments.list_files(app_db, editor, catalog, record.id)
     assert [a.filename for a in stored] == ["现场.jpg", "签到表.docx"]
     assert {"现场.jpg", "签到表.docx"} <= {t.value for t in at.text}
-    assert len(at.image) == 1  # a thumbnail for the photo only
+    # a thumbnail for the photo only, from the route that checks the login (fazhi/web.py), no media link
+    photo_id = stored[0].id
+    pictures = [h.proto.body for h in at.get("html") if "<img" in h.proto.body]
+    assert pictures == [
+        f'<img src="/files/attachment/{photo_id}?size=thumb" alt="现场.jpg" '
+        'style="width:100%;max-height:240px;object-fit:contain">'
+    ]
+    assert len(at.image) == 0
     links = {b.key: b.proto.url for b in at.get("link_button")}
     assert links == {f"evidence_download_{a.id}": f"/files/attachment/{a.id}" for a in stored}
     assert not at.get("download_button")  # no Streamlit media link: fazhi/web.py checks the login

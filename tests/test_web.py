@@ -210,6 +210,22 @@ def test_an_evidence_file_needs_a_login_that_may_see_its_record(
     )
 
 
+def test_a_photo_thumbnail_is_checked_like_the_file(
+    served: db.Database, users: dict[str, auth.User], catalog: Catalog
+) -> None:
+    photo = _photo_of(served, catalog, "示例一村")
+    url = web.thumbnail_url(photo.id)
+    assert url == f"/files/attachment/{photo.id}?size=thumb"
+    assert call("GET", url)[0] == 401
+    status, _, body = call("GET", url, cookie=logged_in(served, users["other_village_editor"]))
+    assert status == 403 and "您没有查看“示例一村”数据的权限" in body.decode()
+    status, headers, body = call("GET", url, cookie=logged_in(served, users["viewer"]))
+    assert (status, header(headers, "content-type")) == (200, "image/jpeg")
+    assert body == attachments.thumbnail(attachments.stored_path(served, photo.sha256).read_bytes())
+    with Image.open(io.BytesIO(body)) as picture:
+        assert (picture.format, picture.size) == ("JPEG", (40, 30))
+
+
 def test_a_forged_attachment_row_cannot_name_another_file(
     served: db.Database, users: dict[str, auth.User], catalog: Catalog
 ) -> None:

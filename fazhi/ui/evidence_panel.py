@@ -1,8 +1,9 @@
-"""A record's evidence files on 记录详情: thumbnails of photos (cached by content hash), a download link for
-each file (served by fazhi/web.py to a logged-in user who may see the record) and, for editors, upload and
-remove."""
+"""A record's evidence files on 记录详情: thumbnails of photos and a download link for each file (both
+served by fazhi/web.py to a logged-in user who may see the record) and, for editors, upload and remove."""
 
 from __future__ import annotations
+
+import html
 
 import streamlit as st
 
@@ -12,16 +13,6 @@ from fazhi.db import Database
 from fazhi.settings import max_upload_mb
 from fazhi.text import markdown_literal
 from fazhi.ui.feedback import flash, guard
-
-
-@st.cache_data(show_spinner=False, max_entries=500)
-def _thumbnail(path: str, sha256: str) -> bytes | None:
-    """A thumbnail, cached by content hash (the same hash is always the same picture)."""
-    try:
-        with open(path, "rb") as handle:
-            return attachments.thumbnail(handle.read())
-    except OSError:
-        return None
 
 
 def evidence_panel(
@@ -34,10 +25,11 @@ def evidence_panel(
     columns = st.columns(4)
     for number, item in enumerate(files):
         with columns[number % 4].container(border=True):
-            if item.is_image:
-                picture = _thumbnail(str(attachments.stored_path(db, item.sha256)), item.sha256)
-                if picture:
-                    st.image(picture, width="stretch")
+            if item.is_image:  # from fazhi/web.py after the login and permission check, like the file
+                st.html(
+                    f'<img src="{web.thumbnail_url(item.id)}" alt="{html.escape(item.filename)}" '
+                    'style="width:100%;max-height:240px;object-fit:contain">'
+                )
             else:
                 st.markdown(":material/description:")
             st.text(item.filename)

@@ -84,6 +84,9 @@ def test_f5_a_bookmark_and_a_second_tab_stay_logged_in(app_factory, page, tmp_pa
     logged_in_on(second, re.compile(r"^年度重点事项 · "))
     second.get_by_role("tab", name="佐证材料").click()
     wait_idle(second)
+    thumbnail = second.get_by_role("img", name="现场.png")  # drawn from the checked route, with the cookie
+    thumbnail.wait_for()
+    second.wait_for_function("(img) => img.complete && img.naturalWidth > 0", arg=thumbnail.element_handle())
     with second.expect_download() as download_info:
         second.get_by_role("link", name="下载").click()
     download = download_info.value
