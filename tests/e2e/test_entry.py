@@ -134,7 +134,9 @@ def test_enter_import_and_see_both_in_the_ledger(app_factory, page, tmp_path: Pa
     page.get_by_text("已添加1个文件。").wait_for()
     wait_idle(page)
     page.get_by_role("tab", name="佐证材料").click()
-    page.get_by_test_id("stImage").first.wait_for()
+    thumbnail = page.get_by_role("img", name="现场照片.jpg")  # from the route that checks the login
+    thumbnail.wait_for()
+    page.wait_for_function("(img) => img.complete && img.naturalWidth > 0", arg=thumbnail.element_handle())
     screenshot(page, "record-with-photo")
     page.get_by_role("tab", name="修改记录").click()
     page.wait_for_timeout(1000)
