@@ -308,6 +308,9 @@ def test_evidence_upload_show_and_remove(
         'style="width:100%;max-height:240px;object-fit:contain">'
     ]
     assert len(at.image) == 0
+    # who uploaded, by the person's name (the login name only where the account has none)
+    assert editor.display_name and editor.display_name != editor.username
+    assert any(f" · {editor.display_name} · " in c.value for c in at.caption)
     links = {b.key: b.proto.url for b in at.get("link_button")}
     assert links == {f"evidence_download_{a.id}": f"/files/attachment/{a.id}" for a in stored}
     assert not at.get("download_button")  # no Streamlit media link: fazhi/web.py checks the login

@@ -23,6 +23,7 @@ def evidence_panel(
     if not files:
         st.caption("还没有佐证材料。")
     columns = st.columns(4)
+    names = auth.display_names(db) if files else {}  # who uploaded, by name where the account has one
     for number, item in enumerate(files):
         with columns[number % 4].container(border=True):
             if item.is_image:  # from fazhi/web.py after the login and permission check, like the file
@@ -34,7 +35,9 @@ def evidence_panel(
                 st.markdown(":material/description:")
             st.text(item.filename)
             st.caption(
-                markdown_literal(f"{item.size_text} · {item.uploaded_by} · {item.uploaded_at:%Y-%m-%d}")
+                markdown_literal(
+                    f"{item.size_text} · {names.get(item.uploaded_by, item.uploaded_by)} · {item.uploaded_at:%Y-%m-%d}"
+                )
             )
             st.link_button(
                 "下载",
