@@ -8,6 +8,7 @@ import json
 import re
 import shutil
 import subprocess
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -161,7 +162,9 @@ def _served(path: str, content_type: bytes, body: bytes, request_headers: list[t
         return {"type": "http.request"}
 
     scope = {"type": "http", "method": "GET", "path": path, "headers": request_headers}
-    asyncio.run(chinese.IndexScript(app)(scope, receive, send))
+    # in a thread of its own: the browser tests' Playwright may already run an event loop in this one
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, chinese.IndexScript(app)(scope, receive, send)).result()
     headers = dict(sent[0]["headers"])
     return headers, b"".join(m.get("body", b"") for m in sent[1:]), seen[0]
 
