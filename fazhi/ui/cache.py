@@ -1,5 +1,5 @@
 """What every session shares instead of computing it again: dashboard data and its charts, the report
-context, a county's township scores (keyed by `db.version`), the 台账 listing, the sidebar's units and years and the 封账 banner, all cached but never stale.
+context, a county's township scores, the 台账 listing, the sidebar's units and years and the 封账 banner, all cached but never stale.
 
 Every key starts with (database file, `db.scope_version(path)` of the unit shown or the user's unit), read
 at call time. The figures version moves after each committed write that may change a figure (records and values, units, targets, locks, report
@@ -134,7 +134,7 @@ def indicator_display(data: dashboard.DashboardData) -> pd.DataFrame:
 @st.cache_data(show_spinner=False, max_entries=16)
 def _township_scores(
     path: str,
-    version: int,
+    version: tuple[int, int],
     county_id: int,
     year: int,
     user_path: str,
@@ -152,10 +152,10 @@ def township_scores(
     db: Database, user: auth.User, catalog: Catalog, county: units.Unit, year: int
 ) -> list[compare.Score]:
     """`compare.scores` of the county's townships, cached like `dashboard_data`, for 报送进度, 乡镇比较 and
-    会议模式, where every click reruns the page."""
+    会议模式, where every click reruns the page (the county's figures version: a login leaves it in place)."""
     return _township_scores(
         str(db.path),
-        db.version,
+        db.scope_version(county.path),
         county.id,
         year,
         user.unit_path,
