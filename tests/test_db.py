@@ -13,6 +13,8 @@ import pytest
 from fazhi import db
 from fazhi.errors import DatabaseBusy, DatabaseError
 
+pytestmark = pytest.mark.both_backends  # tests/backends.py: on DuckDB and on PostgreSQL
+
 
 def test_fresh_database_has_every_migration(database: db.Database) -> None:
     names = [name for name, _ in db.migrations()]
