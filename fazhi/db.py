@@ -473,7 +473,7 @@ def busy_message(path: Path, detail: str = "") -> str:
     )
 
 
-def connect(path: Path | str, *, migrate: bool = True, files: Path | None = None) -> Database:
+def connect(path: Path | str, *, migrate: bool = True, files: Path | str | None = None) -> Database:
     """Open (creating if needed) the database at `path` — a DuckDB file, or a postgresql:// URL — and bring
     its schema up to date. `files`: beside which file a PostgreSQL database keeps attachments, backups and
     templates (default $FAZHI_DB's place, data/)."""
@@ -494,8 +494,10 @@ def connect(path: Path | str, *, migrate: bool = True, files: Path | None = None
     return db
 
 
-def _connect_postgres(url: str, *, migrate: bool, files: Path | None) -> Database:
-    database = PostgresDatabase(url, files or db_path(), _postgres().Pool(url))
+def _connect_postgres(url: str, *, migrate: bool, files: Path | str | None) -> Database:
+    database = PostgresDatabase(
+        url, Path(files).expanduser().resolve() if files else db_path(), _postgres().Pool(url)
+    )
     if migrate:
         try:
             apply_migrations(database)
@@ -567,7 +569,7 @@ def apply_migrations(db: Database) -> list[str]:
     unknown = done - {name for name, _ in known}
     if unknown:
         raise DatabaseError(
-            f"数据库 {_named(db)} 由更新版本的程序创建（未知的结构版本：{', '.join(sorted(unknown))}），"
+            f"数据库 {shown(db)} 由更新版本的程序创建（未知的结构版本：{', '.join(sorted(unknown))}），"
             "请升级本程序后再打开。"
         )
     # data=False: nothing is cached before the schema exists (and data_versions may not exist yet)
@@ -626,6 +628,6 @@ _TYPE_NAMES = {
 }
 
 
-def _named(db: Database) -> str:
+def shown(db: Database) -> str:
     """How a message names the database: the file, or the URL without its password."""
     return _postgres().shown(db.target) if db.backend == "postgres" else str(db.path)

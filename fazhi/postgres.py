@@ -91,6 +91,8 @@ def _pg_type(column: pd.Series) -> str:
         return "BIGINT"
     if isinstance(sample, float):
         return "DOUBLE PRECISION"
+    if isinstance(sample, bytes | memoryview):
+        return "BYTEA"
     if isinstance(sample, datetime):
         return "TIMESTAMP"
     if isinstance(sample, date):

@@ -127,3 +127,11 @@ def postgres_database(request: pytest.FixtureRequest, db_file: Path) -> Iterator
     finally:
         database.close()
         server.drop(url)
+
+
+@pytest.fixture
+def postgres_url(postgres_server: Server) -> Iterator[str]:
+    """The URL of a new, empty PostgreSQL database (not migrated), dropped afterwards."""
+    url = postgres_server.create()
+    yield url
+    postgres_server.drop(url)
