@@ -42,6 +42,8 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         return
     if metafunc.definition.get_closest_marker("duckdb_only") is not None:
         return
+    if any("backend" in str(m.args[0]) for m in metafunc.definition.iter_markers("parametrize")):
+        return  # the test names its backend itself
     metafunc.parametrize("backend", BACKENDS, indirect=True)
 
 
