@@ -366,13 +366,13 @@ def cmd_restore(args: argparse.Namespace) -> int:
     """Replace the database and evidence files with a checked backup (the current data is saved first)."""
     from fazhi import backup
 
-    target = Path(args.db)
-    new = not target.exists()  # a new computer: the backup becomes its database
+    target = args.db if dbmod.is_url(args.db) else Path(args.db)
+    new = isinstance(target, Path) and not target.exists()  # a new computer: the backup becomes its database
     try:
         result = backup.restore_file(args.zip, target)
     except BaseException:
         if new:  # refused or interrupted: no empty database left behind
-            for leftover in (target, target.with_name(target.name + ".wal")):
+            for leftover in (target, target.with_name(target.name + ".wal")):  # type: ignore[union-attr]
                 leftover.unlink(missing_ok=True)
         raise
     manifest = result.manifest

@@ -95,8 +95,11 @@ def check_empty(target: dbmod.Database, shown: str) -> None:
             )
 
 
-def copy(source: dbmod.Database, target: dbmod.Database) -> Copied:
-    """Copy every row of `source` into the empty `target` (both opened, so both migrated); counts checked."""
+def copy(source: dbmod.Database, target: dbmod.Database, *, replace: bool = False) -> Copied:
+    """Copy every row of `source` into the empty `target` (both opened, so both migrated); counts checked.
+
+    `replace=True` (a restore into PostgreSQL): the target's rows are deleted first, in the same transaction,
+    and every process's sessions and caches start afresh (`generation` moves)."""
     if source.target == target.target:
         raise DatabaseError("复制的来源和目标是同一个数据库，未作任何改动。")
     if dbmod.schema_version(source) != dbmod.schema_version(target):
@@ -104,10 +107,16 @@ def copy(source: dbmod.Database, target: dbmod.Database) -> Copied:
             f"两个数据库的结构版本不同（{dbmod.schema_version(source)} 与 {dbmod.schema_version(target)}），"
             "请先用同一版本的程序打开两者。"
         )
-    check_empty(target, dbmod.shown(target))
+    if not replace:
+        check_empty(target, dbmod.shown(target))
     columns = _columns(target)
     casts = _CAST[target.backend]
     with target.transaction() as cur:
+        if replace:
+            for table in tables(target):
+                cur.execute(f'DELETE FROM "{table}"')
+            if isinstance(target, dbmod.PostgresDatabase):
+                target.bump_generation(cur)
         for table in tables(source):
             names = [c for c, _ in columns[table]]
             selected = ", ".join(f'CAST("{c}" AS {casts.get(kind, kind)})' for c, kind in columns[table])
@@ -127,7 +136,7 @@ def copy(source: dbmod.Database, target: dbmod.Database) -> Copied:
             f"{t}（{counts[t]} → {copied.get(t)}）" for t in counts if copied.get(t) != counts[t]
         )
         raise DatabaseError(f"复制后行数不一致：{wrong}。请不要使用目标数据库，重新建立后再试。")
-    return Copied(counts, _copy_files(source.path, target.path))
+    return Copied(counts, 0 if replace else _copy_files(source.path, target.path))
 
 
 def _advance(target: dbmod.Database, cur: dbmod.Cursor, sequence: str, top: int) -> None:

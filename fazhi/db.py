@@ -379,7 +379,16 @@ class PostgresDatabase(Database):
     @contextmanager
     def exclusive(self) -> Iterator[None]:
         """Hold the write lock, in this process and (a session-level advisory lock) in every other."""
-        with self._write_lock, self.cursor() as cur:
+        with self._write_lock:
+            if self._depth:  # this thread holds it already (a backup inside a restore)
+                yield
+                return
+            with self._advisory_session():
+                yield
+
+    @contextmanager
+    def _advisory_session(self) -> Iterator[None]:
+        with self.cursor() as cur:
             cur.execute("SELECT pg_advisory_lock(?)", [_postgres().WRITE_LOCK_KEY])
             try:
                 self._depth += 1
