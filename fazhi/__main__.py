@@ -372,7 +372,7 @@ def cmd_restore(args: argparse.Namespace) -> int:
         result = backup.restore_file(args.zip, target)
     except BaseException:
         if new:  # refused or interrupted: no empty database left behind
-            for leftover in (target, target.with_name(target.name + ".wal")):  # type: ignore[union-attr]
+            for leftover in (target, target.with_name(target.name + ".wal")):
                 leftover.unlink(missing_ok=True)
         raise
     manifest = result.manifest
