@@ -15,7 +15,7 @@ from fazhi import db as dbmod
 from fazhi.catalog import load_catalog
 from fazhi.errors import FazhiError, InvalidInput, NotFound, PermissionDenied, Problem
 from fazhi.labels import LEVELS, ROLES
-from fazhi.settings import db_path
+from fazhi.settings import database_url, db_path
 
 if TYPE_CHECKING:
     from fazhi.units import Unit
@@ -23,11 +23,16 @@ if TYPE_CHECKING:
 # Only these commands may make a new database file; every other one needs an existing --db (a mistyped
 # path must not silently become an empty database). restore may fill a new file, from the backup only.
 CREATES_DATABASE = {"init", "setup", "demo", "restore"}
-NO_DATABASE = {"check", "template", "bench", "loadtest", "address", "bundle"}
+NO_DATABASE = {"check", "template", "bench", "loadtest", "address", "bundle", "database"}
 
 
 def _open(args: argparse.Namespace) -> dbmod.Database:
     return dbmod.connect(args.db)
+
+
+def database_argument(text: str) -> Path | str:
+    """--db, --from, --to: a postgresql:// URL as written, anything else a DuckDB file's path."""
+    return text if dbmod.is_url(text) else Path(text)
 
 
 def missing_database(path: Path) -> str:
@@ -42,9 +47,11 @@ def cmd_init(args: argparse.Namespace) -> int:
         applied = dbmod.apply_migrations(database)
         version = dbmod.schema_version(database)
     if applied:
-        print(f"数据库 {database.path} 已建立或升级：{', '.join(applied)}（当前结构版本 {version}）。")
+        print(
+            f"数据库 {dbmod.shown(database)} 已建立或升级：{', '.join(applied)}（当前结构版本 {version}）。"
+        )
     else:
-        print(f"数据库 {database.path} 已是最新结构（{version}），无需升级。")
+        print(f"数据库 {dbmod.shown(database)} 已是最新结构（{version}），无需升级。")
     return 0
 
 
@@ -56,7 +63,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     with _open(args) as database:
         result = load_demo(database, catalog)
     print(
-        f"已加载示例数据：{result.township.name}（2019、2020年）共 {result.records} 条记录，数据库 {database.path}。"
+        f"已加载示例数据：{result.township.name}（2019、2020年）共 {result.records} 条记录，数据库 {dbmod.shown(database)}。"
     )
     return 0
 
@@ -241,7 +248,7 @@ def cmd_setup(args: argparse.Namespace) -> int:
         accounts = auth.user_count(database)
         if accounts:
             raise PermissionDenied(
-                f"数据库 {database.path} 已经初始化过（已有 {accounts} 个账号），无需再运行 setup。"
+                f"数据库 {dbmod.shown(database)} 已经初始化过（已有 {accounts} 个账号），无需再运行 setup。"
                 "添加账号请用 python -m fazhi user add，管理员忘记密码请用 python -m fazhi user passwd。"
             )
         tops = [unit for unit in all_units(database) if unit.parent_id is None]
@@ -254,7 +261,7 @@ def cmd_setup(args: argparse.Namespace) -> int:
             database, args.admin, read_password(), args.display_name, args.unit, level
         )
     print(
-        f"已初始化数据库 {database.path}：最上级单位 {user.unit_name}（{LEVELS[level]}），"
+        f"已初始化数据库 {dbmod.shown(database)}：最上级单位 {user.unit_name}（{LEVELS[level]}），"
         f"管理员 {user.username}（{user.display_name}）。现在可以启动程序（python3 run.py），用这个账号登录。"
     )
     return 0
@@ -359,8 +366,8 @@ def cmd_restore(args: argparse.Namespace) -> int:
     """Replace the database and evidence files with a checked backup (the current data is saved first)."""
     from fazhi import backup
 
-    target = Path(args.db)
-    new = not target.exists()  # a new computer: the backup becomes its database
+    target = args.db if dbmod.is_url(args.db) else Path(args.db)
+    new = isinstance(target, Path) and not target.exists()  # a new computer: the backup becomes its database
     try:
         result = backup.restore_file(args.zip, target)
     except BaseException:
@@ -375,6 +382,47 @@ def cmd_restore(args: argparse.Namespace) -> int:
     )
     if result.saved_before:
         print(f"恢复前的数据已另存为 {result.saved_before}。")
+    return 0
+
+
+# ───────────── moving an installation between the DuckDB file and PostgreSQL ─────────────
+
+
+def _database_options(command: argparse.ArgumentParser) -> None:
+    command.add_argument("action", choices=["copy"], help="copy：把整个数据库复制到一个新的空数据库")
+    command.add_argument(
+        "--from",
+        dest="source",
+        required=True,
+        type=database_argument,
+        help="来源：数据库文件或 postgresql:// 地址",
+    )
+    command.add_argument(
+        "--to",
+        dest="target",
+        required=True,
+        type=database_argument,
+        help="目标：新文件或新建的 PostgreSQL 数据库",
+    )
+
+
+def cmd_database(args: argparse.Namespace) -> int:
+    """Copy every table of one database (file or PostgreSQL) into a new, empty one; counts checked."""
+    from fazhi import database_copy
+
+    if not dbmod.is_url(args.source) and not Path(args.source).exists():
+        raise NotFound(missing_database(args.source))
+    with dbmod.connect(args.source) as source, dbmod.connect(args.target) as target:
+        copied = database_copy.copy(source, target)
+    total = sum(copied.rows.values())
+    print(
+        f"已把 {dbmod.shown(source)} 复制到 {dbmod.shown(target)}：{len(copied.rows)} 个表共 {total} 行，"
+        f"其中记录 {copied.rows.get('records', 0)} 条，各表行数已核对一致。"
+    )
+    if copied.files:
+        print(f"佐证材料和报告模板文件 {copied.files} 个已复制到 {target.path.parent}。")
+    else:
+        print(f"佐证材料和报告模板文件仍在 {target.path.parent}（两个数据库共用这个文件夹）。")
     return 0
 
 
@@ -732,7 +780,7 @@ def cmd_import(args: argparse.Namespace) -> int:
             return 0
         result = transfer.run(database, user, catalog, plan, include_duplicates=args.allow_duplicates)
     skipped = f"，跳过 {result.skipped} 行疑似重复" if result.skipped else ""
-    print(f"已导入 {len(result.ids)} 条记录{skipped}，数据库 {database.path}。")
+    print(f"已导入 {len(result.ids)} 条记录{skipped}，数据库 {dbmod.shown(database)}。")
     return 0
 
 
@@ -952,6 +1000,10 @@ COMMANDS: dict[str, tuple[str, Callable[[argparse.Namespace], int]]] = {
     "deadline": ("设置区县某年度报告的报送截止日期（--date 2021-01-31 或 --clear）", cmd_deadline),
     "package": ("写出乡镇某年度的报送包（.zip），交给不能联网访问的区县", cmd_package),
     "receive": ("区县接收乡镇的报送包：替换该乡镇该年度的记录，显示为已报送", cmd_receive),
+    "database": (
+        "迁移数据库：database copy --from 旧 --to 新（DuckDB 文件与 PostgreSQL 之间，目标须为空）",
+        cmd_database,
+    ),
 }
 
 # Extra arguments of a command, beyond --db.
@@ -975,6 +1027,7 @@ OPTIONS: dict[str, Callable[[argparse.ArgumentParser], None]] = {
     "deadline": _deadline_arguments,
     "package": _package_arguments,
     "receive": _receive_arguments,
+    "database": _database_options,
 }
 
 
@@ -985,7 +1038,10 @@ def build_parser() -> argparse.ArgumentParser:
     for name, (help_text, _) in COMMANDS.items():
         command = sub.add_parser(name, help=help_text, description=help_text)
         command.add_argument(
-            "--db", type=Path, default=None, help=f"数据库文件（默认 $FAZHI_DB 或 {db_path()}）"
+            "--db",
+            type=database_argument,
+            default=None,
+            help=f"数据库文件或 postgresql:// 地址（默认 $FAZHI_DATABASE_URL、$FAZHI_DB 或 {db_path()}）",
         )
         if name in OPTIONS:
             OPTIONS[name](command)
@@ -998,9 +1054,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         if hasattr(stream, "reconfigure"):
             stream.reconfigure(errors="replace")
     args = build_parser().parse_args(argv)
-    args.db = args.db or db_path()
+    args.db = args.db or database_argument(database_url())
     try:
-        if args.command not in CREATES_DATABASE | NO_DATABASE and not Path(args.db).exists():
+        missing = not dbmod.is_url(args.db) and not Path(args.db).exists()
+        if args.command not in CREATES_DATABASE | NO_DATABASE and missing:
             raise NotFound(missing_database(args.db))
         return COMMANDS[args.command][1](args)
     except FazhiError as error:

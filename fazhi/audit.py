@@ -83,7 +83,8 @@ def log_many(
     try:
         cur.execute(
             "INSERT INTO audit_log (logged_at, username, action, entity, entity_id, unit_id, before_json, after_json)"
-            " SELECT logged_at, username, action, entity, entity_id, unit_id, before_json, after_json FROM audit_rows"
+            " SELECT logged_at, username, action, entity, entity_id, unit_id, CAST(before_json AS JSON),"
+            " CAST(after_json AS JSON) FROM audit_rows"
         )
     finally:
         cur.unregister("audit_rows")

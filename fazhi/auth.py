@@ -217,7 +217,8 @@ def _count_attempt(cur, key: str, address: str, now: datetime) -> tuple[int, dat
     if failures >= limit and locked_until is None:
         locked_until = now + LOCKOUT
     cur.execute(
-        "INSERT OR REPLACE INTO login_failures VALUES (?, ?, ?, ?, ?)",
+        "INSERT INTO login_failures VALUES (?, ?, ?, ?, ?) ON CONFLICT (username_key, address) DO UPDATE"
+        " SET failures = excluded.failures, first_at = excluded.first_at, locked_until = excluded.locked_until",
         [key, address, failures, first_at, locked_until],
     )
     return failures, locked_until

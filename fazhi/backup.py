@@ -29,7 +29,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import IO, Any
 
-from fazhi import archives, audit, sessions
+from fazhi import archives, audit, database_copy, sessions
 from fazhi.db import (
     Database,
     applied_migrations,
@@ -75,6 +75,9 @@ class Manifest:
     tables: dict[str, int]
     members: dict[str, dict[str, Any]]
     missing_attachments: list[str] = field(default_factory=list)
+    # Where the data came from: "duckdb" (the file, copied as it is) or "postgres" (its tables copied into a
+    # DuckDB file of the same schema). Either restores into either backend.
+    backend: str = "duckdb"
 
     @property
     def attachments(self) -> int:
@@ -97,6 +100,7 @@ class Manifest:
             "tables": self.tables,
             "members": self.members,
             "missing_attachments": self.missing_attachments,
+            "backend": self.backend,
         }
 
 
@@ -172,6 +176,8 @@ def _attachment_files(folder: Path) -> list[tuple[str, Path]]:
 
 def _snapshot(db: Database, target: Path) -> tuple[dict[str, int], list[tuple[str, Path]], list[str]]:
     """Copy the database into `target` while no write can happen; (rows per table, evidence files, missing)."""
+    if db.backend == "postgres":
+        return _snapshot_tables(db, target)
     alias = f"snapshot_{uuid.uuid4().hex}"
     with db.exclusive(), db.cursor() as cur:
         source = single(cur, "SELECT current_database()")[0]
@@ -196,6 +202,19 @@ def _snapshot(db: Database, target: Path) -> tuple[dict[str, int], list[tuple[st
                 }
         finally:
             cur.execute(f"DETACH {alias}")
+        files = _attachment_files(attachments_dir(db.path))
+    missing = sorted(referenced - {path.name for _, path in files})
+    return tables, files, missing
+
+
+def _snapshot_tables(db: Database, target: Path) -> tuple[dict[str, int], list[tuple[str, Path]], list[str]]:
+    """PostgreSQL: every table copied into a new DuckDB file at `target` while no process can write, so a
+    backup is the same zip whichever backend made it (and restores into either)."""
+    with db.exclusive():
+        with connect(target) as snapshot:
+            database_copy.copy(db, snapshot)
+            tables = _table_counts(snapshot)
+            referenced = {r[0] for r in snapshot.rows("SELECT sha256 FROM attachments")}
         files = _attachment_files(attachments_dir(db.path))
     missing = sorted(referenced - {path.name for _, path in files})
     return tables, files, missing
@@ -250,6 +269,7 @@ def create_backup(db: Database, user: User, out: Path, *, audited: bool = True) 
                 tables=tables,
                 members=members,
                 missing_attachments=missing,
+                backend=db.backend,
             )
             text = json.dumps(manifest.as_json(), ensure_ascii=False, indent=1, sort_keys=True)
             archive.writestr(MANIFEST, text.encode("utf-8"), compress_type=zipfile.ZIP_DEFLATED)
@@ -319,6 +339,7 @@ def read_manifest(archive: zipfile.ZipFile) -> Manifest:
                 for k, v in data["members"].items()
             },
             missing_attachments=[str(s) for s in data.get("missing_attachments", [])],
+            backend=str(data.get("backend", "duckdb")),
         )
     except (ValueError, KeyError, TypeError, AttributeError, UnicodeDecodeError, zipfile.BadZipFile) as error:
         raise InvalidBackup("这个压缩文件不是本程序的备份（清单无法识别），未作任何改动。") from error
@@ -412,10 +433,18 @@ def _unpack(source: Path | IO[bytes], work: Path) -> tuple[Manifest, dict[str, i
     return manifest, _check_database(work / DB_MEMBER, manifest)
 
 
+# PostgreSQL's cache counters (fazhi/db.py): they move with every write and are no data of a backup.
+COUNTERS = {"data_versions"}
+
+
 def _table_counts(db: Database) -> dict[str, int]:
     names = [
         r[0]
-        for r in db.rows("SELECT table_name FROM duckdb_tables() WHERE database_name = current_database()")
+        for r in db.rows(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema()"
+            " AND table_type = 'BASE TABLE' ORDER BY table_name"
+        )
+        if r[0] not in COUNTERS or db.backend == "duckdb"  # (always empty in a file)
     ]
     with db.cursor() as cur:
         return {name: int(single(cur, f"SELECT count(*) FROM {_quoted(name)}")[0]) for name in names}
@@ -512,14 +541,20 @@ def restore(db: Database, user: User, source: Path | IO[bytes], *, name: str = "
                 create_backup(db, user, saved, audited=False)
             _swap_folders(new_files, folder, old_files)
             try:
-                db.replace_with(work / DB_MEMBER)
+                if (
+                    db.backend == "postgres"
+                ):  # the tables' rows replaced in one transaction, for every process
+                    with connect(work / DB_MEMBER) as restored:
+                        database_copy.copy(restored, db, replace=True)
+                else:
+                    db.replace_with(work / DB_MEMBER)
             except BaseException:
                 shutil.rmtree(folder, ignore_errors=True)
                 if old_files.exists():
                     os.replace(old_files, folder)
                 raise
             counts = _table_counts(db)
-            wrong = [t for t, rows in expected.items() if counts.get(t) != rows]
+            wrong = [t for t, rows in expected.items() if t not in COUNTERS and counts.get(t) != rows]
             if wrong:  # only if something outside this object still held the old file open
                 kept = f"恢复前的数据已保存在 {saved}，请用它再次恢复，并" if saved else "请"
                 raise DatabaseError(
@@ -552,7 +587,7 @@ def _swap_folders(new: Path, folder: Path, aside: Path) -> None:
         raise
 
 
-def restore_file(source: Path, target: Path) -> Restored:
+def restore_file(source: Path, target: Path | str) -> Restored:
     """The command line's restore: open `target` (DatabaseBusy while the app holds it) and restore into it."""
     source = Path(source)
     if not source.is_file():

@@ -164,7 +164,7 @@ def _bare_scan(context: Context, unit: Unit) -> float:
             "SELECT r.type_code, v.field_code, year(r.start_on), count(*), sum(v.num_value)"
             " FROM records r JOIN units u ON u.id = r.unit_id"
             " LEFT JOIN record_values v ON v.record_id = r.id"
-            " WHERE NOT r.is_deleted AND u.path LIKE ? AND r.start_on BETWEEN ? AND ? GROUP BY ALL",
+            " WHERE NOT r.is_deleted AND u.path LIKE ? AND r.start_on BETWEEN ? AND ? GROUP BY 1, 2, 3",
             [unit.path + "%", date(year - 1, 1, 1), date(year, 12, 31)],
         )
 

@@ -30,7 +30,7 @@ def _type_counts(db: Database, unit: Unit, year: int) -> pd.DataFrame:
     return db.frame(
         "SELECT CAST(month(r.start_on) AS INTEGER) AS month, r.type_code, CAST(count(*) AS INTEGER) AS records"
         f" FROM records r JOIN units u ON u.id = r.unit_id WHERE {SCOPE}"
-        " GROUP BY ALL ORDER BY month, type_code",
+        " GROUP BY 1, 2 ORDER BY month, type_code",
         scope(unit, year),
     )
 

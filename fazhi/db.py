@@ -1,9 +1,21 @@
-"""The one owner of the DuckDB file: connect, migrate, read through cursors, write in transactions.
+"""The one owner of the database: connect, migrate, read through cursors, write in transactions.
 
-DuckDB lets one process open a file read-write. Inside that process one connection is shared;
-each operation takes its own cursor (a connection is not thread-safe), and every write runs in
-an explicit transaction under a process-wide lock, so concurrent Streamlit sessions never
-interleave half-done writes.
+Two backends, one API (`connect`, `shared`, `Database.cursor/transaction/rows/one/frame`, `single`):
+
+- The DuckDB file (the default, data/fazhi.duckdb or $FAZHI_DB). DuckDB lets one process open a file
+  read-write. Inside that process one connection is shared; each operation takes its own cursor (a
+  connection is not thread-safe), and every write runs in an explicit transaction under a process-wide
+  lock, so concurrent Streamlit sessions never interleave half-done writes.
+- PostgreSQL ($FAZHI_DATABASE_URL=postgresql://…, or a URL given to --db), so that several app processes
+  share one database. Reads and transactions borrow connections from a small pool (fazhi/postgres.py).
+  Every writing transaction first takes `pg_advisory_xact_lock` on one fixed key, so writes are serialized
+  across all processes exactly as the in-process lock serializes them within one: conflict detection on
+  records, lockout counting on failed logins and the 封账 checks read and write with nobody else writing.
+  The counters caches key on (`version`, `figures_version`, `scope_version`, `generation`) live in the
+  table data_versions, bumped inside the committing transaction; a process reads the whole (small) table
+  at most every VERSION_POLL seconds, and at once after its own commits, so another process's write
+  reaches every session's cache keys within half a second (polling rather than LISTEN/NOTIFY: no
+  listener thread and no connection held open per process for it).
 """
 
 from __future__ import annotations
@@ -17,14 +29,39 @@ from contextlib import contextmanager
 from datetime import datetime
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import duckdb
 import pandas as pd
 
 from fazhi.errors import DatabaseBusy, DatabaseError, FazhiError
+from fazhi.settings import db_path
 
-Cursor = duckdb.DuckDBPyConnection
+if TYPE_CHECKING:
+    from fazhi import postgres
+
+
+class Cursor(Protocol):
+    """What every backend's cursor offers: DuckDB's own, or fazhi.postgres.Cursor speaking like it."""
+
+    def execute(self, query: str, parameters: Any = None, /) -> Cursor: ...
+
+    def executemany(self, query: str, parameters: Any = None, /) -> Cursor: ...
+
+    def fetchone(self) -> tuple | None: ...
+
+    def fetchall(self) -> list[tuple]: ...
+
+    def df(self) -> pd.DataFrame: ...
+
+    def register(self, view_name: str, python_object: Any, /) -> Any: ...
+
+    def unregister(self, view_name: str, /) -> Any: ...
+
+    def close(self) -> None: ...
+
+    @property
+    def description(self) -> Any: ...
 
 
 def single(cur: Cursor, sql: str, params: Sequence[Any] | dict[str, Any] | None = None) -> tuple[Any, ...]:
@@ -38,11 +75,19 @@ def single(cur: Cursor, sql: str, params: Sequence[Any] | dict[str, Any] | None 
 _LOCK_HELD = re.compile(r"Conflicting lock is held in (?P<program>.+?) \(PID (?P<pid>\d+)\)")
 
 
-def migrations() -> list[tuple[str, str]]:
-    """The schema migrations as (name, SQL), in the order they apply; names are never reused."""
+def migrations(backend: str = "duckdb") -> list[tuple[str, str]]:
+    """The schema migrations as (name, SQL), in the order they apply; names are never reused.
+
+    The same names on both backends: `0001_initial.sql` serves both unless a `0001_initial.postgres.sql`
+    beside it says the same in PostgreSQL's dialect (a type DuckDB spells differently, its functions)."""
     folder = resources.files("fazhi") / "migrations"
-    files = sorted((p for p in folder.iterdir() if p.name.endswith(".sql")), key=lambda p: p.name)
-    return [(p.name.removesuffix(".sql"), p.read_text(encoding="utf-8")) for p in files]
+    files = {p.name: p for p in folder.iterdir() if p.name.endswith(".sql")}
+    found = []
+    for name in sorted(n for n in files if n.count(".") == 1):
+        stem = name.removesuffix(".sql")
+        chosen = files.get(f"{stem}.{backend}.sql", files[name])
+        found.append((stem, chosen.read_text(encoding="utf-8")))
+    return found
 
 
 # How long a file swap waits for running reads to finish before giving up (seconds).
@@ -52,8 +97,12 @@ SWAP_WAIT = 30.0
 class Database:
     """An open database file: a shared connection, a write lock and a data version."""
 
+    backend = "duckdb"
+    errors: tuple[type[Exception], ...] = (duckdb.Error,)
+
     def __init__(self, path: Path, connection: duckdb.DuckDBPyConnection) -> None:
-        self.path = path
+        self.path = path  # the file; its folder holds attachments/, backups/ and templates/
+        self.target = str(path)  # what `shared` is keyed by and messages name
         self._connection = connection
         self._write_lock = threading.RLock()
         self._version = 0
@@ -220,11 +269,7 @@ class Database:
         if paths is None:
             self._global_figures += 1
             return
-        touched: set[str] = set()
-        for path in paths:
-            parts = [p for p in path.split("/") if p]
-            touched.update("/" + "/".join(parts[:n]) + "/" for n in range(1, len(parts) + 1))
-        for prefix in touched:
+        for prefix in _prefixes(paths):
             self._unit_figures[prefix] = self._unit_figures.get(prefix, 0) + 1
 
     def rows(self, sql: str, params: Sequence[Any] | dict[str, Any] | None = None) -> list[tuple]:
@@ -263,6 +308,167 @@ class Database:
         self.close()
 
 
+def _prefixes(paths: list[str]) -> set[str]:
+    """The unit paths whose subtree a write to these units changes: each unit and its ancestors."""
+    touched: set[str] = set()
+    for path in paths:
+        parts = [p for p in path.split("/") if p]
+        touched.update("/" + "/".join(parts[:n]) + "/" for n in range(1, len(parts) + 1))
+    return touched
+
+
+# How stale another process's commits may look to this one's cache keys (seconds; PostgreSQL only).
+VERSION_POLL = 0.5
+
+
+class PostgresDatabase(Database):
+    """A PostgreSQL database shared by several processes: pooled connections, an advisory write lock, and
+    the data versions kept in the table data_versions (see the module's docstring)."""
+
+    backend = "postgres"
+
+    def __init__(self, url: str, files: Path, pool: postgres.Pool) -> None:
+        self.path = files
+        self.target = url
+        self.url = url
+        self._pool = pool
+        self.errors = (duckdb.Error, _postgres().Error)
+        self._write_lock = threading.RLock()
+        self._depth = 0  # transactions of the thread holding the write lock (the outermost takes the lock)
+        self._scoped = None
+        self._counters: dict[str, int] = {}
+        self._read_at = -VERSION_POLL
+
+    def _versions(self) -> dict[str, int]:
+        now = time.monotonic()
+        if now - self._read_at >= VERSION_POLL:
+            try:
+                rows = self.rows("SELECT scope, value FROM data_versions")
+            except self.errors:
+                rows = []  # before the migration that makes the table
+            self._counters = {scope: int(value) for scope, value in rows}
+            self._read_at = now
+        return self._counters
+
+    @property
+    def version(self) -> int:
+        return self._versions().get("data", 0)
+
+    @property
+    def figures_version(self) -> int:
+        return self._versions().get("figures", 0)
+
+    def scope_version(self, path: str) -> tuple[int, int]:
+        counters = self._versions()
+        return counters.get("global", 0), counters.get(path, 0)
+
+    @property
+    def generation(self) -> int:
+        return self._versions().get("generation", 0)
+
+    @contextmanager
+    def cursor(self) -> Iterator[Cursor]:
+        connection = self._pool.get()
+        cur = _postgres().Cursor(connection)
+        try:
+            yield cur
+        finally:
+            cur.close()
+            self._pool.put(connection)
+
+    @contextmanager
+    def exclusive(self) -> Iterator[None]:
+        """Hold the write lock, in this process and (a session-level advisory lock) in every other."""
+        with self._write_lock:
+            if self._depth:  # this thread holds it already (a backup inside a restore)
+                yield
+                return
+            with self._advisory_session():
+                yield
+
+    @contextmanager
+    def _advisory_session(self) -> Iterator[None]:
+        with self.cursor() as cur:
+            cur.execute("SELECT pg_advisory_lock(?)", [_postgres().WRITE_LOCK_KEY])
+            try:
+                self._depth += 1
+                yield
+            finally:
+                self._depth -= 1
+                cur.execute("SELECT pg_advisory_unlock(?)", [_postgres().WRITE_LOCK_KEY])
+
+    @contextmanager
+    def transaction(self, *, figures: bool = True, data: bool = True) -> Iterator[Cursor]:
+        with self._write_lock:
+            outer, self._scoped = self._scoped, None
+            first = self._depth == 0
+            self._depth += 1
+            connection = self._pool.get()
+            cur = _postgres().Cursor(connection)
+            try:
+                cur.execute("BEGIN")
+                try:
+                    if first:
+                        cur.execute("SELECT pg_advisory_xact_lock(?)", [_postgres().WRITE_LOCK_KEY])
+                    yield cur
+                    bumped = self._bumped(figures=figures, data=data)
+                    if bumped:
+                        cur.execute(
+                            "INSERT INTO data_versions SELECT unnest(CAST(? AS VARCHAR[])), 1"
+                            " ON CONFLICT (scope) DO UPDATE SET value = data_versions.value + 1",
+                            [bumped],
+                        )
+                except BaseException:
+                    if not connection.closed:
+                        cur.execute("ROLLBACK")
+                    raise
+                cur.execute("COMMIT")
+                self._read_at = -VERSION_POLL  # this process sees its own commit at once
+            finally:
+                self._depth -= 1
+                self._scoped = outer
+                cur.close()
+                self._pool.put(connection)
+
+    def _bumped(self, *, figures: bool, data: bool) -> list[str]:
+        if not data:
+            return []
+        if not figures:
+            return ["data"]
+        scopes = ["global"] if self._scoped is None else sorted(_prefixes(self._scoped))
+        return ["data", "figures", *scopes]
+
+    def bump_generation(self, cur: Cursor) -> None:
+        """Inside a transaction: every scope moves and sessions from before must log in again (a restore)."""
+        cur.execute(
+            "INSERT INTO data_versions SELECT unnest(CAST(? AS VARCHAR[])), 1"
+            " ON CONFLICT (scope) DO UPDATE SET value = data_versions.value + 1",
+            [["data", "figures", "global", "generation"]],
+        )
+
+    def replace_with(self, source: Path) -> None:
+        raise DatabaseError("PostgreSQL 数据库不能用替换文件的方式恢复，请用 python -m fazhi restore。")
+
+    def checkpoint(self) -> None:
+        """Nothing to do: PostgreSQL writes its WAL itself."""
+
+    def close(self) -> None:
+        self._pool.close()
+
+
+def _postgres() -> Any:
+    """The module fazhi.postgres (and with it psycopg), loaded on first use."""
+    # psycopg is needed only with a PostgreSQL URL: a DuckDB installation runs without it installed
+    from fazhi import postgres
+
+    return postgres
+
+
+def is_url(target: Path | str) -> bool:
+    """Whether a --db / $FAZHI_DATABASE_URL value names a PostgreSQL database rather than a DuckDB file."""
+    return str(target).startswith(("postgresql://", "postgres://"))
+
+
 def busy_message(path: Path, detail: str = "") -> str:
     """The Chinese explanation shown when another program holds the database file."""
     who = ""
@@ -276,8 +482,12 @@ def busy_message(path: Path, detail: str = "") -> str:
     )
 
 
-def connect(path: Path | str, *, migrate: bool = True) -> Database:
-    """Open (creating if needed) the database at `path` and bring its schema up to date."""
+def connect(path: Path | str, *, migrate: bool = True, files: Path | str | None = None) -> Database:
+    """Open (creating if needed) the database at `path` — a DuckDB file, or a postgresql:// URL — and bring
+    its schema up to date. `files`: beside which file a PostgreSQL database keeps attachments, backups and
+    templates (default $FAZHI_DB's place, data/)."""
+    if is_url(path):
+        return _connect_postgres(str(path), migrate=migrate, files=files)
     path = Path(path).expanduser().resolve()
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -293,7 +503,20 @@ def connect(path: Path | str, *, migrate: bool = True) -> Database:
     return db
 
 
-_shared: dict[Path, Database] = {}
+def _connect_postgres(url: str, *, migrate: bool, files: Path | str | None) -> Database:
+    database = PostgresDatabase(
+        url, Path(files).expanduser().resolve() if files else db_path(), _postgres().Pool(url)
+    )
+    if migrate:
+        try:
+            apply_migrations(database)
+        except BaseException:
+            database.close()
+            raise
+    return database
+
+
+_shared: dict[str, Database] = {}
 _shared_lock = threading.Lock()
 
 
@@ -302,7 +525,7 @@ def shared(path: Path | str) -> Database:
 
     The Streamlit pages (through fazhi/ui/resources.py) and the web routes (fazhi/web.py) of one server
     must share it: DuckDB gives a process one writer, and the write lock and `version` live on this object."""
-    key = Path(path).expanduser().resolve()
+    key = str(path) if is_url(path) else str(Path(path).expanduser().resolve())
     with _shared_lock:
         if key not in _shared:
             _shared[key] = connect(key)
@@ -313,9 +536,10 @@ def close_shared() -> None:
     """Checkpoint and close every shared Database (the server's shutdown)."""
     with _shared_lock:
         for database in _shared.values():
+            errors: tuple[type[Exception], ...] = (FazhiError, *database.errors)
             try:
                 database.close()
-            except (duckdb.Error, FazhiError):
+            except errors:
                 pass
         _shared.clear()
 
@@ -339,7 +563,8 @@ def _open_connection(path: Path) -> duckdb.DuckDBPyConnection:
 def applied_migrations(db: Database) -> list[str]:
     """Names of the migrations already applied to this file, oldest first."""
     exists = db.one(
-        "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'main' AND table_name = 'schema_migrations'"
+        "SELECT count(*) FROM information_schema.tables"
+        " WHERE table_schema = current_schema() AND table_name = 'schema_migrations'"
     )
     if not exists or not exists[0]:
         return []
@@ -349,15 +574,16 @@ def applied_migrations(db: Database) -> list[str]:
 def apply_migrations(db: Database) -> list[str]:
     """Apply each pending migration in its own transaction, then CHECKPOINT; returns the names applied."""
     done = set(applied_migrations(db))
-    known = migrations()
+    known = migrations(db.backend)
     unknown = done - {name for name, _ in known}
     if unknown:
         raise DatabaseError(
-            f"数据库文件 {db.path} 由更新版本的程序创建（未知的结构版本：{', '.join(sorted(unknown))}），"
+            f"数据库 {shown(db)} 由更新版本的程序创建（未知的结构版本：{', '.join(sorted(unknown))}），"
             "请升级本程序后再打开。"
         )
+    # data=False: nothing is cached before the schema exists (and data_versions may not exist yet)
     if not done:
-        with db.transaction() as cur:
+        with db.transaction(data=False) as cur:
             cur.execute(
                 "CREATE TABLE IF NOT EXISTS schema_migrations (name VARCHAR PRIMARY KEY, applied_at TIMESTAMP NOT NULL)"
             )
@@ -366,10 +592,10 @@ def apply_migrations(db: Database) -> list[str]:
         if name in done:
             continue
         try:
-            with db.transaction() as cur:
+            with db.transaction(data=False) as cur:
                 cur.execute(sql)
                 cur.execute("INSERT INTO schema_migrations VALUES (?, ?)", [name, datetime.now()])
-        except duckdb.Error as error:
+        except db.errors as error:
             raise DatabaseError(f"数据库结构升级 {name} 失败，数据未改动：{error}") from error
         applied.append(name)
     if applied:
@@ -384,12 +610,33 @@ def schema_version(db: Database) -> str:
 
 
 def describe_schema(db: Database) -> list[tuple[str, str, str, str]]:
-    """(table, column, type, nullable) for every user table: two schemas compare equal as lists."""
-    return db.rows(
+    """(table, column, type, nullable) for every user table: two schemas compare equal as lists, also one
+    in DuckDB and one in PostgreSQL (PostgreSQL's type names are given as DuckDB spells them)."""
+    rows = db.rows(
         """
         SELECT table_name, column_name, data_type, is_nullable
         FROM information_schema.columns
-        WHERE table_schema = 'main'
+        WHERE table_schema = current_schema()
         ORDER BY table_name, ordinal_position
         """
     )
+    return [(table, column, _TYPE_NAMES.get(kind, kind), nullable) for table, column, kind, nullable in rows]
+
+
+_TYPE_NAMES = {
+    "character varying": "VARCHAR",
+    "text": "VARCHAR",
+    "integer": "INTEGER",
+    "bigint": "BIGINT",
+    "double precision": "DOUBLE",
+    "boolean": "BOOLEAN",
+    "timestamp without time zone": "TIMESTAMP",
+    "date": "DATE",
+    "json": "JSON",
+    "bytea": "BLOB",
+}
+
+
+def shown(db: Database) -> str:
+    """How a message names the database: the file, or the URL without its password."""
+    return _postgres().shown(db.target) if db.backend == "postgres" else str(db.path)

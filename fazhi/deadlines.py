@@ -42,7 +42,8 @@ def set_deadline(db: Database, user: User, county: Unit, year: int, due_on: date
             )
         else:
             cur.execute(
-                "INSERT OR REPLACE INTO submission_deadlines VALUES (?, ?, ?, ?, ?)",
+                "INSERT INTO submission_deadlines VALUES (?, ?, ?, ?, ?) ON CONFLICT (county_id, year)"
+                " DO UPDATE SET due_on = excluded.due_on, set_by = excluded.set_by, set_at = excluded.set_at",
                 [county.id, year, due_on, user.username, datetime.now()],
             )
         audit.log(

@@ -50,19 +50,26 @@ def _direct_part(key: str, measure: Measure, combine: str = "sum") -> str:
     types = f"r.type_code IN ({_sql_list(measure.types)})"
     if measure.kind == "latest":
         # each unit's latest value, then the units of the bucket combined (see _latest_combine)
+        # (SQL that DuckDB and PostgreSQL both run: a window rather than DuckDB's arg_max)
         return (
             f"SELECT year, bucket, '{key}' AS key, {combine}(value) AS value FROM ("
-            f"SELECT r.year, r.bucket, r.unit_id, arg_max(v.num_value, (r.start_on, r.id)) AS value"
+            f"SELECT r.year, r.bucket, r.unit_id, v.num_value AS value, row_number() OVER"
+            f" (PARTITION BY r.year, r.bucket, r.unit_id ORDER BY r.start_on DESC, r.id DESC) AS newest"
             f" FROM r JOIN record_values v ON v.record_id = r.id"
-            f" WHERE {types} AND v.field_code = '{measure.field}' AND v.num_value IS NOT NULL GROUP BY ALL"
-            f") GROUP BY ALL"
+            f" WHERE {types} AND v.field_code = '{measure.field}' AND v.num_value IS NOT NULL"
+            f") AS latest WHERE newest = 1 GROUP BY 1, 2, 3"
+        )
+    if measure.kind == "distinct_days":  # every day a record spans, each counted once
+        return (
+            f"SELECT r.year, r.bucket, '{key}' AS key, count(DISTINCT d.day) AS value FROM r"
+            f" CROSS JOIN LATERAL generate_series(r.start_on, r.end_on, INTERVAL '1 day') AS d(day)"
+            f" WHERE {types} GROUP BY 1, 2, 3"
         )
     expression = {
-        "distinct_days": "len(list_distinct(flatten(list(generate_series(r.start_on, r.end_on, INTERVAL 1 DAY)))))",
         "distinct_places": "count(DISTINCT nullif(trim(r.place), ''))",
-        "distinct_quarters": "count(DISTINCT quarter(r.start_on))",
+        "distinct_quarters": "count(DISTINCT extract(quarter FROM r.start_on))",
     }[measure.kind]
-    return f"SELECT r.year, r.bucket, '{key}' AS key, {expression} AS value FROM r WHERE {types} GROUP BY ALL"
+    return f"SELECT r.year, r.bucket, '{key}' AS key, {expression} AS value FROM r WHERE {types} GROUP BY 1, 2, 3"
 
 
 @dataclass(frozen=True)
@@ -94,20 +101,20 @@ def _plan(catalog: Catalog, by_child: bool) -> _Plan:
     direct = {m: f"m{n}" for n, m in enumerate(measures) if m.kind in _DIRECT}
     pairs = sorted({(i.numerator.field, i.denominator.field) for i in catalog.indicators if _paired(i)})  # type: ignore[union-attr]
     bucket = (
-        "CASE WHEN u.path = $path THEN $unit_id ELSE CAST(string_split(u.path, '/')[$depth + 2] AS INTEGER) END"
+        "CASE WHEN u.path = $path THEN $unit_id ELSE CAST(split_part(u.path, '/', $depth + 2) AS INTEGER) END"
         if by_child
         else "$unit_id"
     )
     parts = [
-        "SELECT year, bucket, 'n:' || type_code AS key, count(*) AS value FROM r GROUP BY ALL",
+        "SELECT year, bucket, 'n:' || type_code AS key, count(*) AS value FROM r GROUP BY 1, 2, 3",
         "SELECT r.year, r.bucket, 's:' || r.type_code || ':' || v.field_code AS key, sum(v.num_value) AS value"
-        " FROM r JOIN record_values v ON v.record_id = r.id WHERE v.num_value IS NOT NULL GROUP BY ALL",
+        " FROM r JOIN record_values v ON v.record_id = r.id WHERE v.num_value IS NOT NULL GROUP BY 1, 2, 3",
         *(_direct_part(key, m, _latest_combine(catalog, m)) for m, key in direct.items()),
         *(
             f"SELECT r.year, r.bucket, 'p:' || r.type_code || ':{num}:{den}' AS key, sum(d.num_value) AS value"
             f" FROM r JOIN record_values n ON n.record_id = r.id AND n.field_code = '{num}'"
             f" AND n.num_value IS NOT NULL JOIN record_values d ON d.record_id = r.id AND d.field_code = '{den}'"
-            f" GROUP BY ALL"
+            f" GROUP BY 1, 2, 3"
             for num, den in pairs
         ),
     ]

@@ -120,8 +120,9 @@ def save_text(
             return SavedText(current, notices)
         now = datetime.now()
         cur.execute(
-            "INSERT OR REPLACE INTO narratives (year, unit_id, section, body, updated_by, updated_at, figures)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO narratives (year, unit_id, section, body, updated_by, updated_at, figures)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (year, unit_id, section) DO UPDATE SET body = excluded.body,"
+            " updated_by = excluded.updated_by, updated_at = excluded.updated_at, figures = excluded.figures",
             [
                 year,
                 unit.id,

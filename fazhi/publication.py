@@ -112,7 +112,9 @@ def record_publication(
     now = datetime.now()
     with db.transaction() as cur:
         cur.execute(
-            "INSERT OR REPLACE INTO publications VALUES (?, ?, ?, ?, ?, ?)",
+            "INSERT INTO publications VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (unit_id, year) DO UPDATE SET"
+            " published_on = excluded.published_on, url = excluded.url, recorded_by = excluded.recorded_by,"
+            " recorded_at = excluded.recorded_at",
             [unit.id, year, published_on, url, user.username, now],
         )
         audit.log(

@@ -300,7 +300,12 @@ def insert_many(
     if not items:
         return []
     count = len(items)
-    ids = [row[0] for row in cur.execute("SELECT nextval('record_id_seq') FROM range(?)", [count]).fetchall()]
+    ids = [
+        row[0]
+        for row in cur.execute(
+            "SELECT nextval('record_id_seq') FROM generate_series(1, ?)", [count]
+        ).fetchall()
+    ]
     now = datetime.now()
     records = pd.DataFrame(
         {

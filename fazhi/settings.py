@@ -16,6 +16,12 @@ def db_path() -> Path:
     return Path(os.environ.get("FAZHI_DB") or DATA_DIR / "fazhi.duckdb").expanduser().resolve()
 
 
+def database_url() -> str:
+    """The database the app opens: $FAZHI_DATABASE_URL (postgresql://…, several app processes may share it)
+    if set, else the DuckDB file db_path(). Files (attachments, backups, templates) stay beside db_path()."""
+    return os.environ.get("FAZHI_DATABASE_URL", "").strip() or str(db_path())
+
+
 def attachments_dir(database: Path | None = None) -> Path:
     """Evidence files beside the database: <folder>/attachments/<sha256[:2]>/<sha256> (data/attachments/)."""
     return (database or db_path()).parent / "attachments"

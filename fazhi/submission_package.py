@@ -624,7 +624,9 @@ def _write(
         )
         if parsed.publication is not None:
             cur.execute(
-                "INSERT OR REPLACE INTO publications VALUES (?, ?, ?, ?, ?, ?)",
+                "INSERT INTO publications VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (unit_id, year) DO UPDATE SET"
+                " published_on = excluded.published_on, url = excluded.url, recorded_by = excluded.recorded_by,"
+                " recorded_at = excluded.recorded_at",
                 [
                     township.id,
                     year,

@@ -112,7 +112,8 @@ def set_targets(
                 )
             else:
                 cur.execute(
-                    "INSERT OR REPLACE INTO targets VALUES (?, ?, ?, ?, ?, ?)",
+                    "INSERT INTO targets VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (year, unit_id, indicator_code) DO UPDATE"
+                    " SET value = excluded.value, updated_by = excluded.updated_by, updated_at = excluded.updated_at",
                     [year, unit.id, code, value, user.username, now],
                 )
             audit.log(

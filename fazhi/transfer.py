@@ -449,7 +449,7 @@ def _flag_duplicates(db: Database, plan: ImportPlan) -> None:
                 "SELECT r.unit_id, r.type_code, r.start_on, r.title, min(r.id) FROM records r"
                 " JOIN import_keys k ON k.unit_id = r.unit_id AND k.type_code = r.type_code"
                 " AND k.start_on::DATE = r.start_on AND k.title = r.title"
-                " WHERE NOT r.is_deleted GROUP BY ALL"
+                " WHERE NOT r.is_deleted GROUP BY r.unit_id, r.type_code, r.start_on, r.title"
             ).fetchall()
         finally:
             cur.unregister("import_keys")

@@ -42,7 +42,7 @@ from fazhi.catalog import load_catalog
 from fazhi.db import Database, shared
 from fazhi.errors import FazhiError, NotFound, PermissionDenied
 from fazhi.permissions import User
-from fazhi.settings import backups_dir, db_path
+from fazhi.settings import backups_dir, database_url
 
 TICKET_HEADER = "X-Fazhi-Ticket"
 REQUEST_HEADER = "X-Fazhi-Request"  # sent by the app's own scripts; a cross-site form cannot set headers
@@ -79,7 +79,7 @@ def backup_url(name: str) -> str:
 
 def database() -> Database:
     """The server's shared connection (the one the pages use)."""
-    return shared(db_path())
+    return shared(database_url())
 
 
 def _is_https(request: Request) -> bool:

@@ -69,13 +69,22 @@ def templates(tmp_path_factory: pytest.TempPathFactory, catalog: Catalog) -> dic
     return {"empty": folder / "empty.duckdb", "demo": folder / "demo.duckdb"}
 
 
+# ───── Both backends (issue 16): `backend` is "duckdb" unless a both_backends module's test runs on
+# PostgreSQL too; the PostgreSQL fixtures and the parametrizing hook live in tests/backends.py. ─────
+pytest_plugins = ["tests.backends"]
+
+
 @pytest.fixture
 def database(
-    request: pytest.FixtureRequest, db_file: Path, templates: dict[str, Path]
+    request: pytest.FixtureRequest, db_file: Path, templates: dict[str, Path], backend: str
 ) -> Iterator[db.Database]:
     """A migrated database in this test's folder; already holding the demo when the test also asks for
-    `demo` (the same object then)."""
-    shutil.copy(templates["demo" if "demo" in request.fixturenames else "empty"], db_file)
+    `demo` (the same object then). On PostgreSQL (`backend`), a database of its own, dropped afterwards."""
+    kind = "demo" if "demo" in request.fixturenames else "empty"
+    if backend == "postgres":
+        yield request.getfixturevalue("postgres_database")
+        return
+    shutil.copy(templates[kind], db_file)
     database = db.connect(db_file)
     yield database
     database.close()

@@ -5,6 +5,8 @@ from __future__ import annotations
 import subprocess
 import sys
 import textwrap
+import threading
+import time
 from pathlib import Path
 
 import duckdb
@@ -12,6 +14,8 @@ import pytest
 
 from fazhi import db
 from fazhi.errors import DatabaseBusy, DatabaseError
+
+pytestmark = pytest.mark.both_backends  # tests/backends.py: on DuckDB and on PostgreSQL
 
 
 def test_fresh_database_has_every_migration(database: db.Database) -> None:
@@ -118,3 +122,109 @@ def test_not_a_database_is_refused(tmp_path: Path) -> None:
     bogus.write_bytes(b"this is not a database" * 100)
     with pytest.raises(DatabaseError, match="无法"):
         db.connect(bogus)
+
+
+# ───────────── PostgreSQL (issue 16) ─────────────
+
+
+def test_both_backends_know_the_same_migrations() -> None:
+    """One name per migration on both; PostgreSQL's own spelling only where a file says it differently."""
+    duck, pg = db.migrations("duckdb"), db.migrations("postgres")
+    assert [n for n, _ in duck] == [n for n, _ in pg]
+    differ = [name for (name, a), (_, b) in zip(duck, pg, strict=True) if a != b]
+    assert differ == ["0001_initial", "0007_submissions", "0009_data_versions"]
+
+
+def test_a_postgres_database_has_the_schema_of_a_duckdb_file(db_file: Path, postgres_url: str) -> None:
+    duck = db.connect(db_file)
+    pg = db.connect(postgres_url, files=db_file)
+    try:
+        assert db.describe_schema(pg) == db.describe_schema(duck)
+        assert db.applied_migrations(pg) == db.applied_migrations(duck)
+        assert db.apply_migrations(pg) == []
+    finally:
+        duck.close()
+        pg.close()
+
+
+def test_placeholders_become_psycopgs_outside_literals() -> None:
+    from fazhi.postgres import translate
+
+    assert translate("SELECT ? WHERE a LIKE $path || '%' AND b = '?' AND c = $x") == (
+        "SELECT %s WHERE a LIKE %(path)s || '%%' AND b = '?' AND c = %(x)s"
+    )
+    assert translate('SELECT "a?" FROM t -- what?\nWHERE x % 2 = 0') == (
+        'SELECT "a?" FROM t -- what?\nWHERE x %% 2 = 0'
+    )
+
+
+def test_another_process_sees_a_commit_in_every_version(
+    postgres_url: str, db_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two Database objects on one PostgreSQL database, as two app processes: a write in one moves the
+    other's data, figures and scope versions; a login-like write (figures=False) leaves figures."""
+    monkeypatch.setattr(db, "VERSION_POLL", 0.0)
+    one = db.connect(postgres_url, files=db_file)
+    two = db.connect(postgres_url, files=db_file)
+    try:
+        before = (two.version, two.figures_version, two.scope_version("/1/2/"), two.scope_version("/1/3/"))
+        assert before == (0, 0, (0, 0), (0, 0))
+        with one.transaction() as cur:
+            one.changed("/1/2/")
+            cur.execute("INSERT INTO unit_settings VALUES (2, 'x', 'y')")
+        assert (two.version, two.figures_version) == (1, 1)
+        assert (two.scope_version("/1/2/"), two.scope_version("/1/"), two.scope_version("/1/3/")) == (
+            (0, 1),
+            (0, 1),
+            (0, 0),
+        )
+        with one.transaction(figures=False) as cur:
+            cur.execute("UPDATE unit_settings SET value = 'z'")
+        assert (two.version, two.figures_version) == (2, 1)
+        with one.transaction() as cur:
+            cur.execute("DELETE FROM unit_settings")
+        assert (two.version, two.figures_version, two.scope_version("/1/3/")) == (3, 2, (1, 0))
+        with one.transaction(data=False) as cur:
+            cur.execute("INSERT INTO unit_settings VALUES (2, 'x', 'y')")
+        assert two.version == 3 and two.generation == 0
+    finally:
+        one.close()
+        two.close()
+
+
+def test_writers_in_two_processes_take_turns(postgres_url: str, db_file: Path) -> None:
+    """The advisory lock: a second 'process' (its own Database) waits until the first one commits."""
+    one = db.connect(postgres_url, files=db_file)
+    two = db.connect(postgres_url, files=db_file)
+    order: list[str] = []
+    inside = threading.Event()
+
+    def second() -> None:
+        inside.wait()
+        with two.transaction() as cur:
+            order.append("two writes")
+            cur.execute("INSERT INTO unit_settings VALUES (1, 'b', 'two')")
+
+    thread = threading.Thread(target=second)
+    thread.start()
+    try:
+        with one.transaction() as cur:
+            cur.execute("INSERT INTO unit_settings VALUES (1, 'a', 'one')")
+            inside.set()
+            time.sleep(
+                0.3
+            )  # time for the second to run into the lock (if there were none, it would write now)
+            order.append("one commits")
+        thread.join()
+        assert order == ["one commits", "two writes"]
+        assert one.rows("SELECT key, value FROM unit_settings ORDER BY key") == [("a", "one"), ("b", "two")]
+    finally:
+        one.close()
+        two.close()
+
+
+def test_an_unreachable_server_is_a_chinese_message(db_file: Path) -> None:
+    with pytest.raises(
+        DatabaseError, match="无法连接 PostgreSQL 数据库 postgresql://fazhi:\\*\\*\\*@127.0.0.1:1/x"
+    ):
+        db.connect("postgresql://fazhi:secret@127.0.0.1:1/x", files=db_file)

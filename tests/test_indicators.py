@@ -16,6 +16,8 @@ from fazhi.labels import Status
 from fazhi.units import find_unit, insert_unit
 from fazhi.validation import RecordInput
 
+pytestmark = pytest.mark.both_backends  # tests/backends.py: on DuckDB and on PostgreSQL
+
 # Every figure of the reference report (DOMAIN.md §3) as an indicator value of 燕山乡 in 2020.
 REFERENCE_2020 = {
     "cadre_study_quarters": 4,  # 每季度组织全体机关干部学法1次

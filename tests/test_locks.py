@@ -14,6 +14,8 @@ from fazhi.units import find_unit
 from fazhi.validation import RecordInput
 from tests import evidence_files
 
+pytestmark = pytest.mark.both_backends  # tests/backends.py: on DuckDB and on PostgreSQL
+
 
 def _item(unit_id: int, day: date = date(2020, 5, 1)) -> RecordInput:
     return RecordInput(
@@ -28,8 +30,8 @@ def _snapshot(database: db.Database) -> list[list[tuple]]:
             " LEFT JOIN record_values v ON v.record_id = r.id ORDER BY r.id, v.field_code"
         ),
         database.rows("SELECT * FROM record_attachments ORDER BY id"),
-        database.rows("SELECT * FROM narratives ORDER BY ALL"),
-        database.rows("SELECT * FROM targets ORDER BY ALL"),
+        database.rows("SELECT * FROM narratives ORDER BY 1, 2, 3"),
+        database.rows("SELECT * FROM targets ORDER BY 1, 2, 3"),
     ]
 
 

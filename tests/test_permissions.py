@@ -44,6 +44,8 @@ from fazhi.validation import RecordInput
 from tests import evidence_files
 from tests.conftest import PASSWORD
 
+pytestmark = pytest.mark.both_backends  # tests/backends.py: on DuckDB and on PostgreSQL
+
 SYSTEM = auth.system_user("测试")
 ROLES = ("admin", "editor", "viewer")
 RELATIONS = {"own": "燕山乡", "child": "示例一村", "parent": "万州区", "other": "青石镇"}

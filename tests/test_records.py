@@ -14,6 +14,8 @@ from fazhi.ledger import RecordFilter
 from fazhi.units import find_unit
 from fazhi.validation import RecordInput
 
+pytestmark = pytest.mark.both_backends  # tests/backends.py: on DuckDB and on PostgreSQL
+
 
 def _market(unit_id: int, **changes) -> RecordInput:
     item = RecordInput(

@@ -25,6 +25,8 @@ from fazhi.settings import PROJECT_DIR
 from fazhi.units import find_unit
 from fazhi.validation import RecordInput
 
+pytestmark = pytest.mark.both_backends  # tests/backends.py: on DuckDB and on PostgreSQL
+
 THREADS, PER_THREAD = 20, 100
 
 
@@ -224,7 +226,7 @@ MIGRATOR = textwrap.dedent(
             "CREATE TABLE big AS SELECT range AS n, md5(range::VARCHAR) AS h FROM range(5000000);"
             " ALTER TABLE units ADD COLUMN probe INTEGER DEFAULT 7;")
     original = db.migrations
-    db.migrations = lambda: original() + [slow]
+    db.migrations = lambda backend="duckdb": original(backend) + [slow]
     print("start", flush=True)
     database = db.connect(sys.argv[1])
     print("done", flush=True)
@@ -340,3 +342,113 @@ def test_form_input_is_stored_exactly_or_refused(
     assert stored.start_on.year == 2021 and stored.end_on >= stored.start_on
     assert all(v >= 0 and float(v).is_integer() for v in stored.values.values())
     assert records.record_count(demo) == before + 1
+
+
+SAVER = textwrap.dedent(
+    """
+    import sys
+    from concurrent.futures import ThreadPoolExecutor
+    from datetime import date
+    from fazhi import auth, db, records
+    from fazhi.catalog import load_catalog
+    from fazhi.validation import RecordInput
+
+    url, user_id, unit_id, process, threads, per_thread = sys.argv[1:]
+    catalog = load_catalog()
+    database = db.connect(url)
+    editor = auth.load_user(database, int(user_id))
+
+    def save(thread):
+        return [
+            records.add_record(
+                database, editor, catalog,
+                RecordInput("market_day", int(unit_id), f"进程{process}-{thread}-{n}", date(2021, 5, 1), None,
+                            "市场", "", {"consultations": 1, "materials": 10, "banners": 1}),
+                year=2021,
+            ).id
+            for n in range(int(per_thread))
+        ]
+
+    with ThreadPoolExecutor(int(threads)) as pool:
+        ids = [i for batch in pool.map(save, range(int(threads))) for i in batch]
+    print(" ".join(map(str, ids)))
+    """
+)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("backend", ["postgres"], indirect=True)
+def test_two_processes_save_two_thousand_records_into_one_postgres_database(
+    demo: db.Database, users: dict[str, auth.User], backend: str
+) -> None:
+    """Two app processes × 10 threads × 100 saves on one PostgreSQL database: exactly 2,000 new records, every
+    id once, each audited, and both processes' writes serialized by the advisory lock."""
+    editor = users["editor"]
+    unit_id = find_unit(demo, "燕山乡").id
+    before = records.record_count(demo)
+    version = demo.version
+    runs = [
+        subprocess.Popen(
+            [sys.executable, "-c", SAVER, demo.target, str(editor.id), str(unit_id), str(p), "10", "100"],
+            cwd=PROJECT_DIR,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for p in (1, 2)
+    ]
+    outputs = [run.communicate(timeout=600) for run in runs]
+    assert [run.returncode for run in runs] == [0, 0], [err[-2000:] for _, err in outputs]
+    ids = [int(i) for out, _ in outputs for i in out.split()]
+    assert len(ids) == len(set(ids)) == 2000
+    assert records.record_count(demo) == before + 2000
+    assert (
+        demo.rows("SELECT title FROM records WHERE title LIKE '进程%' GROUP BY title HAVING count(*) > 1")
+        == []
+    )
+    audited = demo.one(
+        "SELECT count(*) FROM audit_log WHERE action = 'create' AND username = ?", [editor.username]
+    )
+    assert audited == (2000,)
+    time.sleep(db.VERSION_POLL)  # this process reads the other processes' commits at most this late
+    assert demo.version == version + 2000
+
+
+@pytest.mark.parametrize("backend", ["postgres"], indirect=True)
+def test_two_processes_edit_the_same_record_one_wins(
+    demo: db.Database, catalog: Catalog, users: dict[str, auth.User], backend: str
+) -> None:
+    """Eight editors in two 'processes' (two Database objects: separate pools and write locks, so only the
+    advisory lock is shared) save version 1 at once: one wins, seven get the conflict."""
+    other = db.connect(demo.target, files=demo.path)
+    unit_id = find_unit(demo, "燕山乡").id
+    saved = records.add_record(demo, users["editor"], catalog, _item(unit_id, "原标题"), year=2021)
+    barrier = threading.Barrier(8)
+    outcomes: dict[int, object] = {}
+
+    def edit(n: int) -> None:
+        barrier.wait()
+        try:
+            outcomes[n] = records.update_record(
+                (demo, other)[n % 2],
+                users["editor"],
+                catalog,
+                saved.id,
+                _item(unit_id, f"标题{n}"),
+                expected_version=1,
+            )
+        except RecordConflict as error:
+            outcomes[n] = error
+
+    try:
+        threads = [threading.Thread(target=edit, args=(n,)) for n in range(8)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        other.close()
+    winners = [n for n, outcome in outcomes.items() if not isinstance(outcome, RecordConflict)]
+    assert len(winners) == 1 and len(outcomes) == 8
+    stored = records.get_record(demo, users["editor"], catalog, saved.id)
+    assert stored.title == f"标题{winners[0]}" and stored.version == 2

@@ -137,7 +137,10 @@ def save_template(
             before = cur.execute(
                 "SELECT value FROM unit_settings WHERE unit_id = ? AND key = ?", [unit.id, SETTING]
             ).fetchone()
-            cur.execute("INSERT OR REPLACE INTO unit_settings VALUES (?, ?, ?)", [unit.id, SETTING, info])
+            cur.execute(
+                "INSERT INTO unit_settings VALUES (?, ?, ?) ON CONFLICT (unit_id, key) DO UPDATE SET value = excluded.value",
+                [unit.id, SETTING, info],
+            )
             audit.log(
                 cur,
                 user,

@@ -152,7 +152,10 @@ def save_options(db: Database, user: User, unit: Unit, **values: Any) -> ReportO
             if stored is None:
                 cur.execute("DELETE FROM unit_settings WHERE unit_id = ? AND key = ?", [unit.id, key])
             else:
-                cur.execute("INSERT OR REPLACE INTO unit_settings VALUES (?, ?, ?)", [unit.id, key, stored])
+                cur.execute(
+                    "INSERT INTO unit_settings VALUES (?, ?, ?) ON CONFLICT (unit_id, key) DO UPDATE SET value = excluded.value",
+                    [unit.id, key, stored],
+                )
         after = asdict(parse_options(dict(cur.execute(_SQL, [unit.id, PREFIX]).fetchall()), defaults))
         changed = {k: after[k] for k in after if after[k] != before[k]}
         if changed:
@@ -187,7 +190,10 @@ def save_style(db: Database, user: User, unit: Unit, code: str, style: str | Non
             if style is None:
                 cur.execute("DELETE FROM unit_settings WHERE unit_id = ? AND key = ?", [unit.id, key])
             else:
-                cur.execute("INSERT OR REPLACE INTO unit_settings VALUES (?, ?, ?)", [unit.id, key, style])
+                cur.execute(
+                    "INSERT INTO unit_settings VALUES (?, ?, ?) ON CONFLICT (unit_id, key) DO UPDATE SET value = excluded.value",
+                    [unit.id, key, style],
+                )
             audit.log(
                 cur,
                 user,

@@ -11,7 +11,7 @@ from fazhi import backup
 from fazhi.catalog import Catalog, load_catalog
 from fazhi.db import Database, shared
 from fazhi.errors import FazhiError
-from fazhi.settings import auto_backup_enabled, db_path
+from fazhi.settings import auto_backup_enabled, database_url
 
 
 @st.cache_resource(show_spinner=False)
@@ -21,9 +21,10 @@ def connection(path: str) -> Database:
 
 
 def database() -> Database:
-    """The process's connection to the database at $FAZHI_DB (read now, so each path has its own)."""
+    """The process's connection to the database at $FAZHI_DATABASE_URL or $FAZHI_DB (read now, so each has
+    its own)."""
     try:
-        return connection(str(db_path()))
+        return connection(database_url())
     except FazhiError as error:
         st.error(error.message, icon=":material/database:")
         st.stop()
@@ -45,7 +46,7 @@ def daily_backup(db: Database) -> threading.Thread | None:
     or while the database is still empty (a new installation: the first run after 初始化 makes it)."""
     if not auto_backup_enabled() or not backup.has_data(db):
         return None
-    return _daily_backup(str(db.path), date.today().isoformat())
+    return _daily_backup(db.target, date.today().isoformat())
 
 
 def catalog() -> Catalog:
