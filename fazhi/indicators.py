@@ -53,7 +53,7 @@ def _direct_part(key: str, measure: Measure, combine: str = "sum") -> str:
         return (
             f"SELECT year, bucket, '{key}' AS key, {combine}(value) AS value FROM ("
             f"SELECT r.year, r.bucket, r.unit_id, arg_max(v.num_value, (r.start_on, r.id)) AS value"
-            f" FROM r JOIN record_values v ON v.record_id = r.id"
+            f" FROM r JOIN rv v ON v.record_id = r.id"
             f" WHERE {types} AND v.field_code = '{measure.field}' AND v.num_value IS NOT NULL GROUP BY ALL"
             f") GROUP BY ALL"
         )
@@ -101,12 +101,12 @@ def _plan(catalog: Catalog, by_child: bool) -> _Plan:
     parts = [
         "SELECT year, bucket, 'n:' || type_code AS key, count(*) AS value FROM r GROUP BY ALL",
         "SELECT r.year, r.bucket, 's:' || r.type_code || ':' || v.field_code AS key, sum(v.num_value) AS value"
-        " FROM r JOIN record_values v ON v.record_id = r.id WHERE v.num_value IS NOT NULL GROUP BY ALL",
+        " FROM r JOIN rv v ON v.record_id = r.id WHERE v.num_value IS NOT NULL GROUP BY ALL",
         *(_direct_part(key, m, _latest_combine(catalog, m)) for m, key in direct.items()),
         *(
             f"SELECT r.year, r.bucket, 'p:' || r.type_code || ':{num}:{den}' AS key, sum(d.num_value) AS value"
-            f" FROM r JOIN record_values n ON n.record_id = r.id AND n.field_code = '{num}'"
-            f" AND n.num_value IS NOT NULL JOIN record_values d ON d.record_id = r.id AND d.field_code = '{den}'"
+            f" FROM r JOIN rv n ON n.record_id = r.id AND n.field_code = '{num}'"
+            f" AND n.num_value IS NOT NULL JOIN rv d ON d.record_id = r.id AND d.field_code = '{den}'"
             f" GROUP BY ALL"
             for num, den in pairs
         ),
@@ -117,7 +117,10 @@ def _plan(catalog: Catalog, by_child: bool) -> _Plan:
                 {bucket} AS bucket
             FROM records r JOIN units u ON u.id = r.unit_id
             WHERE NOT r.is_deleted AND u.path LIKE $path || '%' AND r.start_on BETWEEN $first AND $last
-        )
+        ),
+        -- the values of those records, read once: each of the ~40 parts below joining the whole
+        -- record_values table scanned it ~40 times (171 → 67 ms for a 乡镇 of a 200,000-record file)
+        rv AS (SELECT * FROM record_values WHERE record_id IN (SELECT id FROM r))
         {" UNION ALL ".join(parts)}
     """
     return _Plan(sql, direct)
