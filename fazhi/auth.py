@@ -253,6 +253,13 @@ def authenticate(
         raise AuthError(f"这台电脑登录失败的次数过多，已暂停登录，请于 {address_locked:%H:%M} 后再试。")
     with _VERIFY_SLOTS:
         correct = _verify(row[7] if row is not None else _DUMMY_HASH, password)
+        # a hash with older parameters is replaced now, in a slot and outside the write lock (hashing
+        # inside the transaction held every save and every login of the office behind it)
+        rehashed = (
+            hash_password(password)
+            if row is not None and correct and row[8] and _hasher.check_needs_rehash(row[7])
+            else None
+        )
     if row is None or not correct or not row[8]:
         if row is not None:
             with db.transaction(figures=False) as cur:
@@ -265,7 +272,6 @@ def authenticate(
             )
         raise AuthError(f"{WRONG}再错{MAX_FAILED_LOGINS - attempts}次将暂停登录。")
     user = _user(row[:7])
-    password_hash = row[7]
     with db.transaction(figures=False) as cur:
         cur.execute("DELETE FROM login_failures WHERE username_key = ? AND address = ?", [key, address])
         cur.execute(  # a success is not a failure of the address: take back its count
@@ -276,9 +282,9 @@ def authenticate(
         )
         updates = "last_login_at = ?"
         params: list = [now]
-        if _hasher.check_needs_rehash(password_hash):
+        if rehashed is not None:
             updates += ", password_hash = ?"
-            params.append(hash_password(password))
+            params.append(rehashed)
         cur.execute(f"UPDATE users SET {updates} WHERE id = ?", [*params, user.id])
         audit.log(cur, user, "login", "user", user.id, user.unit_id, None, None)
     return user

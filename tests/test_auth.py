@@ -242,7 +242,24 @@ def test_a_hash_with_older_parameters_still_logs_in_and_is_rehashed(
     with demo.transaction(figures=False) as cur:
         cur.execute("UPDATE users SET password_hash = ? WHERE id = ?", [older, editor.id])
     monkeypatch.setattr(auth, "_hasher", PRODUCTION_HASHER)
+    free: list[bool] = []  # whether another thread could take the write lock while the new hash was made
+    real = auth.hash_password
+
+    def hashing(password: str) -> str:
+        def probe() -> None:
+            taken = demo._write_lock.acquire(blocking=False)
+            free.append(taken)
+            if taken:
+                demo._write_lock.release()
+
+        thread = threading.Thread(target=probe)
+        thread.start()
+        thread.join()
+        return real(password)
+
+    monkeypatch.setattr(auth, "hash_password", hashing)
     assert auth.authenticate(demo, editor.username, PASSWORD).id == editor.id
+    assert free == [True]  # hashing never holds the office's saves and logins behind it
     (stored,) = demo.one("SELECT password_hash FROM users WHERE id = ?", [editor.id])
     assert stored.startswith("$argon2id$v=19$m=19456,t=2,p=1$")
     assert auth.authenticate(demo, editor.username, PASSWORD).id == editor.id
