@@ -17,14 +17,14 @@ from typing import Any
 
 import pandas as pd
 
-from fazhi import cases, narratives
+from fazhi import cases, dashboard, narratives
 from fazhi.catalog import Catalog
 from fazhi.db import Database
 from fazhi.errors import ChartsUnavailable, InvalidInput, Problem
 from fazhi.indicators import compute_values, indicator_table
 from fazhi.ledger import RecordFilter, list_records
 from fazhi.permissions import User, require_view
-from fazhi.report import frozen, numbers, structure, texts, writer
+from fazhi.report import frozen, numbers, structure, texts, worker, writer
 from fazhi.report.facts import Facts, Figure, Voice
 from fazhi.report.options import ReportOptions, load_options, self_reference, short_name, suffix, superior
 from fazhi.report.wording import load_wording
@@ -513,12 +513,13 @@ def _warnings(facts: Facts, sections: list[dict[str, Any]], placeholders: list[s
 def _charts(
     db: Database, user: User, catalog: Catalog, unit: Unit, year: int, kept: frozen.Frozen | None = None
 ) -> tuple[list[dict[str, Any]], str]:
-    """Chart images for the appendix (units named as the locked year knew them), or ([], why not)."""
-    from fazhi.report import figures, images  # plotly and kaleido load only when a report has charts
+    """Chart images for the appendix (units named as the locked year knew them), or ([], why not). The
+    figures are read here; the images are drawn in the report worker when the server runs one."""
+    from fazhi.report import figures  # plotly and kaleido load only when a report has charts
 
+    data = dashboard.dashboard_data(db, user, catalog, unit, year)
     try:
-        made = figures.report_figures(db, user, catalog, unit, year, names=kept.names if kept else None)
-        pngs = images.to_png([figure for _, figure in made])
+        made = worker.call(figures.chart_images, data, catalog, kept.names if kept else None)
     except ChartsUnavailable as error:
         return [], error.message
     return [
@@ -527,7 +528,7 @@ def _charts(
             "caption": texts.text("report.figure_caption", number=n, caption=caption),
             "width_mm": figures.WIDTH_MM,
         }
-        for n, ((caption, _), png) in enumerate(zip(made, pngs, strict=True), 1)
+        for n, (caption, png) in enumerate(made, 1)
     ], ""
 
 

@@ -14,7 +14,7 @@ from fazhi.catalog import Catalog
 from fazhi.db import Database
 from fazhi.errors import ReportTemplateError, StaleFigures
 from fazhi.permissions import User
-from fazhi.report import custom, frozen, pdf, texts
+from fazhi.report import custom, frozen, pdf, texts, worker
 from fazhi.report.context import build_context
 from fazhi.report.render import render
 from fazhi.units import Unit
@@ -54,15 +54,15 @@ def generate(
         raise StaleFigures(context["stale"])
     notes = [context["charts_problem"]] if context["charts_problem"] else []
     if template is not None:
-        return Report(render(context, template), context, notes)
+        return Report(worker.call(render, context, template), context, notes)
     kept = frozen.for_year(db, unit, year)  # a locked year keeps the template it was locked with
     own = kept.template(db, unit) if kept is not None else custom.stored_template(db, unit)
     if own is not None:
         try:
-            return Report(render(context, own), context, notes)
+            return Report(worker.call(render, context, own), context, notes)
         except ReportTemplateError as error:
             notes.append(texts.text("messages.template_fallback", error=error.message))
-    return Report(render(context), context, notes)
+    return Report(worker.call(render, context, None), context, notes)
 
 
 def generate_pdf(report: Report) -> bytes:
