@@ -14,7 +14,8 @@ from fazhi.__main__ import main
 
 @pytest.mark.slow
 def test_two_users_get_every_answer_without_an_exception(capsys: pytest.CaptureFixture[str]) -> None:
-    argv = ["loadtest", "--users", "2", "--records", "1000", "--units", "6", "--years", "2"]
+    """And a third session downloads the Word report meanwhile (--report), twice."""
+    argv = ["loadtest", "--users", "2", "--records", "1000", "--units", "6", "--years", "2", "--report"]
     assert main([*argv, "--think", "0.2", "--cycles", "1", "--json"]) == 0
     result = json.loads(capsys.readouterr().out)
     assert result["parameters"] == {
@@ -24,6 +25,7 @@ def test_two_users_get_every_answer_without_an_exception(capsys: pytest.CaptureF
         "think_seconds": 0.2,
         "jitter": 0.5,
         "cycles": 1,
+        "report": True,
     }
     (stage,) = result["stages"]
     assert stage["users"] == 2
@@ -32,7 +34,9 @@ def test_two_users_get_every_answer_without_an_exception(capsys: pytest.CaptureF
     for name, figures in stage["interactions"].items():
         assert figures["count"] == 2, name  # each user did each step once, and each got its answer
         assert 0 < figures["p50"] <= figures["p95"] < 120, name
-    assert stage["all"]["count"] == 2 * len(loadtest.INTERACTIONS)
+    assert stage["all"]["count"] == 2 * len(loadtest.INTERACTIONS)  # the report's downloads are apart
+    assert stage["report"]["count"] == 2
+    assert 0 < stage["report"]["p50"] <= stage["report"]["p95"] < 120
     assert math.isfinite(stage["server_cpu_cores"]) and stage["server_cpu_cores"] > 0
     assert stage["server_rss_peak_mb"] > 50
     assert result["server_log_tail"] == []

@@ -14,8 +14,8 @@ from fazhi import auth, dashboard, db
 from fazhi.catalog import Catalog
 from fazhi.errors import ReportTemplateError
 from fazhi.report import figures, images, worker
-from fazhi.report.generate import generate
 from fazhi.report import render as render_module
+from fazhi.report.generate import generate
 from fazhi.report.render import render
 from fazhi.units import find_unit
 

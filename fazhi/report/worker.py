@@ -33,8 +33,8 @@ def start(warm: bool = True) -> Future[Any] | None:
     with _lock:
         if _state["pool"] is not None:
             return None
-        _state["pool"] = _new_pool()
-        pool: ProcessPoolExecutor = _state["pool"]
+        pool = _new_pool()
+        _state["pool"] = pool
     return pool.submit(_warm_up) if warm else None
 
 
