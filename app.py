@@ -10,7 +10,7 @@ chinese.inject()  # Streamlit's own English in Chinese, before anything else is 
 db = resources.database()
 resources.daily_backup(db)  # the first run of a day starts it in the background
 resources.catalog()  # a broken catalog stops here with the file and key named
-user = session.current_user(db)
+user = session.checked_user(db)
 page = st.navigation(
     sidebar.navigation_pages(db, user), expanded=True
 )  # every page in sight, never "View more"

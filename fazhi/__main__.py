@@ -569,6 +569,9 @@ def _bench_arguments(parser: argparse.ArgumentParser) -> None:
         "--jitter", type=float, default=0.5, help="压力测试：思考时间的浮动比例（默认 0.5，即 ±50%%）"
     )
     parser.add_argument("--cycles", type=int, default=2, help="压力测试：每个用户登录后重复几轮（默认 2）")
+    parser.add_argument(
+        "--report", action="store_true", help="压力测试：另有一人在此期间反复下载年度报告（含图表）"
+    )
 
 
 def _loadtest_arguments(parser: argparse.ArgumentParser) -> None:
@@ -613,7 +616,9 @@ def cmd_loadtest(args: argparse.Namespace) -> int:
     if args.records < 1000 or args.units < 6 or args.years < 2 or args.think < 0 or args.cycles < 1:
         print("错误：--records 至少 1000，--units 至少 6，--years 至少 2，--cycles 至少 1。", file=sys.stderr)
         return 2
-    scenario = loadtest.Scenario(think=args.think, jitter=min(max(args.jitter, 0.0), 1.0), cycles=args.cycles)
+    scenario = loadtest.Scenario(
+        think=args.think, jitter=min(max(args.jitter, 0.0), 1.0), cycles=args.cycles, report=args.report
+    )
     result = loadtest.run(counts, args.records, args.units, args.years, scenario)
     print(json.dumps(result, ensure_ascii=False, indent=2) if args.json else loadtest.format_table(result))
     return 0

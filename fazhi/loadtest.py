@@ -11,7 +11,11 @@ browser that reports its `cached_message_hashes`. Chromium pages for 40 users wo
 themselves, so the client is this light protocol speaker, one asyncio loop in the calling process.
 
 Each session logs in, then repeats: 看板, change the year or the unit, 台账, 录入 (open, pick a type, save a
-record), waiting a think time (10 s ± 50 % by default) before each step. Per N it reports p50/p95 of each
+record), waiting a think time (10 s ± 50 % by default) before each step. With `--report`, one more session
+(not counted among the N) opens 年度报告 and downloads the Word report (charts included) again and again
+for as long as the others work, as the browser does: a backend operation asking for the download button's
+deferred file, then the file's URL; its times are shown apart, and the N users' figures show what one
+colleague's report costs the others. Per N it reports p50/p95 of each
 interaction (send → script finished), the server's CPU (cores: CPU seconds ÷ wall seconds) and RSS, and
 every exception or error box a page showed; the N = 1 row is the same-run single-user baseline.
 
@@ -38,7 +42,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from streamlit.proto.BackMsg_pb2 import BackMsg
+from streamlit.proto.BackMsg_pb2 import BackendOperationRequest, BackMsg, DeferredFileRequestPayload
 from streamlit.proto.ClientState_pb2 import ClientState
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 from streamlit.proto.WidgetStates_pb2 import WidgetState
@@ -52,6 +56,7 @@ from fazhi.settings import PROJECT_DIR
 # A password zxcvbn accepts; the accounts live only in the temporary database.
 PASSWORD = "Lt7#qPz-sunrise-ledger"
 INTERACTIONS = ("登录", "看板", "换年度或单位", "台账", "录入", "选择类型", "保存")
+REPORT = "报告"  # the extra session's download of the Word report (with --report)
 RECORD_TYPE = "market_day"  # the type the sessions save: three whole-number fields, none required
 
 
@@ -78,8 +83,8 @@ class Stage:
     load: tuple[float, float]  # the machine's 1-minute load average at the start and the end
 
     def seconds(self, name: str | None = None) -> list[float]:
-        """Latencies of one interaction (all interactions when None)."""
-        return [s.seconds for s in self.samples if name is None or s.name == name]
+        """Latencies of one interaction (all the users' interactions when None: the report is apart)."""
+        return [s.seconds for s in self.samples if s.name == name or (name is None and s.name != REPORT)]
 
     @property
     def problems(self) -> list[Sample]:
@@ -221,6 +226,8 @@ class Session:
     page_hash: str = ""
     _cache: dict[str, Any] = field(default_factory=dict)
     _socket: Any = None
+    session_id: str = ""  # the server's id of this session (a backend operation must name it)
+    _requests: int = 0
 
     async def open(self) -> None:
         """Open the websocket as the frontend does (subprotocol 'streamlit')."""
@@ -260,6 +267,7 @@ class Session:
                 self._cache[message.hash] = message
             if kind == "new_session":  # a script run starts (again, after st.rerun)
                 problems, widgets = [], {}
+                self.session_id = message.new_session.initialize.session_id or self.session_id
             elif kind == "navigation":
                 self.pages = {p.url_pathname: p.page_script_hash for p in message.navigation.app_pages}
                 self.page_hash = message.navigation.page_script_hash or self.page_hash
@@ -275,6 +283,36 @@ class Session:
                 break
         self.widgets = widgets
         return problems
+
+    async def download(self, key: str) -> list[str]:
+        """Click a download button whose file is made on click: ask for its deferred file as the browser
+        does, then fetch the URL the server answers with; the problems (none when a file came)."""
+        file_id = self.widget(key).proto.deferred_file_id
+        if not file_id:
+            raise ProtocolError(f"download button {key!r} has no deferred file")
+        self._requests += 1
+        request_id = f"loadtest-{self._requests}"
+        request = BackendOperationRequest(
+            request_id=request_id,
+            session_id=self.session_id,
+            deferred_file=DeferredFileRequestPayload(file_id=file_id),
+        )
+        await self._socket.send(BackMsg(backend_operation_request=request).SerializeToString())
+        while True:
+            message = ForwardMsg()
+            message.ParseFromString(await asyncio.wait_for(self._socket.recv(), self.timeout))
+            if message.WhichOneof("type") == "ref_hash":
+                continue
+            response = message.backend_operation_response
+            if (
+                message.WhichOneof("type") == "backend_operation_response"
+                and response.request_id == request_id
+            ):
+                break
+        if response.error_msg:
+            return [f"download failed: {response.error_msg}"]
+        body = await asyncio.to_thread(_fetch, self.url + response.deferred_file.url, self.timeout)
+        return [] if len(body) > 1000 else [f"download too short: {len(body)} bytes"]
 
     @staticmethod
     def _element(element: Any, widgets: dict[str, Widget], problems: list[str]) -> None:
@@ -311,6 +349,11 @@ class Session:
         return state
 
 
+def _fetch(url: str, timeout: float) -> bytes:
+    with urllib.request.urlopen(url, timeout=timeout) as response:
+        return bytes(response.read())
+
+
 async def log_in(session: Session, name: str, password: str) -> list[str]:
     """Log in through the login page's form (the first page an anonymous session gets)."""
     session.widget("login_username")  # the login page is showing
@@ -329,6 +372,7 @@ class Scenario:
     think: float = 10.0
     jitter: float = 0.5  # think time is think × uniform(1 - jitter, 1 + jitter)
     cycles: int = 2  # 看板 → year/unit → 台账 → 录入 → type → save, this many times after logging in
+    report: bool = False  # one more session downloads the Word report meanwhile (see the module's note)
 
 
 async def simulate(url: str, n: int, scenario: Scenario, rng: random.Random, out: list[Sample]) -> None:
@@ -358,6 +402,29 @@ async def simulate(url: str, n: int, scenario: Scenario, rng: random.Random, out
             await step("保存", lambda c=cycle: _save(session, n, c))
     except Exception as error:
         out.append(Sample("连接", 0.0, f"{type(error).__name__}: {error}"))
+    finally:
+        await session.close()
+
+
+async def report_writer(url: str, n: int, scenario: Scenario, rng: random.Random, out: list[Sample]) -> None:
+    """The extra session of --report (account n): log in, open 年度报告, then download the Word report
+    after each think time, for as long as the users' cycles last (6 steps each)."""
+    session = Session(url)
+    try:
+        await session.open()
+        await session.run()
+        await log_in(session, username(n), PASSWORD)
+        await session.run("report")
+        for _ in range(scenario.cycles * 2):
+            await asyncio.sleep(3 * scenario.think * rng.uniform(1 - scenario.jitter, 1 + scenario.jitter))
+            start = time.perf_counter()
+            try:
+                problem = "; ".join(await session.download("report_download_docx"))
+            except Exception as error:  # as in simulate: counted, never hidden
+                problem = f"{type(error).__name__}: {error}"
+            out.append(Sample(REPORT, time.perf_counter() - start, problem))
+    except Exception as error:
+        out.append(Sample(REPORT, 0.0, f"{type(error).__name__}: {error}"))
     finally:
         await session.close()
 
@@ -393,8 +460,11 @@ async def _save(session: Session, n: int, cycle: int) -> list[str]:
 async def _stage(url: str, users: int, scenario: Scenario, seed: int) -> list[Sample]:
     samples: list[Sample] = []
     rng = random.Random(seed)
+    writers = (
+        [report_writer(url, users, scenario, random.Random(rng.random()), samples)] if scenario.report else []
+    )
     await asyncio.gather(
-        *(simulate(url, n, scenario, random.Random(rng.random()), samples) for n in range(users))
+        *(simulate(url, n, scenario, random.Random(rng.random()), samples) for n in range(users)), *writers
     )
     return samples
 
@@ -473,7 +543,7 @@ def run(
         folder = Path(name)
         path = folder / "loadtest.duckdb"
         start = time.perf_counter()
-        prepare_database(path, record_count, unit_count, year_count, max(user_counts))
+        prepare_database(path, record_count, unit_count, year_count, max(user_counts) + scenario.report)
         say(f"数据库已生成：{record_count} 条记录，用时 {time.perf_counter() - start:.0f} 秒")
         with running_server(path, folder) as server:
             idle = server.rss_mb()
@@ -491,6 +561,7 @@ def run(
             "think_seconds": scenario.think,
             "jitter": scenario.jitter,
             "cycles": scenario.cycles,
+            "report": scenario.report,
         },
         "server_idle_rss_mb": idle,
         "stages": [_stage_figures(stage) for stage in stages],
@@ -505,13 +576,20 @@ def _stage_figures(stage: Stage) -> dict[str, Any]:
         seconds = stage.seconds(name)
         per[name] = {"count": len(seconds), "p50": percentile(seconds, 0.5), "p95": percentile(seconds, 0.95)}
     every = stage.seconds()
+    reports = stage.seconds(REPORT)
     return {
         "users": stage.users,
         "interactions": per,
+        "report": {"count": len(reports), "p50": percentile(reports, 0.5), "p95": percentile(reports, 0.95)},
         "all": {"count": len(every), "p50": percentile(every, 0.5), "p95": percentile(every, 0.95)},
         "mean": statistics.fmean(every) if every else float("nan"),
         "wall_seconds": stage.wall,
         "server_cpu_cores": stage.server_cpu / stage.wall if stage.wall else float("nan"),
+        # CPU seconds the server spent per interaction answered (the report's downloads included): what the
+        # other programs sharing the machine's cores do not change, unlike the latencies
+        "server_cpu_ms_per_interaction": stage.server_cpu / len(stage.samples) * 1000
+        if stage.samples
+        else float("nan"),
         "server_rss_peak_mb": stage.server_rss_peak,
         "server_rss_end_mb": stage.server_rss_end,
         "client_cpu_cores": stage.client_cpu / stage.wall if stage.wall else float("nan"),
@@ -526,14 +604,16 @@ def format_table(result: dict[str, Any]) -> str:
     m = result["machine"]
     lines = [
         f"压力测试：{p['records']} 条记录 / {p['units']} 个单位 / {p['years']} 年；每步思考 {p['think_seconds']:g} 秒"
-        f" ±{p['jitter'] * 100:.0f}%，每人 {p['cycles']} 轮；{m['cpus']} 核，Python {m['python']}，{m['date']}；"
+        f" ±{p['jitter'] * 100:.0f}%，每人 {p['cycles']} 轮{'，另有一人反复下载年度报告' if p.get('report') else ''}；{m['cpus']} 核，Python {m['python']}，{m['date']}；"
         f"服务器空闲内存 {result['server_idle_rss_mb']:.0f} MB",
         "",
     ]
     single = next((s for s in result["stages"] if s["users"] == 1), None)
     header = f"{'用户':>4}  {'全部 p50':>8} {'p95':>7} {'p95÷单人':>8}"
     header += "".join(f"  {name} p50/p95" for name in INTERACTIONS)
-    header += "  服务器CPU(核)  内存峰值  客户端CPU(核)  机器负载  出错"
+    reporting = bool(p.get("report"))
+    header += f"  {REPORT} p50/p95" if reporting else ""
+    header += "  服务器CPU(核)  每次CPU  内存峰值  客户端CPU(核)  机器负载  出错"
     lines.append(header)
     for stage in result["stages"]:
         ratio = stage["all"]["p95"] / single["all"]["p95"] if single else float("nan")
@@ -541,7 +621,10 @@ def format_table(result: dict[str, Any]) -> str:
         for name in INTERACTIONS:
             figures = stage["interactions"][name]
             row += f"  {figures['p50']:.2f}/{figures['p95']:.2f}s"
-        row += f"  {stage['server_cpu_cores']:>8.2f}  {stage['server_rss_peak_mb']:>6.0f} MB"
+        if reporting:
+            row += f"  {stage['report']['p50']:.2f}/{stage['report']['p95']:.2f}s"
+        row += f"  {stage['server_cpu_cores']:>8.2f}  {stage.get('server_cpu_ms_per_interaction', float('nan')):>5.0f} ms"
+        row += f"  {stage['server_rss_peak_mb']:>6.0f} MB"
         row += f"  {stage['client_cpu_cores']:>8.2f}  {stage['load_average'][0]:.1f}→{stage['load_average'][1]:.1f}"
         row += f"  {len(stage['problems'])}"
         lines.append(row)

@@ -70,6 +70,12 @@ def max_upload_mb() -> int:
         return 10
 
 
+def report_worker_enabled() -> bool:
+    """Whether the web server draws report charts and fills templates in a worker process (default on;
+    FAZHI_REPORT_WORKER=0 keeps them in the app process, e.g. on a machine short of memory)."""
+    return os.environ.get("FAZHI_REPORT_WORKER", "").strip().lower() not in {"0", "off", "false", "no"}
+
+
 def auto_backup_enabled() -> bool:
     """Whether the app makes its daily backup ($FAZHI_AUTO_BACKUP; on unless 0/off/false/no)."""
     return os.environ.get("FAZHI_AUTO_BACKUP", "").strip().lower() not in {"0", "off", "false", "no"}

@@ -39,8 +39,9 @@ if context["stale"]:
 
 
 def make():
-    """The report, made when a download button is clicked (Streamlit runs this on a thread of its own)."""
-    return generate(db, user, catalog, unit, year)
+    """The report, made when a download button is clicked (Streamlit runs this on a thread of its own),
+    from the context this page shows (cached), with the charts drawn in the report worker."""
+    return generate(db, user, catalog, unit, year, context=context)
 
 
 word, portable, note = st.columns([1, 1, 3], vertical_alignment="center")

@@ -39,6 +39,8 @@ def test_streamlit_settings_are_ready_for_a_lan() -> None:
     assert config["client"]["toolbarMode"] == "viewer"
     assert config["client"]["showErrorDetails"] == "none"
     assert lan.configured_port() == server["port"] == 8501
+    # no full garbage collection after every script run: it was most of a cached page run's CPU
+    assert config["runner"]["postScriptGC"] is False
 
 
 def test_start_bat_is_a_windows_batch_file() -> None:

@@ -14,7 +14,8 @@ from fazhi.__main__ import main
 
 @pytest.mark.slow
 def test_two_users_get_every_answer_without_an_exception(capsys: pytest.CaptureFixture[str]) -> None:
-    argv = ["loadtest", "--users", "2", "--records", "1000", "--units", "6", "--years", "2"]
+    """And a third session downloads the Word report meanwhile (--report), twice."""
+    argv = ["loadtest", "--users", "2", "--records", "1000", "--units", "6", "--years", "2", "--report"]
     assert main([*argv, "--think", "0.2", "--cycles", "1", "--json"]) == 0
     result = json.loads(capsys.readouterr().out)
     assert result["parameters"] == {
@@ -24,6 +25,7 @@ def test_two_users_get_every_answer_without_an_exception(capsys: pytest.CaptureF
         "think_seconds": 0.2,
         "jitter": 0.5,
         "cycles": 1,
+        "report": True,
     }
     (stage,) = result["stages"]
     assert stage["users"] == 2
@@ -32,8 +34,11 @@ def test_two_users_get_every_answer_without_an_exception(capsys: pytest.CaptureF
     for name, figures in stage["interactions"].items():
         assert figures["count"] == 2, name  # each user did each step once, and each got its answer
         assert 0 < figures["p50"] <= figures["p95"] < 120, name
-    assert stage["all"]["count"] == 2 * len(loadtest.INTERACTIONS)
+    assert stage["all"]["count"] == 2 * len(loadtest.INTERACTIONS)  # the report's downloads are apart
+    assert stage["report"]["count"] == 2
+    assert 0 < stage["report"]["p50"] <= stage["report"]["p95"] < 120
     assert math.isfinite(stage["server_cpu_cores"]) and stage["server_cpu_cores"] > 0
+    assert stage["server_cpu_ms_per_interaction"] > 0
     assert stage["server_rss_peak_mb"] > 50
     assert result["server_log_tail"] == []
 
@@ -43,6 +48,7 @@ def test_the_table_has_a_row_per_stage_and_the_single_user_ratio() -> None:
     stage = {
         "interactions": figures,
         "server_cpu_cores": 0.5,
+        "server_cpu_ms_per_interaction": 120.0,
         "server_rss_peak_mb": 200.0,
         "client_cpu_cores": 0.1,
         "load_average": [1.0, 1.5],
@@ -68,6 +74,7 @@ def test_the_table_has_a_row_per_stage_and_the_single_user_ratio() -> None:
     lines = loadtest.format_table(result).splitlines()
     assert lines[3].split()[:4] == ["1", "0.20s", "0.40s", "1.0×"]
     assert lines[4].split()[:4] == ["10", "0.30s", "1.20s", "3.0×"]
+    assert "120 ms" in lines[4]
 
 
 def test_user_counts_are_checked(capsys: pytest.CaptureFixture[str]) -> None:

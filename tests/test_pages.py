@@ -11,7 +11,7 @@ import pytest
 from streamlit.runtime.pages_manager import PagesManager
 from streamlit.testing.v1 import AppTest
 
-from fazhi import auth, db, navigation, sample
+from fazhi import auth, db, navigation, sample, sessions
 from fazhi.catalog import Catalog
 from fazhi.settings import PROJECT_DIR
 from fazhi.ui import session, sidebar
@@ -163,6 +163,25 @@ def test_logout(demo_app: dict[str, auth.User]) -> None:
     at = run_app(demo_app["viewer"])
     at.sidebar.button(key="logout").click().run()
     assert session.USER_KEY not in at.session_state
+    assert at.subheader[0].value == "登录"
+
+
+def test_each_run_checks_the_session_once_and_an_ended_one_at_the_next_click(
+    demo_app: dict[str, auth.User], app_db: db.Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The router checks the session; the page's guard takes that answer instead of asking again."""
+    calls: list[int] = []
+    real = sessions.check_id
+    monkeypatch.setattr(sessions, "check_id", lambda d, i, now=None: calls.append(i) or real(d, i, now))
+    at = run_app(demo_app["editor"], "pages/dashboard.py")
+    before = len(calls)
+    at.run()
+    assert len(calls) == before + 1
+    assert at.title[0].value.startswith("看板")
+    sessions.end(app_db, at.session_state[session.SESSION_KEY], "admin")
+    at.run()
+    assert session.USER_KEY not in at.session_state
+    assert "管理员结束了这次登录，请重新登录。" in texts(at)
     assert at.subheader[0].value == "登录"
 
 

@@ -16,7 +16,7 @@ from fazhi import auth, charts, db, sample
 from fazhi.catalog import Catalog
 from fazhi.errors import ChartsUnavailable
 from fazhi.report import figures, images
-from fazhi.report.context import build_context
+from fazhi.report.context import build_context, chart_images, with_charts
 from fazhi.report.render import render
 from fazhi.units import find_unit
 
@@ -126,3 +126,21 @@ def test_a_kaleido_error_or_timeout_is_named_and_remembered(monkeypatch: pytest.
     monkeypatch.setattr(images, "_render", lambda *args: time.sleep(1))
     with pytest.raises(ChartsUnavailable, match="生成图表超时"):
         images.to_png([figure])
+
+
+def test_charts_added_to_a_context_built_without_them_renumber_the_appendix(
+    demo: db.Database, catalog: Catalog, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The page's cached context (no charts) plus the charts is the context built with them: what the
+    download uses instead of building the whole context again."""
+    monkeypatch.setattr(figures, "chart_images", lambda data, catalog, names: [("按月记录数", PNG + b"x")])
+    unit = find_unit(demo, "燕山乡")
+    plain = build_context(demo, auth.system_user(), catalog, unit, 2020, today=TODAY)
+    assert plain["attachments"] == ["主要指标完成情况"] and plain["charts_label"] == "附件"
+    built = build_context(demo, auth.system_user(), catalog, unit, 2020, today=TODAY, charts=True)
+    added = with_charts(plain, *chart_images(demo, auth.system_user(), catalog, unit, 2020))
+    assert added == built
+    assert added["attachments"] == ["1．主要指标完成情况", "2．工作开展情况图表"]
+    assert (added["table_label"], added["charts_label"]) == ("附件1", "附件2")
+    assert [c["caption"] for c in added["charts"]] == ["图1　按月记录数"]
+    assert plain["charts"] == []  # the cached context is left as it was

@@ -17,14 +17,14 @@ from typing import Any
 
 import pandas as pd
 
-from fazhi import cases, narratives
+from fazhi import cases, dashboard, narratives
 from fazhi.catalog import Catalog
 from fazhi.db import Database
 from fazhi.errors import ChartsUnavailable, InvalidInput, Problem
 from fazhi.indicators import compute_values, indicator_table
 from fazhi.ledger import RecordFilter, list_records
 from fazhi.permissions import User, require_view
-from fazhi.report import frozen, numbers, structure, texts, writer
+from fazhi.report import frozen, numbers, structure, texts, worker, writer
 from fazhi.report.facts import Facts, Figure, Voice
 from fazhi.report.options import ReportOptions, load_options, self_reference, short_name, suffix, superior
 from fazhi.report.wording import load_wording
@@ -427,7 +427,57 @@ def build_context(
         facts.table.reset_index(drop=True), facts.stored_targets, facts.wording.appendix_omit
     )
     unit_header, unit_rows = _unit_table(facts)
-    images, problem = _charts(db, user, catalog, unit, year, kept) if charts else ([], "")
+    labels = _attachments(bool(rows), bool(unit_rows), False)
+    body_paragraphs = [
+        *(p["text"] for key in ("opening",) for p in text[key]),
+        *(line for m in measures for line in (m["heading"], *(p["text"] for p in m["paragraphs"]))),
+        *(p["text"] for key in ("duty", "shortcomings", "plan", "other") for p in text[key]),
+    ]
+    placeholders = list(dict.fromkeys(writer.placeholders(body_paragraphs)))
+    context = {
+        "unit_name": shown.name,
+        "year": year,
+        "next_year": year + 1,
+        "outline_name": outline.name,
+        "title": title,
+        "title_lines": title_lines(title, options.title_prefix),
+        "recipient": options.recipient,
+        "headings": heads,
+        "opening": text["opening"],
+        "measures": measures,
+        "duty": text["duty"],
+        "shortcomings": text["shortcomings"],
+        "plan": text["plan"],
+        "other": text["other"],
+        "issuer": options.issuer,
+        "date": numbers.chinese_date(signed_on or default_date(year, today)),
+        **labels,
+        "table_note": texts.table("appendix")["table_note"],
+        "indicator_rows": rows,
+        "units_header": unit_header,
+        "unit_rows": unit_rows,
+        "units_note": texts.table("appendix")["units_note"],
+        "charts": [],
+        "charts_problem": "",
+        "sections": sections,
+        "placeholders": placeholders,
+        "warnings": _warnings(facts, sections, placeholders),
+        "stale": [dict(s, section=sec["title"]) for sec in sections for s in sec["stale"]],
+    }
+    if not charts:
+        return context
+    return with_charts(context, *chart_images(db, user, catalog, unit, year, kept))
+
+
+def with_charts(context: dict[str, Any], images: list[dict[str, Any]], problem: str) -> dict[str, Any]:
+    """A context built without charts, with these chart images (or the reason there are none) and the
+    attachments renumbered: the report download reuses the page's cached context (a new dict)."""
+    labels = _attachments(bool(context["indicator_rows"]), bool(context["unit_rows"]), bool(images))
+    return {**context, **labels, "charts": images, "charts_problem": problem}
+
+
+def _attachments(rows: bool, unit_rows: bool, images: bool) -> dict[str, Any]:
+    """The appendix's list and the label over each of its parts (附件 alone, or 附件1, 附件2 … when several)."""
     appendix = texts.table("appendix")
     table_title, units_title, charts_title = (
         appendix[k] for k in ("table_title", "units_title", "charts_title")
@@ -443,51 +493,18 @@ def build_context(
         name: texts.text("report.attachment_numbered", number=n) if numbered else plain_label
         for n, name in enumerate(attachments, 1)
     }
-    body_paragraphs = [
-        *(p["text"] for key in ("opening",) for p in text[key]),
-        *(line for m in measures for line in (m["heading"], *(p["text"] for p in m["paragraphs"]))),
-        *(p["text"] for key in ("duty", "shortcomings", "plan", "other") for p in text[key]),
-    ]
-    placeholders = list(dict.fromkeys(writer.placeholders(body_paragraphs)))
     return {
-        "unit_name": shown.name,
-        "year": year,
-        "next_year": year + 1,
-        "outline_name": outline.name,
-        "title": title,
-        "title_lines": title_lines(title, options.title_prefix),
-        "recipient": options.recipient,
-        "headings": heads,
-        "opening": text["opening"],
-        "measures": measures,
-        "duty": text["duty"],
-        "shortcomings": text["shortcomings"],
-        "plan": text["plan"],
-        "other": text["other"],
         "attachments": [
             texts.text("report.numbered_item", number=n, name=name) for n, name in enumerate(attachments, 1)
         ]
         if numbered
         else attachments,
-        "issuer": options.issuer,
-        "date": numbers.chinese_date(signed_on or default_date(year, today)),
         "table_label": label.get(table_title, plain_label),
         "table_title": table_title,
-        "table_note": appendix["table_note"],
-        "indicator_rows": rows,
         "units_label": label.get(units_title, ""),
         "units_title": units_title,
-        "units_header": unit_header,
-        "unit_rows": unit_rows,
-        "units_note": appendix["units_note"],
         "charts_label": label.get(charts_title, plain_label),
         "charts_title": charts_title,
-        "charts": images,
-        "charts_problem": problem,
-        "sections": sections,
-        "placeholders": placeholders,
-        "warnings": _warnings(facts, sections, placeholders),
-        "stale": [dict(s, section=sec["title"]) for sec in sections for s in sec["stale"]],
     }
 
 
@@ -510,15 +527,18 @@ def _warnings(facts: Facts, sections: list[dict[str, Any]], placeholders: list[s
     return found
 
 
-def _charts(
+def chart_images(
     db: Database, user: User, catalog: Catalog, unit: Unit, year: int, kept: frozen.Frozen | None = None
 ) -> tuple[list[dict[str, Any]], str]:
-    """Chart images for the appendix (units named as the locked year knew them), or ([], why not)."""
-    from fazhi.report import figures, images  # plotly and kaleido load only when a report has charts
+    """Chart images for the appendix (units named as the locked year knew them, `kept` read when not
+    given), or ([], why not). The figures are read here; the images are drawn in the report worker when
+    the server runs one."""
+    kept = kept or frozen.for_year(db, unit, year)
+    from fazhi.report import figures  # plotly and kaleido load only when a report has charts
 
+    data = dashboard.dashboard_data(db, user, catalog, unit, year)
     try:
-        made = figures.report_figures(db, user, catalog, unit, year, names=kept.names if kept else None)
-        pngs = images.to_png([figure for _, figure in made])
+        made = worker.call(figures.chart_images, data, catalog, kept.names if kept else None)
     except ChartsUnavailable as error:
         return [], error.message
     return [
@@ -527,7 +547,7 @@ def _charts(
             "caption": texts.text("report.figure_caption", number=n, caption=caption),
             "width_mm": figures.WIDTH_MM,
         }
-        for n, ((caption, _), png) in enumerate(zip(made, pngs, strict=True), 1)
+        for n, (caption, png) in enumerate(made, 1)
     ], ""
 
 

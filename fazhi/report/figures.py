@@ -13,7 +13,7 @@ from fazhi import charts, dashboard
 from fazhi.catalog import Catalog
 from fazhi.db import Database
 from fazhi.permissions import User
-from fazhi.report import texts
+from fazhi.report import images, texts
 from fazhi.units import Unit
 
 WIDTH_MM = 150  # printed width in the report (版心 is 156 mm)
@@ -46,7 +46,14 @@ def report_figures(
     """The report's charts as (caption, figure): records by month and area, completion by area, and an
     indicator by 村/社区 (or by 乡镇 for a 区县); charts without data are left out. `names` (unit id →
     name) names the units as a locked year's report knew them."""
-    data = dashboard.dashboard_data(db, user, catalog, unit, year)
+    return figures_of(dashboard.dashboard_data(db, user, catalog, unit, year), catalog, names)
+
+
+def figures_of(
+    data: dashboard.DashboardData, catalog: Catalog, names: dict[str, str] | None = None
+) -> list[tuple[str, go.Figure]]:
+    """`report_figures` from dashboard data already read (no database: the report worker draws them)."""
+    unit, year = data.unit, data.year
     made: list[tuple[str, go.Figure]] = []
     if not int(data.monthly["records"].sum()):
         return made  # a year without records has nothing to draw
@@ -67,3 +74,13 @@ def report_figures(
             )
             made.append((caption, _for_print("by_unit", data, catalog, names)))
     return made
+
+
+def chart_images(
+    data: dashboard.DashboardData, catalog: Catalog, names: dict[str, str] | None = None
+) -> list[tuple[str, bytes]]:
+    """(caption, PNG) of each report chart of the data (fazhi/report/worker.py runs it in its process);
+    ChartsUnavailable with the reason when images cannot be made."""
+    made = figures_of(data, catalog, names)
+    pngs = images.to_png([figure for _, figure in made])
+    return [(caption, png) for (caption, _), png in zip(made, pngs, strict=True)]

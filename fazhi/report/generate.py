@@ -14,8 +14,8 @@ from fazhi.catalog import Catalog
 from fazhi.db import Database
 from fazhi.errors import ReportTemplateError, StaleFigures
 from fazhi.permissions import User
-from fazhi.report import custom, frozen, pdf, texts
-from fazhi.report.context import build_context
+from fazhi.report import custom, frozen, pdf, texts, worker
+from fazhi.report.context import build_context, chart_images, with_charts
 from fazhi.report.render import render
 from fazhi.units import Unit
 
@@ -45,24 +45,29 @@ def generate(
     template: bytes | None = None,
     today: date | None = None,
     allow_stale: bool = False,
+    context: dict[str, Any] | None = None,
 ) -> Report:
     """The report as .docx. `template` (e.g. from the command line) must fit; otherwise the unit's own
     template is used, falling back to the default (with a note) if it no longer fits the data.
-    StaleFigures when saved text quotes figures that have changed since (unless `allow_stale`)."""
-    context = build_context(db, user, catalog, unit, year, today=today, charts=charts)
+    StaleFigures when saved text quotes figures that have changed since (unless `allow_stale`).
+    `context`: this unit-year's context already built without charts (the page's cached one), reused."""
+    if context is None:
+        context = build_context(db, user, catalog, unit, year, today=today, charts=charts)
+    elif charts:
+        context = with_charts(context, *chart_images(db, user, catalog, unit, year))
     if context["stale"] and not allow_stale:
         raise StaleFigures(context["stale"])
     notes = [context["charts_problem"]] if context["charts_problem"] else []
     if template is not None:
-        return Report(render(context, template), context, notes)
+        return Report(worker.call(render, context, template), context, notes)
     kept = frozen.for_year(db, unit, year)  # a locked year keeps the template it was locked with
     own = kept.template(db, unit) if kept is not None else custom.stored_template(db, unit)
     if own is not None:
         try:
-            return Report(render(context, own), context, notes)
+            return Report(worker.call(render, context, own), context, notes)
         except ReportTemplateError as error:
             notes.append(texts.text("messages.template_fallback", error=error.message))
-    return Report(render(context), context, notes)
+    return Report(worker.call(render, context, None), context, notes)
 
 
 def generate_pdf(report: Report) -> bytes:

@@ -146,14 +146,14 @@ def to_png(
 
 
 def warm_up() -> bool:
-    """Start the chart browser now (in the background at server start), so the first report does not wait
-    for it; False when charts are not available here."""
+    """Start the chart browser now (in the report worker at server start), so the first report does not
+    wait for it; False when charts are not available here. Starting kaleido's server alone leaves Chromium
+    to the first image (7 s on a busy 2-core machine), so one tiny image is drawn."""
     if problem():
         return False
     with _lock:
-        if not _state["started"]:
-            try:
-                _pool.submit(_start).result(timeout=TIMEOUT_S)
-            except Exception:  # reported on first real use, with its reason
-                return False
+        try:
+            _pool.submit(_render, [{"data": [], "layout": {}}], 50, 50).result(timeout=TIMEOUT_S)
+        except Exception:  # reported on first real use, with its reason
+            return False
     return True

@@ -1,5 +1,6 @@
 """What every session shares instead of computing it again: dashboard data and its charts, the report
-context, a county's township scores, the 台账 listing, the sidebar's units and years and the 封账 banner, all cached but never stale.
+context, a county's township scores, the 台账 listing, the sidebar's units, years, report notes and the 封账
+banner, all cached but never stale.
 
 Every key starts with (database file, `db.scope_version(path)` of the unit shown or the user's unit), read
 at call time. The figures version moves after each committed write that may change a figure (records and values, units, targets, locks, report
@@ -34,6 +35,7 @@ from fazhi import (
     locks,
     record_display,
     scorecard,
+    submissions,
     units,
 )
 from fazhi.catalog import Catalog
@@ -294,3 +296,24 @@ def _lock_state(
 def lock_state(db: Database, unit: units.Unit, year: int) -> str | None:
     """`locks.lock_state` by (file, figures version, unit, year): the banner every page run shows."""
     return _lock_state(str(db.path), db.scope_version(unit.path), unit.id, year, db, unit)
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def _submission_notes(
+    path: str,
+    version: tuple[int, int],
+    user_id: int,
+    user_path: str,
+    role: str,
+    _db: Database,
+    _user: auth.User,
+) -> list[tuple[str, str]]:
+    return submissions.notes_for(_db, _user, units.visible_units(_db, _user))
+
+
+def submission_notes(db: Database, user: auth.User) -> list[tuple[str, str]]:
+    """`submissions.notes_for` of the user's units, by (file, figures version of the user's unit, user): the
+    sidebar shows them on every run, and a submission or a decision is a write that moves every scope."""
+    return _submission_notes(
+        str(db.path), db.scope_version(user.unit_path), user.id, user.unit_path, user.role, db, user
+    )

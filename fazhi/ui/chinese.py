@@ -84,8 +84,17 @@ def translate(text: str, texts: UiText | None = None) -> str | None:
 
 
 def script(texts: UiText | None = None) -> str:
-    """The browser script with its translations, ready for a <script> element."""
-    texts = texts or ui_text()
+    """The browser script with its translations, ready for a <script> element (made once per process for
+    data/ui_text.toml: every run of every session sends it)."""
+    return _default_script() if texts is None else _script(texts)
+
+
+@cache
+def _default_script() -> str:
+    return _script(ui_text())
+
+
+def _script(texts: UiText) -> str:
     data = {
         "exact": texts.exact,
         "patterns": [{"english": english, "chinese": chinese} for english, chinese in texts.patterns],

@@ -9,7 +9,7 @@ from datetime import date
 import streamlit as st
 from streamlit.navigation.page import StreamlitPage
 
-from fazhi import auth, navigation, submissions, units, years
+from fazhi import auth, navigation, units, years
 from fazhi.db import Database
 from fazhi.labels import BASE_FIELDS
 from fazhi.text import markdown_literal
@@ -40,7 +40,8 @@ def navigation_pages(
             for page in navigation.PAGES
         ]
     sections: dict[str, list[StreamlitPage]] = {}
-    level = units.get_unit(db, user.unit_id).level if user.unit_id is not None else None
+    own = next((u for u in cache.visible_units(db, user) if u.id == user.unit_id), None)
+    level = own.level if own is not None else None
     allowed = navigation.pages_for(user.role, level)
     for number, spec in enumerate(allowed):
         page = st.Page(
@@ -102,7 +103,7 @@ def sidebar(db: Database, user: auth.User) -> None:
 
 def submission_notes(db: Database, user: auth.User) -> None:
     """The sidebar's note of a returned report (with the county's comment) or of reports waiting for review."""
-    for kind, note in submissions.notes_for(db, user, units.visible_units(db, user)):
+    for kind, note in cache.submission_notes(db, user):
         shown = st.warning if kind == "returned" else st.info
         shown(markdown_literal(note), icon=":material/rate_review:")
 

@@ -59,10 +59,15 @@ def _wait_until_up(url: str, process: subprocess.Popen, log: Path, timeout: floa
     raise RuntimeError(f"streamlit did not answer within {timeout} s:\n{log.read_text(errors='replace')}")
 
 
-def start_app(tmp_path: Path, prepare: list[list[str]] | None = None, port: int | None = None) -> RunningApp:
-    """`streamlit run server.py` on a free port with a temporary database, after running CLI `prepare` steps."""
+def start_app(
+    tmp_path: Path, prepare: list[list[str]] | None = None, port: int | None = None, *, worker: bool = False
+) -> RunningApp:
+    """`streamlit run server.py` on a free port with a temporary database, after running CLI `prepare` steps.
+
+    The report worker (and its chart browser) starts only with `worker`: the tests that make reports ask
+    for it; the others would start a Python process and a Chromium each for nothing."""
     db_path = tmp_path / "e2e.duckdb"
-    env = {**os.environ, "FAZHI_DB": str(db_path)}
+    env = {**os.environ, "FAZHI_DB": str(db_path), "FAZHI_REPORT_WORKER": "1" if worker else "0"}
     for step in prepare or []:
         subprocess.run(
             [sys.executable, "-m", "fazhi", *step, "--db", str(db_path)], check=True, env=env, cwd=PROJECT_DIR
@@ -121,8 +126,10 @@ def browser() -> Iterator[object]:
 def app_factory(tmp_path: Path) -> Iterator:
     started: list[RunningApp] = []
 
-    def factory(prepare: list[list[str]] | None = None, port: int | None = None) -> RunningApp:
-        app = start_app(tmp_path, prepare, port)
+    def factory(
+        prepare: list[list[str]] | None = None, port: int | None = None, *, worker: bool = False
+    ) -> RunningApp:
+        app = start_app(tmp_path, prepare, port, worker=worker)
         started.append(app)
         return app
 

@@ -29,7 +29,7 @@ def _demo_with_editor(path: Path) -> None:
 
 def test_download_the_report(app_factory, page, tmp_path: Path) -> None:
     _demo_with_editor(tmp_path / "e2e.duckdb")  # the file app_factory's app opens
-    app = app_factory()
+    app = app_factory(worker=True)  # as served: charts and the template filled in the report worker
     page.goto(app.url)
     page.get_by_role("textbox", name="用户名").fill("wangwu")
     page.get_by_role("textbox", name="密码").fill(PASSWORD)
@@ -55,6 +55,7 @@ def test_download_the_report(app_factory, page, tmp_path: Path) -> None:
     assert paragraphs[0] == "燕山乡关于2020年法治政府建设情况的报告"
     assert "三、存在的不足和原因" in paragraphs
     assert any("发放宣传资料2500余份" in p for p in paragraphs)
+    assert len(document.inline_shapes) == 3  # the charts, drawn by the worker's browser
 
     page.get_by_role("tab", name="全文预览").click()
     page.get_by_text("区委、区政府：").first.wait_for()

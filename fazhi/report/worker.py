@@ -1,0 +1,79 @@
+"""The report's CPU-heavy steps in a process of their own: chart images (plotly figures, kaleido) and
+filling the template (docxtpl), so one user's report does not hold the app's interpreter while colleagues
+click (a report cost others' page runs seconds: Python runs one thread at a time).
+
+The worker gets data (the dashboard's frames, the report context, the template's bytes), never the
+database: every query stays in the app process. The web server starts it (server.py), which also starts the
+chart browser in it at once, so the first report does not wait for Chromium; without a started worker (the
+command line, tests, `streamlit run app.py`) `call` runs the step here, as before. One process, reused; if
+it dies, the next call starts another.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from typing import Any, TypeVar
+
+from fazhi.errors import ReportTemplateError
+from fazhi.report import images, texts
+
+T = TypeVar("T")
+TIMEOUT_S = 180.0  # a whole step: the chart browser's start, the images, a long report's rendering
+
+_lock = threading.Lock()
+_state: dict[str, Any] = {"pool": None}
+
+
+def start(warm: bool = True) -> Future[Any] | None:
+    """Start the worker process (and, with `warm`, its chart browser) without waiting; None when running."""
+    with _lock:
+        if _state["pool"] is not None:
+            return None
+        pool = _new_pool()
+        _state["pool"] = pool
+    return pool.submit(_warm_up) if warm else None
+
+
+def started() -> bool:
+    """True once `start` made the worker (the steps then run there)."""
+    return _state["pool"] is not None
+
+
+def stop() -> None:
+    """End the worker (at server shutdown); later calls run in this process."""
+    with _lock:
+        pool, _state["pool"] = _state["pool"], None
+    if pool is not None:
+        pool.shutdown(wait=False, cancel_futures=True)
+
+
+def call(function: Callable[..., T], *args: Any) -> T:
+    """`function(*args)` in the worker when it runs, else here; the worker's FazhiError comes back as it is.
+
+    `function` must be a module-level function and its arguments plain data (they are pickled)."""
+    pool = _state["pool"]
+    if pool is None:
+        return function(*args)
+    try:
+        return pool.submit(function, *args).result(timeout=TIMEOUT_S)
+    except BrokenProcessPool:  # the worker died (killed, out of memory): a new one for the next report
+        with _lock:
+            if _state["pool"] is pool:
+                _state["pool"] = _new_pool()
+        raise ReportTemplateError(texts.text("messages.worker_died")) from None
+    except TimeoutError:
+        raise ReportTemplateError(texts.text("messages.worker_timeout", seconds=int(TIMEOUT_S))) from None
+
+
+def _new_pool() -> ProcessPoolExecutor:
+    # spawn, never fork: the app process holds DuckDB's threads and the server's event loop
+    return ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+
+
+def _warm_up() -> bool:
+    """In the worker: start the chart browser (one tiny image)."""
+    return images.warm_up()
