@@ -163,11 +163,16 @@ class Server:
 
 
 @contextmanager
-def running_server(database: Path, folder: Path, timeout: float = 90) -> Iterator[Server]:
-    """The app served from `database` until the block ends (then stopped)."""
+def running_server(
+    database: Path | str, folder: Path, timeout: float = 90, *, files: Path | None = None
+) -> Iterator[Server]:
+    """The app served from `database` (a DuckDB file, or a postgresql:// URL whose evidence files live beside
+    `files`) until the block ends (then stopped)."""
     port = _free_port()
     log = folder / "streamlit.log"
-    env = {**os.environ, "FAZHI_DB": str(database), "FAZHI_AUTO_BACKUP": "0"}
+    env = {**os.environ, "FAZHI_DB": str(files or database), "FAZHI_AUTO_BACKUP": "0"}
+    if db.is_url(str(database)):
+        env["FAZHI_DATABASE_URL"] = str(database)
     command = [sys.executable, "-m", "streamlit", "run", "server.py", "--server.port", str(port)]
     command += ["--server.address", "127.0.0.1", "--server.headless", "true"]
     command += ["--browser.gatherUsageStats", "false"]
