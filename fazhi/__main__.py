@@ -15,7 +15,7 @@ from fazhi import db as dbmod
 from fazhi.catalog import load_catalog
 from fazhi.errors import FazhiError, InvalidInput, NotFound, PermissionDenied, Problem
 from fazhi.labels import LEVELS, ROLES
-from fazhi.settings import database_url, db_path
+from fazhi.settings import LOCAL_POSTGRES, database_url, db_path
 
 if TYPE_CHECKING:
     from fazhi.units import Unit
@@ -577,6 +577,17 @@ def _bench_arguments(parser: argparse.ArgumentParser) -> None:
 def _loadtest_arguments(parser: argparse.ArgumentParser) -> None:
     _bench_arguments(parser)
     parser.set_defaults(users="1,10,20,40")
+    parser.add_argument(
+        "--processes",
+        type=int,
+        default=0,
+        help="再用这么多个程序进程（PostgreSQL，经 Caddy 转发）测一遍同样的用户数，并与一个进程比较吞吐量",
+    )
+    parser.add_argument(
+        "--postgres",
+        default=LOCAL_POSTGRES,
+        help="--processes 所用的 PostgreSQL 服务器（其上临时建一个数据库，测完删除）",
+    )
 
 
 def _user_counts(text: str) -> list[int]:
@@ -619,7 +630,19 @@ def cmd_loadtest(args: argparse.Namespace) -> int:
     scenario = loadtest.Scenario(
         think=args.think, jitter=min(max(args.jitter, 0.0), 1.0), cycles=args.cycles, report=args.report
     )
-    result = loadtest.run(counts, args.records, args.units, args.years, scenario)
+    processes = getattr(args, "processes", 0)  # `bench --users` has no --processes
+    if processes < 0 or processes > 8:
+        print("错误：--processes 写 0（只测一个进程）到 8。", file=sys.stderr)
+        return 2
+    result = loadtest.run(
+        counts,
+        args.records,
+        args.units,
+        args.years,
+        scenario,
+        processes=processes,
+        postgres=getattr(args, "postgres", LOCAL_POSTGRES),
+    )
     print(json.dumps(result, ensure_ascii=False, indent=2) if args.json else loadtest.format_table(result))
     return 0
 

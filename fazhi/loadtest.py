@@ -36,11 +36,11 @@ import threading
 import time
 import urllib.request
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from streamlit.proto.BackMsg_pb2 import BackendOperationRequest, BackMsg, DeferredFileRequestPayload
 from streamlit.proto.ClientState_pb2 import ClientState
@@ -51,7 +51,7 @@ from websockets.asyncio.client import connect
 from fazhi import auth, db, records, sample
 from fazhi.bench import machine
 from fazhi.catalog import load_catalog
-from fazhi.settings import PROJECT_DIR
+from fazhi.settings import LOCAL_POSTGRES, PROJECT_DIR
 
 # A password zxcvbn accepts; the accounts live only in the temporary database.
 PASSWORD = "Lt7#qPz-sunrise-ledger"
@@ -162,6 +162,16 @@ class Server:
         return float("nan")
 
 
+class Served(Protocol):
+    """What a stage measures: one app process (Server) or several behind a proxy (cluster.Cluster)."""
+
+    url: str
+
+    def cpu_seconds(self) -> float: ...
+
+    def rss_mb(self) -> float: ...
+
+
 @contextmanager
 def running_server(
     database: Path | str, folder: Path, timeout: float = 90, *, files: Path | None = None
@@ -232,12 +242,23 @@ class Session:
     _cache: dict[str, Any] = field(default_factory=dict)
     _socket: Any = None
     session_id: str = ""  # the server's id of this session (a backend operation must name it)
+    cookie: str = ""  # what the page load set (a proxy's sticky-session cookie), sent with every request
     _requests: int = 0
 
     async def open(self) -> None:
-        """Open the websocket as the frontend does (subprotocol 'streamlit')."""
+        """Load the page, then open the websocket as the frontend does (subprotocol 'streamlit'), sending the
+        cookies the page load set: behind a proxy with sticky sessions (deploy/Caddyfile) the websocket and
+        the downloads then reach the process the page came from, as a browser's do."""
+        self.cookie = await asyncio.to_thread(_cookies_of, self.url + "/", self.timeout)
         address = self.url.replace("http://", "ws://") + "/_stcore/stream"
-        self._socket = await connect(address, subprotocols=["streamlit"], max_size=None, open_timeout=60)  # type: ignore[list-item]
+        headers = {"Cookie": self.cookie} if self.cookie else None
+        self._socket = await connect(
+            address,
+            subprotocols=["streamlit"],  # type: ignore[list-item]
+            max_size=None,
+            open_timeout=60,
+            additional_headers=headers,
+        )
 
     async def close(self) -> None:
         """Close the websocket (the server then forgets the session)."""
@@ -316,7 +337,9 @@ class Session:
                 break
         if response.error_msg:
             return [f"download failed: {response.error_msg}"]
-        body = await asyncio.to_thread(_fetch, self.url + response.deferred_file.url, self.timeout)
+        body = await asyncio.to_thread(
+            _fetch, self.url + response.deferred_file.url, self.timeout, self.cookie
+        )
         return [] if len(body) > 1000 else [f"download too short: {len(body)} bytes"]
 
     @staticmethod
@@ -354,9 +377,18 @@ class Session:
         return state
 
 
-def _fetch(url: str, timeout: float) -> bytes:
-    with urllib.request.urlopen(url, timeout=timeout) as response:
+def _fetch(url: str, timeout: float, cookie: str = "") -> bytes:
+    request = urllib.request.Request(url, headers={"Cookie": cookie} if cookie else {})
+    with urllib.request.urlopen(request, timeout=timeout) as response:
         return bytes(response.read())
+
+
+def _cookies_of(url: str, timeout: float) -> str:
+    """The cookies a page load sets, as a Cookie header ('' for none)."""
+    with urllib.request.urlopen(url, timeout=timeout) as response:
+        pairs = [c.split(";", 1)[0].strip() for c in response.headers.get_all("Set-Cookie") or []]
+        response.read()
+    return "; ".join(p for p in pairs if "=" in p)
 
 
 async def log_in(session: Session, name: str, password: str) -> list[str]:
@@ -474,7 +506,7 @@ async def _stage(url: str, users: int, scenario: Scenario, seed: int) -> list[Sa
     return samples
 
 
-def run_stage(server: Server, users: int, scenario: Scenario, seed: int = 16) -> Stage:
+def run_stage(server: Served, users: int, scenario: Scenario, seed: int = 16) -> Stage:
     """N users at once against the running server; CPU and memory measured over the whole stage."""
     peak = server.rss_mb()
     load = _load()
@@ -533,6 +565,9 @@ def _load() -> float:
         return float("nan")
 
 
+TARGET_P95 = 1.5  # seconds: issue 16's goal for every interaction at 40 active users
+
+
 def run(
     user_counts: Sequence[int],
     record_count: int = 200_000,
@@ -540,8 +575,15 @@ def run(
     year_count: int = 5,
     scenario: Scenario | None = None,
     say: Any = None,
+    *,
+    processes: int = 0,
+    postgres: str = LOCAL_POSTGRES,
 ) -> dict[str, Any]:
-    """Build the database, start the server, run each N in turn; the figures as plain data."""
+    """Build the database, start the server, run each N in turn; the figures as plain data.
+
+    With `processes` ≥ 1 the same data also goes into a new database on the PostgreSQL server `postgres`
+    (copied before anyone works, so both runs start alike) and the same N are run against that many app
+    processes behind Caddy (fazhi/cluster.py); the result then compares the two (`compare`)."""
     scenario = scenario or Scenario()
     say = say or (lambda text: print(text, file=sys.stderr, flush=True))
     with tempfile.TemporaryDirectory(prefix="fazhi-loadtest-") as name:
@@ -550,14 +592,32 @@ def run(
         start = time.perf_counter()
         prepare_database(path, record_count, unit_count, year_count, max(user_counts) + scenario.report)
         say(f"数据库已生成：{record_count} 条记录，用时 {time.perf_counter() - start:.0f} 秒")
-        with running_server(path, folder) as server:
-            idle = server.rss_mb()
-            stages = []
-            for users in user_counts:
-                say(f"正在测试 {users} 个同时在线的用户……")
-                stages.append(run_stage(server, users, scenario))
-        log = server.log.read_text(encoding="utf-8", errors="replace").splitlines()
-    return {
+        with ExitStack() as stack:
+            url = stack.enter_context(_postgres_copy(path, postgres, say)) if processes else ""
+            with running_server(path, folder) as server:
+                idle = server.rss_mb()
+                stages = []
+                for users in user_counts:
+                    say(f"正在测试 {users} 个同时在线的用户（一个进程，数据库文件）……")
+                    stages.append(run_stage(server, users, scenario))
+            log = server.log.read_text(encoding="utf-8", errors="replace").splitlines()
+            cluster_stages: list[Stage] = []
+            if processes:
+                from fazhi import cluster  # cluster imports this module: imported here, when asked for
+
+                with cluster.running_cluster(url, folder / "cluster", processes, files=path) as running:
+                    for users in user_counts:
+                        say(
+                            f"正在测试 {users} 个同时在线的用户（{processes} 个进程，PostgreSQL，经 Caddy）……"
+                        )
+                        cluster_stages.append(run_stage(running, users, scenario))
+                    log += [
+                        line
+                        for s in running.servers
+                        for line in s.log.read_text(errors="replace").splitlines()
+                    ]
+    every = stages + cluster_stages
+    result: dict[str, Any] = {
         "machine": machine(),
         "parameters": {
             "records": record_count,
@@ -571,8 +631,56 @@ def run(
         "server_idle_rss_mb": idle,
         "stages": [_stage_figures(stage) for stage in stages],
         # The server's own traceback behind an exception the sessions saw (the page shows a redacted one).
-        "server_log_tail": log[-40:] if any(stage.problems for stage in stages) else [],
+        "server_log_tail": log[-40:] if any(stage.problems for stage in every) else [],
     }
+    if processes:
+        result["cluster"] = {
+            "processes": processes,
+            "backend": "postgres",
+            "stages": [_stage_figures(stage) for stage in cluster_stages],
+        }
+        result["compare"] = compare(result["stages"], result["cluster"]["stages"])
+    return result
+
+
+@contextmanager
+def _postgres_copy(path: Path, server: str, say: Any) -> Iterator[str]:
+    """A new database on the PostgreSQL `server` holding what the file at `path` holds; dropped afterwards."""
+    from fazhi import database_copy, postgres  # psycopg, only when PostgreSQL is asked for
+
+    name = f"fazhi_loadtest_{os.getpid()}_{random.randrange(16**6):06x}"
+    url = postgres.with_database(server, name)
+    postgres.create_database(server, name)
+    try:
+        start = time.perf_counter()
+        with db.connect(path) as source, db.connect(url, files=path) as target:
+            database_copy.copy(source, target)
+        say(f"已复制到 PostgreSQL（{name}），用时 {time.perf_counter() - start:.0f} 秒")
+        yield url
+    finally:
+        postgres.drop_database(server, name)
+
+
+def capacity(stages: Sequence[dict[str, Any]], target: float = TARGET_P95) -> dict[str, Any] | None:
+    """The busiest stage whose p95 over all interactions is within `target` seconds, with no problems:
+    its users and its throughput (interactions answered per second); None when no stage was."""
+    within = [s for s in stages if s["all"]["p95"] <= target and not s["problems"]]
+    if not within:
+        return None
+    best = max(within, key=lambda s: s["users"])
+    return {
+        "users": best["users"],
+        "p95": best["all"]["p95"],
+        "throughput": best["all"]["count"] / best["wall_seconds"] if best["wall_seconds"] else 0.0,
+    }
+
+
+def compare(single: Sequence[dict[str, Any]], several: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """What the processes behind the proxy carry beside one process, at the same p95 target: the capacity
+    of each, and the ratio of their throughputs (None when either has none within the target)."""
+    one, many = capacity(single), capacity(several)
+    ratio = many["throughput"] / one["throughput"] if one and many and one["throughput"] else None
+    return {"target_p95": TARGET_P95, "single": one, "several": many, "throughput_ratio": ratio}
 
 
 def _stage_figures(stage: Stage) -> dict[str, Any]:
@@ -613,16 +721,30 @@ def format_table(result: dict[str, Any]) -> str:
         f"服务器空闲内存 {result['server_idle_rss_mb']:.0f} MB",
         "",
     ]
-    single = next((s for s in result["stages"] if s["users"] == 1), None)
-    header = f"{'用户':>4}  {'全部 p50':>8} {'p95':>7} {'p95÷单人':>8}"
-    header += "".join(f"  {name} p50/p95" for name in INTERACTIONS)
     reporting = bool(p.get("report"))
+    lines += _stage_rows(result["stages"], reporting)
+    several = result.get("cluster")
+    if several:
+        lines += ["", f"{several['processes']} 个程序进程，PostgreSQL，经 Caddy 转发（同样的数据和用户）："]
+        lines += _stage_rows(several["stages"], reporting)
+        lines += ["", _comparison(result["compare"], several["processes"])]
+    if result["server_log_tail"]:
+        lines += ["", "服务器日志（最后几行）：", *result["server_log_tail"]]
+    return "\n".join(lines)
+
+
+def _stage_rows(stages: Sequence[dict[str, Any]], reporting: bool) -> list[str]:
+    single = next((s for s in stages if s["users"] == 1), None)
+    header = f"{'用户':>4}  {'全部 p50':>8} {'p95':>7} {'p95÷单人':>8}  每秒操作"
+    header += "".join(f"  {name} p50/p95" for name in INTERACTIONS)
     header += f"  {REPORT} p50/p95" if reporting else ""
     header += "  服务器CPU(核)  每次CPU  内存峰值  客户端CPU(核)  机器负载  出错"
-    lines.append(header)
-    for stage in result["stages"]:
+    lines = [header]
+    for stage in stages:
         ratio = stage["all"]["p95"] / single["all"]["p95"] if single else float("nan")
+        rate = stage["all"]["count"] / stage["wall_seconds"] if stage["wall_seconds"] else float("nan")
         row = f"{stage['users']:>4}  {stage['all']['p50']:>7.2f}s {stage['all']['p95']:>6.2f}s {ratio:>7.1f}×"
+        row += f"  {rate:>7.2f}"
         for name in INTERACTIONS:
             figures = stage["interactions"][name]
             row += f"  {figures['p50']:.2f}/{figures['p95']:.2f}s"
@@ -633,9 +755,21 @@ def format_table(result: dict[str, Any]) -> str:
         row += f"  {stage['client_cpu_cores']:>8.2f}  {stage['load_average'][0]:.1f}→{stage['load_average'][1]:.1f}"
         row += f"  {len(stage['problems'])}"
         lines.append(row)
-    for stage in result["stages"]:
+    for stage in stages:
         for problem in stage["problems"][:5]:
             lines.append(f"  {stage['users']} 个用户时 {problem['interaction']} 出错：{problem['problem']}")
-    if result["server_log_tail"]:
-        lines += ["", "服务器日志（最后几行）：", *result["server_log_tail"]]
-    return "\n".join(lines)
+    return lines
+
+
+def _comparison(figures: dict[str, Any], processes: int) -> str:
+    def said(capacity: dict[str, Any] | None) -> str:
+        if capacity is None:
+            return "没有一组在目标之内"
+        return f"最多 {capacity['users']} 人（p95 {capacity['p95']:.2f} 秒，每秒 {capacity['throughput']:.2f} 次操作）"
+
+    ratio = figures["throughput_ratio"]
+    verdict = "无法比较" if ratio is None else f"{ratio:.2f} 倍"
+    return (
+        f"p95 ≤ {figures['target_p95']:g} 秒时：一个进程{said(figures['single'])}；"
+        f"{processes} 个进程{said(figures['several'])}；吞吐量为一个进程的 {verdict}。"
+    )

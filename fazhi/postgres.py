@@ -243,3 +243,29 @@ def with_database(url: str, name: str) -> str:
     return f"{parts.scheme}://{parts.netloc}/{name}" + (
         f"?{query}" if query else ""
     )  # keeps '///' (a socket)
+
+
+_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
+
+
+def create_database(server: str, name: str) -> None:
+    """CREATE DATABASE `name` on the server `server` names (a URL to any database there); DatabaseError
+    in Chinese when the name is not a plain identifier or the account may not."""
+    _administer(server, name, "CREATE DATABASE {}")
+
+
+def drop_database(server: str, name: str) -> None:
+    """DROP DATABASE `name` if it exists, ending its connections first."""
+    _administer(server, name, "DROP DATABASE IF EXISTS {} WITH (FORCE)")
+
+
+def _administer(server: str, name: str, statement: str) -> None:
+    if not _NAME.match(name):
+        raise DatabaseError(f"数据库名 {name!r} 只能由小写字母、数字和下划线组成。")
+    connection = _open(server)
+    try:
+        connection.execute(statement.format(name).encode())
+    except psycopg.Error as error:
+        raise DatabaseError(f"无法在 {shown(server)} 上处理数据库 {name}：{str(error).strip()}") from error
+    finally:
+        connection.close()

@@ -16,6 +16,10 @@ def db_path() -> Path:
     return Path(os.environ.get("FAZHI_DB") or DATA_DIR / "fazhi.duckdb").expanduser().resolve()
 
 
+# Debian's PostgreSQL on this machine, through its socket: where the load test's --processes makes its database
+LOCAL_POSTGRES = "postgresql:///postgres?host=/var/run/postgresql"
+
+
 def database_url() -> str:
     """The database the app opens: $FAZHI_DATABASE_URL (postgresql://…, several app processes may share it)
     if set, else the DuckDB file db_path(). Files (attachments, backups, templates) stay beside db_path()."""
