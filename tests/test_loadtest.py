@@ -9,8 +9,8 @@ import math
 import pytest
 
 from fazhi import loadtest
-from tests.backends import server_url
 from fazhi.__main__ import main
+from tests.backends import server_url
 
 
 @pytest.mark.slow
