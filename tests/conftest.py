@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import itertools
 import shutil
 from collections.abc import Iterator
@@ -10,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from argon2 import PasswordHasher
+from streamlit.components.v2 import manifest_scanner
 
 from fazhi import auth, db, sample, sessions
 from fazhi.catalog import Catalog, load_catalog
@@ -28,15 +30,30 @@ _names = itertools.count(1)
 
 
 PRODUCTION_HASHER = auth._hasher
+PRODUCTION_DUMMY_HASH = auth._DUMMY_HASH
 
 
 @pytest.fixture(autouse=True, scope="session")
 def quick_password_hashes() -> Iterator[None]:
     """Cheaper argon2id parameters inside the test process (the app and the CLI subprocesses use the real ones;
-    tests/test_auth.py checks those): hashing dominated the suite's time."""
+    tests/test_auth.py checks those): hashing dominated the suite's time. The hash an unknown username is
+    checked against gets the same cheap parameters (with the real ones each such login cost 0.15 s)."""
     auth._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    auth._DUMMY_HASH = auth._hasher.hash("not-a-real-password")
     yield
     auth._hasher = PRODUCTION_HASHER
+    auth._DUMMY_HASH = PRODUCTION_DUMMY_HASH
+
+
+@pytest.fixture(autouse=True, scope="session")
+def components_scanned_once() -> Iterator[None]:
+    """Each new AppTest scans the metadata of every installed distribution for Streamlit components
+    (0.1 s of CPU, several hundred times a run: a third of the AppTest tests' time). The installed packages
+    do not change during a run, so the first scan's answer is kept (a running app scans once at start)."""
+    scan = manifest_scanner.scan_component_manifests
+    manifest_scanner.scan_component_manifests = functools.cache(scan)
+    yield
+    manifest_scanner.scan_component_manifests = scan
 
 
 @pytest.fixture(autouse=True)
