@@ -15,7 +15,30 @@ from streamlit.components.v2 import manifest_scanner
 
 from fazhi import auth, db, sample, sessions
 from fazhi.catalog import Catalog, load_catalog
+from fazhi.settings import PROJECT_DIR
 from fazhi.units import find_unit
+from tests import source_tree
+
+_TREE_BEFORE = pytest.StashKey[frozenset[str] | None]()
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """The checkout as git sees it before any test runs (in the main process, not in an xdist worker)."""
+    if not hasattr(session.config, "workerinput"):
+        session.config.stash[_TREE_BEFORE] = source_tree.picture(PROJECT_DIR)
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """Fail the run when a test wrote into the source tree (tests/source_tree.py), naming what it wrote."""
+    if hasattr(session.config, "workerinput") or _TREE_BEFORE not in session.config.stash:
+        return
+    found = source_tree.written(session.config.stash[_TREE_BEFORE], source_tree.picture(PROJECT_DIR))
+    if found:
+        reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+        message = "Tests wrote into the source tree (git status): " + ", ".join(found)
+        if reporter is not None:
+            reporter.write_line(message, red=True, bold=True)
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
