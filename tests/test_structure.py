@@ -1,5 +1,6 @@
-"""The shape of fazhi/ (issue 13): a module over 400 lines says why in its docstring, and what depends on a
-field's kind lives in its registry entry (fazhi/fields.py), never in a switch elsewhere."""
+"""The shape of the code (issue 13): a module of fazhi/ over 400 lines says why in its docstring, what
+depends on a field's kind lives in its registry entry (fazhi/fields.py), never in a switch elsewhere, and
+tests find widgets by key, never by position or through AppTest's private attributes."""
 
 from __future__ import annotations
 
@@ -7,11 +8,14 @@ import ast
 import re
 from pathlib import Path
 
+from streamlit.testing.v1 import AppTest
+
 from fazhi.catalog import INDICATOR_KINDS
 from fazhi.fields import KINDS
 from fazhi.settings import PROJECT_DIR
 
 PACKAGE = PROJECT_DIR / "fazhi"
+TESTS = PROJECT_DIR / "tests"
 MAX_LINES = 400
 REASON = re.compile(r"Over 400 lines (because|on purpose)")
 # Field kinds no indicator kind shares: compared with anything's `.kind`, they can only be a field's.
@@ -98,3 +102,54 @@ def test_a_kind_switch_is_found(tmp_path: Path) -> None:
         encoding="utf-8",
     )
     assert kind_switches(probe, tmp_path) == ["probe.py:2", "probe.py:3", "probe.py:4"]
+
+
+# AppTest's lists of interactive widgets: a test takes one by its key (`at.button(key="save")`).
+WIDGETS = {
+    "button", "checkbox", "color_picker", "date_input", "multiselect", "number_input", "radio",
+    "select_slider", "selectbox", "slider", "text_area", "text_input", "time_input", "toggle", "chat_input",
+}  # fmt: skip
+
+
+def _private_names() -> set[str]:
+    """AppTest's own private attributes (`_tree`, `_run`, …), and those of the tree it keeps."""
+    at = AppTest.from_string("")
+    return {
+        name
+        for name in {*vars(at), *dir(AppTest), "_runner", "_block_id", "_widget_state"}
+        if name.startswith("_") and not name.startswith("__")
+    }
+
+
+def private_lookups(path: Path, private: set[str], root: Path = PROJECT_DIR) -> list[str]:
+    """Widgets taken by position (`at.button[0]`) and AppTest's private attributes used, as 'path:line'."""
+    found: list[int] = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        by_position = (
+            isinstance(node, ast.Subscript)
+            and isinstance(node.value, ast.Attribute)
+            and node.value.attr in WIDGETS
+            and isinstance(node.slice, ast.Constant | ast.UnaryOp)
+        )
+        if by_position or (isinstance(node, ast.Attribute) and node.attr in private):
+            found.append(node.lineno)
+    return [f"{path.relative_to(root)}:{line}" for line in sorted(found)]
+
+
+def test_tests_find_widgets_by_key() -> None:
+    private = _private_names()
+    assert [hit for path in _modules(TESTS) for hit in private_lookups(path, private)] == []
+
+
+def test_a_widget_by_position_or_a_private_attribute_is_found(tmp_path: Path) -> None:
+    probe = tmp_path / "probe.py"
+    probe.write_text(
+        "def f(at):\n"
+        "    at.button[0].click()\n"
+        '    at.text_input(key="title").set_value("x")\n'
+        "    at.selectbox[-1].select(2)\n"
+        '    assert at.title[0].value == "看板"\n'  # an output element has no key: its position is fine
+        "    at._tree.children\n",
+        encoding="utf-8",
+    )
+    assert private_lookups(probe, _private_names(), tmp_path) == ["probe.py:2", "probe.py:4", "probe.py:6"]
