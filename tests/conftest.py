@@ -35,7 +35,7 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     found = source_tree.written(session.config.stash[_TREE_BEFORE], source_tree.picture(PROJECT_DIR))
     if found:
         reporter = session.config.pluginmanager.get_plugin("terminalreporter")
-        message = "Tests wrote into the source tree (git status): " + ", ".join(found)
+        message = "Files appeared in the source tree during the tests (git status): " + ", ".join(found)
         if reporter is not None:
             reporter.write_line(message, red=True, bold=True)
         session.exitstatus = pytest.ExitCode.TESTS_FAILED

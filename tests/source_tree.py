@@ -1,7 +1,10 @@
-"""No test writes into the source tree: what `git status` shows of the checkout before the run and after it.
+"""No test writes into the source tree: the new files `git status` shows in the checkout before the run and
+after it.
 
 tests/conftest.py takes the first picture when the session starts and compares at its end (in the main
-process only, under pytest-xdist too); a path that appeared or changed fails the run, naming the path.
+process only, under pytest-xdist too); a file that appeared, untracked or ignored (a probe module, a stray
+data/fazhi.duckdb), fails the run, naming it. Changes to tracked files are not counted: a person editing
+while the tests run is not a test writing into the tree.
 """
 
 from __future__ import annotations
@@ -14,8 +17,8 @@ TOOL_CACHES = frozenset({"__pycache__", ".pytest_cache", ".ruff_cache", ".mypy_c
 
 
 def picture(root: Path) -> frozenset[str] | None:
-    """`git status --porcelain --ignored` of the checkout at `root`, one entry per line ('?? new.txt',
-    '!! data/fazhi.duckdb', ' M fazhi/db.py'), tool caches left out; None outside a git checkout."""
+    """The untracked and ignored entries of `git status --porcelain --ignored` in the checkout at `root`
+    ('?? new.txt', '!! data/fazhi.duckdb'), tool caches left out; None outside a git checkout."""
     try:
         result = subprocess.run(
             ["git", "status", "--porcelain", "--ignored"],
@@ -31,7 +34,8 @@ def picture(root: Path) -> frozenset[str] | None:
     return frozenset(
         line
         for line in result.stdout.splitlines()
-        if not TOOL_CACHES.intersection(line[3:].strip('"').rstrip("/").split("/"))
+        if line[:2] in ("??", "!!")
+        and not TOOL_CACHES.intersection(line[3:].strip('"').rstrip("/").split("/"))
     )
 
 
