@@ -639,11 +639,47 @@ def serve(root: Path, args: List[str], replace: bool = os.name != "nt") -> int:
     return code
 
 
+# More gain little: each process imports the app first, and the slowest tests set the floor.
+MAX_TEST_PROCESSES = 4
+# pytest options that choose the processes themselves, or that need the terminal of a single process.
+_OWN_PROCESSES = ("-n", "--numprocesses", "--dist", "--pdb", "--trace", "-s")
+
+
+def usable_cpus() -> int:
+    """The CPUs this process may run on (its affinity, where the system has one)."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
+def parallel_processes(args: List[str], cpus: int, addopts: str = "") -> int:
+    """How many pytest-xdist processes `run.py test` asks for: the usable CPUs, at most MAX_TEST_PROCESSES;
+    0 (pytest alone) on one CPU, or when the arguments or $PYTEST_ADDOPTS choose the processes themselves
+    (-n, --dist, -p no:xdist) or need one process's terminal (--pdb, --trace, -s, --capture=no)."""
+    words = args + addopts.split()
+    for position, word in enumerate(words):
+        following = words[position + 1] if position + 1 < len(words) else ""
+        name = word.split("=", 1)[0]
+        if name in _OWN_PROCESSES or (name.startswith("-n") and not name.startswith("--")):  # -n2, -nauto
+            return 0
+        if word in ("-pno:xdist", "--capture=no") or (word, following) in (
+            ("-p", "no:xdist"),
+            ("--capture", "no"),
+        ):
+            return 0
+    return min(cpus, MAX_TEST_PROCESSES) if cpus > 1 else 0
+
+
 def run_tests(root: Path, args: List[str]) -> int:
-    """pytest in the environment with requirements-dev.txt installed; pytest's exit code."""
+    """pytest in the environment with requirements-dev.txt installed, in parallel processes when the machine
+    has several CPUs (`-n N --dist loadgroup`, see parallel_processes); pytest's exit code."""
     if not (root / "tests").is_dir():
         raise Stop("这个文件夹里没有测试（离线安装包不含测试）。测试请在程序的源代码文件夹中运行。")
     python = prepare(root, TEST_REQUIREMENTS)
+    processes = parallel_processes(args, usable_cpus(), os.environ.get("PYTEST_ADDOPTS", ""))
+    if processes:
+        say(f"测试分 {processes} 个进程并行运行（加 -n 0 可改为单进程）。")
+        args = ["-n", str(processes), "--dist", "loadgroup", *args]
     return call([str(python), "-m", "pytest", *args], root)
 
 

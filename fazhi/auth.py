@@ -1,6 +1,9 @@
 """Accounts, passwords and logins: users, roles, the login count and pauses.
 
 Who may do what to which unit is `fazhi/permissions.py`.
+
+Over 400 lines because an account's writes and the login's checks (pauses per name and per address, the
+same-cost check for an unknown name) read and write the same rows of `users` and `login_failures`.
 """
 
 from __future__ import annotations

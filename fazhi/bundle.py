@@ -1,5 +1,10 @@
 """The offline installation bundle: the program's files and a wheel of every requirement for one platform
-and Python, in one zip whose run.py installs from its wheels/ folder with no network at all."""
+and Python, in one zip whose run.py installs from its wheels/ folder with no network at all.
+
+Over 400 lines because the two completeness checks (`missing` over the wheels' own metadata, then pip's
+dry run from the wheels alone) stay beside the download they check: a bundle that lacks one wheel fails
+on an office PC with no network, so what is fetched and what is verified change together.
+"""
 
 from __future__ import annotations
 

@@ -425,7 +425,7 @@ def _load_measure(
                 raise reader.fail("field", f"{code!r} 不是类型 {type_code} 的字段。")
             if kind == "sum" and not codes[code].numeric:
                 raise reader.fail("field", f"{code!r} 是文字字段，不能合计。")
-        if condition is not None and (condition not in codes or codes[condition].kind != "yesno"):
+        if condition is not None and (condition not in codes or not codes[condition].spec.flag):
             raise reader.fail("where", f"{condition!r} 不是类型 {type_code} 的“是/否”字段。")
     return Measure(kind=kind, types=tuple(types), field=field_code, where=condition, fields=tuple(several))
 
@@ -465,7 +465,7 @@ def _load_indicators(
             if kind == "zero":
                 measure_kind = "sum" if "field" in item else "count"
             measure = _load_measure(path, f"指标 {code}", item, measure_kind, record_types)
-            if kind == "yesno" and record_types[measure.types[0]].field(measure.field or "").kind != "yesno":
+            if kind == "yesno" and not record_types[measure.types[0]].field(measure.field or "").spec.flag:
                 raise reader.fail("field", "应为“是/否”字段。")
         first = (measure or numerator).types[0]  # type: ignore[union-attr]
         areas = dict(record_types[first].areas)

@@ -194,6 +194,10 @@ class FieldKind:
     label: str  # the kind in Chinese, for `python -m fazhi check` and the catalog's messages
     numeric: bool  # stored in record_values.num_value (yes/no as 1/0), else text_value
     summed: bool  # 台账 合计 adds it up
+    combined: (
+        str  # how units' latest values make one (SQL aggregate): a stock adds up, a yes/no is 是 if all are
+    )
+    flag: bool  # holds or not: may be an indicator's `where`, and the field a 是/否 indicator reads
     bounds: tuple[float | None, float | None]  # default (min, max) when the catalog gives none
     forced: tuple[float, float] | None  # (min, max) the catalog cannot widen
     widget: str  # the form widget: "choice" (是/否), "text", "whole" (integer input) or "number"
@@ -214,6 +218,8 @@ KINDS: dict[str, FieldKind] = {
         label="整数",
         numeric=True,
         summed=True,
+        combined="sum",
+        flag=False,
         bounds=(0, 1_000_000),
         forced=None,
         widget="whole",
@@ -231,6 +237,8 @@ KINDS: dict[str, FieldKind] = {
         label="小数",
         numeric=True,
         summed=True,
+        combined="sum",
+        flag=False,
         bounds=(0, 1_000_000_000),
         forced=None,
         widget="number",
@@ -248,6 +256,8 @@ KINDS: dict[str, FieldKind] = {
         label="百分比",
         numeric=True,
         summed=False,
+        combined="avg",
+        flag=False,
         bounds=(0, 100),
         forced=(0, 100),
         widget="number",
@@ -265,6 +275,8 @@ KINDS: dict[str, FieldKind] = {
         label="是/否",
         numeric=True,
         summed=False,
+        combined="min",
+        flag=True,
         bounds=(0, 1),
         forced=(0, 1),
         widget="choice",
@@ -283,6 +295,8 @@ KINDS: dict[str, FieldKind] = {
         label="文字",
         numeric=False,
         summed=False,
+        combined="sum",
+        flag=False,
         bounds=(None, None),
         forced=None,
         widget="text",

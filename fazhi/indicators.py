@@ -40,9 +40,7 @@ def _latest_combine(catalog: Catalog, measure: Measure) -> str:
     if measure.kind != "latest":
         return "sum"
     field = catalog.type(measure.types[0]).field(measure.field or "")
-    if field.kind == "yesno":
-        return "min"
-    return "avg" if field.unit == "%" or field.kind == "percent" else "sum"
+    return "avg" if field.unit == "%" and field.spec.combined == "sum" else field.spec.combined
 
 
 def _direct_part(key: str, measure: Measure) -> str:

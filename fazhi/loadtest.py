@@ -20,6 +20,9 @@ interaction (send → script finished), the server's CPU (cores: CPU seconds ÷ 
 every exception or error box a page showed; the N = 1 row is the same-run single-user baseline.
 
 The login is `log_in` alone, so a cookie login (a POST before the websocket opens) changes one function.
+
+Over 400 lines because it is one tool: the protocol speaker (`Session`), the server it drives
+(`running_server`) and the measuring loop change together whenever Streamlit's protocol does.
 """
 
 from __future__ import annotations

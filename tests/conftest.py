@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import itertools
 import shutil
 from collections.abc import Iterator
@@ -10,10 +11,34 @@ from pathlib import Path
 
 import pytest
 from argon2 import PasswordHasher
+from streamlit.components.v2 import manifest_scanner
 
 from fazhi import auth, db, sample, sessions
 from fazhi.catalog import Catalog, load_catalog
+from fazhi.settings import PROJECT_DIR
 from fazhi.units import find_unit
+from tests import source_tree
+
+_TREE_BEFORE = pytest.StashKey[frozenset[str] | None]()
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """The checkout as git sees it before any test runs (in the main process, not in an xdist worker)."""
+    if not hasattr(session.config, "workerinput"):
+        session.config.stash[_TREE_BEFORE] = source_tree.picture(PROJECT_DIR)
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """Fail the run when a test wrote into the source tree (tests/source_tree.py), naming what it wrote."""
+    if hasattr(session.config, "workerinput") or _TREE_BEFORE not in session.config.stash:
+        return
+    found = source_tree.written(session.config.stash[_TREE_BEFORE], source_tree.picture(PROJECT_DIR))
+    if found:
+        reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+        message = "Files appeared in the source tree during the tests (git status): " + ", ".join(found)
+        if reporter is not None:
+            reporter.write_line(message, red=True, bold=True)
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -28,15 +53,30 @@ _names = itertools.count(1)
 
 
 PRODUCTION_HASHER = auth._hasher
+PRODUCTION_DUMMY_HASH = auth._DUMMY_HASH
 
 
 @pytest.fixture(autouse=True, scope="session")
 def quick_password_hashes() -> Iterator[None]:
     """Cheaper argon2id parameters inside the test process (the app and the CLI subprocesses use the real ones;
-    tests/test_auth.py checks those): hashing dominated the suite's time."""
+    tests/test_auth.py checks those): hashing dominated the suite's time. The hash an unknown username is
+    checked against gets the same cheap parameters (with the real ones each such login cost 0.15 s)."""
     auth._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    auth._DUMMY_HASH = auth._hasher.hash("not-a-real-password")
     yield
     auth._hasher = PRODUCTION_HASHER
+    auth._DUMMY_HASH = PRODUCTION_DUMMY_HASH
+
+
+@pytest.fixture(autouse=True, scope="session")
+def components_scanned_once() -> Iterator[None]:
+    """Each new AppTest scans the metadata of every installed distribution for Streamlit components
+    (0.1 s of CPU, several hundred times a run: a third of the AppTest tests' time). The installed packages
+    do not change during a run, so the first scan's answer is kept (a running app scans once at start)."""
+    scan = manifest_scanner.scan_component_manifests
+    manifest_scanner.scan_component_manifests = functools.cache(scan)
+    yield
+    manifest_scanner.scan_component_manifests = scan
 
 
 @pytest.fixture(autouse=True)
@@ -74,17 +114,38 @@ def templates(tmp_path_factory: pytest.TempPathFactory, catalog: Catalog) -> dic
 pytest_plugins = ["tests.backends"]
 
 
+@pytest.fixture(scope="session")
+def user_template(
+    tmp_path_factory: pytest.TempPathFactory, templates: dict[str, Path]
+) -> tuple[Path, dict[str, auth.User]]:
+    """The demo with the accounts of `users`, made once per run (creating six accounts per test cost
+    60 ms, ~300 times), and those accounts."""
+    path = tmp_path_factory.mktemp("template-users") / "users.duckdb"
+    shutil.copy(templates["demo"], path)
+    database = db.connect(path)
+    made = make_users(database)
+    database.close()
+    return path, made
+
+
+_COPIED_USERS = pytest.StashKey[dict[str, auth.User]]()
+
+
 @pytest.fixture
 def database(
     request: pytest.FixtureRequest, db_file: Path, templates: dict[str, Path], backend: str
 ) -> Iterator[db.Database]:
     """A migrated database in this test's folder; already holding the demo when the test also asks for
-    `demo` (the same object then). On PostgreSQL (`backend`), a database of its own, dropped afterwards."""
-    kind = "demo" if "demo" in request.fixturenames else "empty"
+    `demo` (the same object then), and the accounts of `users` when it asks for those. On PostgreSQL
+    (`backend`), a database of its own, dropped afterwards (`users` then makes its accounts there)."""
     if backend == "postgres":
         yield request.getfixturevalue("postgres_database")
         return
-    shutil.copy(templates[kind], db_file)
+    source = templates["demo" if "demo" in request.fixturenames else "empty"]
+    if "users" in request.fixturenames:
+        source, made = request.getfixturevalue("user_template")
+        request.node.stash[_COPIED_USERS] = made
+    shutil.copy(source, db_file)
     database = db.connect(db_file)
     yield database
     database.close()
@@ -115,17 +176,27 @@ def make_user(database: db.Database, unit_name: str, role: str) -> auth.User:
     )
 
 
+USERS = {
+    "county_admin": ("万州区", "admin"),
+    "admin": ("燕山乡", "admin"),
+    "editor": ("燕山乡", "editor"),
+    "viewer": ("燕山乡", "viewer"),
+    "village_editor": ("示例一村", "editor"),
+    "other_village_editor": ("示例二村", "editor"),
+}
+
+
+def make_users(database: db.Database) -> dict[str, auth.User]:
+    """The accounts of USERS in a database holding the demo."""
+    return {key: make_user(database, unit, role) for key, (unit, role) in USERS.items()}
+
+
 @pytest.fixture
-def users(demo: db.Database) -> dict[str, auth.User]:
-    """Users of the demo: county admin, township admin/editor/viewer, village editor."""
-    return {
-        "county_admin": make_user(demo, "万州区", "admin"),
-        "admin": make_user(demo, "燕山乡", "admin"),
-        "editor": make_user(demo, "燕山乡", "editor"),
-        "viewer": make_user(demo, "燕山乡", "viewer"),
-        "village_editor": make_user(demo, "示例一村", "editor"),
-        "other_village_editor": make_user(demo, "示例二村", "editor"),
-    }
+def users(request: pytest.FixtureRequest, demo: db.Database) -> dict[str, auth.User]:
+    """Users of the demo: county admin, township admin/editor/viewer, village editor (already in the
+    database when it was copied from `user_template`, else created now)."""
+    copied = request.node.stash.get(_COPIED_USERS, None)
+    return dict(copied) if copied is not None else make_users(demo)
 
 
 def log_in_app(at, user: auth.User, *, idle_minutes: float = 0, generation: int | None = None):

@@ -265,6 +265,15 @@ def test_a_hash_with_older_parameters_still_logs_in_and_is_rehashed(
     assert auth.authenticate(demo, editor.username, PASSWORD).id == editor.id
 
 
+def test_an_unknown_username_costs_a_real_password_check() -> None:
+    """The program's stand-in hash for unknown usernames has the real parameters, so a wrong name takes as
+    long as a wrong password (the suite swaps it for a cheap one too)."""
+    from tests.conftest import PRODUCTION_DUMMY_HASH, PRODUCTION_HASHER
+
+    assert PRODUCTION_DUMMY_HASH.startswith("$argon2id$")
+    assert not PRODUCTION_HASHER.check_needs_rehash(PRODUCTION_DUMMY_HASH)
+
+
 def test_an_administrator_changes_a_role_and_unit(demo: db.Database, users: dict[str, auth.User]) -> None:
     admin, editor = users["admin"], users["editor"]
     village = find_unit(demo, "示例三村")

@@ -304,6 +304,20 @@ def test_start_options(tmp_path: Path) -> None:
     assert asked.value.code == 0 and asked.value.message == run.USAGE
 
 
+def test_the_tests_run_in_parallel_unless_told_otherwise() -> None:
+    assert run.parallel_processes([], 2) == 2
+    assert run.parallel_processes(["-m", "not slow"], 8) == run.MAX_TEST_PROCESSES == 4
+    assert run.parallel_processes(["tests/test_records.py", "-x"], 3) == 3
+    assert run.parallel_processes([], 1) == 0  # one CPU: pytest alone
+    for own in (
+        ["-n", "0"], ["-n0"], ["-nauto"], ["--numprocesses=3"], ["--dist", "loadfile"],
+        ["-p", "no:xdist"], ["-pno:xdist"], ["--pdb"], ["--trace"], ["-s"], ["--capture=no"], ["--capture", "no"],
+    ):  # fmt: skip
+        assert run.parallel_processes(["-q", *own], 2) == 0, own
+    assert run.parallel_processes(["--capture", "sys"], 2) == 2
+    assert run.parallel_processes([], 2, addopts="-p no:xdist") == 0  # $PYTEST_ADDOPTS counts too
+
+
 def test_the_data_file_shown_is_the_apps(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.delenv("FAZHI_DB", raising=False)
     assert run.data_file(PROJECT_DIR) == settings.db_path()

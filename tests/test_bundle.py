@@ -268,6 +268,7 @@ def linux_bundle(tmp_path_factory: pytest.TempPathFactory, pypi_only: None) -> b
 
 
 @pytest.mark.slow
+@pytest.mark.xdist_group("bundle-cache")  # one process at a time downloads into CACHE
 def test_the_linux_bundle_installs_offline_and_serves_the_app(
     linux_bundle: bundle.Bundle, tmp_path: Path
 ) -> None:
@@ -317,6 +318,7 @@ def test_the_linux_bundle_installs_offline_and_serves_the_app(
 
 
 @pytest.mark.slow
+@pytest.mark.xdist_group("bundle-cache")
 def test_the_windows_bundle_is_complete(tmp_path: Path, pypi_only: None) -> None:
     made = bundle.build(tmp_path / "win.zip", "win_amd64", "3.11", cache=CACHE, say=lambda line: None)
     with zipfile.ZipFile(made.path) as archive:

@@ -148,3 +148,13 @@ def test_a_sum_of_several_fields_is_checked(tmp_path: Path) -> None:
     path.write_text(text.replace(old, 'fields = ["very_satisfied", "hotline"]', 1), encoding="utf-8")
     with pytest.raises(CatalogError, match="'hotline' 不是类型 service_rating 的字段"):
         load_catalog(folder)
+
+
+def test_a_where_must_name_a_yes_no_field(tmp_path: Path) -> None:
+    folder = _copy(tmp_path)
+    path = folder / "indicators.toml"
+    text = (DATA_DIR / "indicators.toml").read_text(encoding="utf-8")
+    assert text.count('where = "is_hearing"') == 1
+    path.write_text(text.replace('where = "is_hearing"', 'where = "attendees"'), encoding="utf-8")
+    with pytest.raises(CatalogError, match="'attendees' 不是类型 leadership_meeting 的“是/否”字段"):
+        load_catalog(folder)

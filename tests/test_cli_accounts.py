@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import io
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from fazhi import auth, db, sample
+from fazhi import auth, db
 from fazhi.__main__ import main
-from fazhi.catalog import Catalog
 from fazhi.errors import AuthError
 from fazhi.settings import PROJECT_DIR
 from tests.conftest import PASSWORD
@@ -20,10 +20,10 @@ NEW_PASSWORD = "another-secret-77"
 
 
 @pytest.fixture
-def demo_file(tmp_path: Path, catalog: Catalog) -> Path:
+def demo_file(tmp_path: Path, templates: dict[str, Path]) -> Path:
+    """A database file holding the demo (a copy of the run's template, tests/conftest.py)."""
     path = tmp_path / "cli.duckdb"
-    with db.connect(path) as database:
-        sample.load_demo(database, catalog)
+    shutil.copy(templates["demo"], path)
     return path
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -20,10 +21,11 @@ from fazhi.units import find_unit
 
 
 @pytest.fixture
-def demo_file(tmp_path: Path, capsys) -> Path:
+def demo_file(tmp_path: Path, templates: dict[str, Path]) -> Path:
+    """A database file holding the demo: a copy of the run's template (tests/conftest.py), the same file
+    `python -m fazhi demo` makes (tests/test_cli.py runs that command)."""
     path = tmp_path / "demo.duckdb"
-    assert main(["demo", "--db", str(path)]) == 0
-    capsys.readouterr()
+    shutil.copy(templates["demo"], path)
     return path
 
 

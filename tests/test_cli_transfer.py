@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pandas as pd
@@ -14,10 +15,11 @@ from tests.test_transfer import comparable, same_tree
 
 
 @pytest.fixture
-def demo_file(tmp_path: Path, capsys) -> Path:
+def demo_file(tmp_path: Path, templates: dict[str, Path]) -> Path:
+    """A database file holding the demo: a copy of the run's template (tests/conftest.py), the same file
+    `python -m fazhi demo` makes (tests/test_cli.py runs that command)."""
     path = tmp_path / "demo.duckdb"
-    assert main(["demo", "--db", str(path)]) == 0
-    capsys.readouterr()
+    shutil.copy(templates["demo"], path)
     return path
 
 

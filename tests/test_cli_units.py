@@ -2,21 +2,21 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
 
-from fazhi import db, sample
+from fazhi import db
 from fazhi.__main__ import main
-from fazhi.catalog import Catalog
 from fazhi.units import all_units
 
 
 @pytest.fixture
-def demo_file(tmp_path: Path, catalog: Catalog) -> Path:
+def demo_file(tmp_path: Path, templates: dict[str, Path]) -> Path:
+    """A database file holding the demo (a copy of the run's template, tests/conftest.py)."""
     path = tmp_path / "cli.duckdb"
-    with db.connect(path) as database:
-        sample.load_demo(database, catalog)
+    shutil.copy(templates["demo"], path)
     return path
 
 

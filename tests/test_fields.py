@@ -78,3 +78,11 @@ def test_columns_and_display() -> None:
     assert KINDS["integer"].column(raw).tolist() == [1, pd.NA, 0]
     assert KINDS["yesno"].display(KINDS["yesno"].column(raw)).tolist() == ["是", "", "否"]
     assert [k for k, spec in KINDS.items() if spec.summed] == ["integer", "decimal"]
+    assert {k: spec.combined for k, spec in KINDS.items()} == {
+        "integer": "sum",
+        "decimal": "sum",
+        "percent": "avg",
+        "yesno": "min",
+        "text": "sum",
+    }
+    assert [k for k, spec in KINDS.items() if spec.flag] == ["yesno"]

@@ -11,8 +11,7 @@ import pytest
 from streamlit.runtime.pages_manager import PagesManager
 from streamlit.testing.v1 import AppTest
 
-from fazhi import auth, db, navigation, sample, sessions
-from fazhi.catalog import Catalog
+from fazhi import auth, db, navigation, sessions
 from fazhi.settings import PROJECT_DIR
 from fazhi.ui import session, sidebar
 from tests.conftest import PASSWORD, log_in_app, make_user
@@ -46,13 +45,20 @@ def app_db(
     templates: dict[str, Path],
 ) -> Iterator[db.Database]:
     """The database the app under test will open (via $FAZHI_DB): empty, or holding the demo when the test
-    asks for `demo_app` (a copy of the run's template, see tests/conftest.py)."""
+    asks for `app_demo` or `demo_app` (a copy of the run's template, see tests/conftest.py)."""
     path = tmp_path / "app.duckdb"
     monkeypatch.setenv("FAZHI_DB", str(path))
-    shutil.copy(templates["demo" if "demo_app" in request.fixturenames else "empty"], path)
+    with_demo = {"app_demo", "demo_app"} & set(request.fixturenames)
+    shutil.copy(templates["demo" if with_demo else "empty"], path)
     database = db.connect(path)
     yield database
     database.close()
+
+
+@pytest.fixture
+def app_demo(app_db: db.Database) -> db.Database:
+    """The app's database holding the demo, without accounts."""
+    return app_db
 
 
 @pytest.fixture
@@ -248,13 +254,13 @@ def _rendered_markdown(at: AppTest) -> list[str]:
 
 @pytest.mark.parametrize("spec", navigation.PAGES, ids=[p.url_path for p in navigation.PAGES])
 def test_names_with_markdown_are_shown_as_plain_text_on_every_page(
-    app_db: db.Database, catalog: Catalog, spec: navigation.PageSpec
+    app_demo: db.Database, spec: navigation.PageSpec
 ) -> None:
     """A unit or person named with Markdown (a remote image, bold) is shown as typed: no viewer's browser
     fetches the image (issue 10)."""
     from fazhi import units
 
-    sample.load_demo(app_db, catalog)
+    app_db = app_demo
     township = units.find_unit(app_db, "燕山乡")
     units.rename_unit(app_db, auth.system_user(), township.id, HOSTILE_NAME)
     admin = auth.create_user(

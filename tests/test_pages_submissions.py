@@ -19,6 +19,7 @@ from tests.test_dashboard_pages import app_database, select_point
 from tests.test_pages import run_app, texts
 
 app_db = test_pages.app_db
+app_demo = test_pages.app_demo
 navigation_v2 = test_pages.navigation_v2
 COUNTY_PAGES = [spec for spec in navigation.PAGES if spec.section == "区县"]
 
@@ -33,11 +34,9 @@ def no_chart_images(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture
-def people(app_db: db.Database, catalog: Catalog) -> dict[str, auth.User]:
+def people(app_demo: db.Database) -> dict[str, auth.User]:
     """The demo with the administrator, editor and viewer of 燕山乡 and of 万州区."""
-    from fazhi import sample
-
-    sample.load_demo(app_db, catalog)
+    app_db = app_demo
     found = {f"township_{r}": make_user(app_db, "燕山乡", r) for r in ("admin", "editor", "viewer")}
     found |= {f"county_{r}": make_user(app_db, "万州区", r) for r in ("admin", "editor", "viewer")}
     return found

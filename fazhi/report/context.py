@@ -5,6 +5,10 @@ The figures come from `indicators.indicator_table`; the sentences from data/word
 (fazhi.narratives) replaces a section's draft, and a saved text quoting a figure that has changed since is
 flagged (`stale`) so no report carries two values for one figure. `variables()` (fazhi/report/variables.py)
 documents every top-level key.
+
+Over 400 lines because the context is one contract with the template: every key is computed here, and
+saving a section's text (`save_section`, `take_new_figures`) checks it against the same figures and
+section list `build_context` uses, so a section added or a figure renamed is one change in one module.
 """
 
 from __future__ import annotations

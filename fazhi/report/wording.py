@@ -8,6 +8,9 @@ keeps only the interpreter (fazhi/report/writer.py) and the slot formatters (faz
 Loading checks everything a mistake could break at report time: every slot and condition parses and
 names a known indicator, field or record type; every indicator is told by a topic or listed in [untold]
 with a reason. Errors name the file and the entry, like the catalog's.
+
+Over 400 lines on purpose, as fazhi/catalog.py: the model of the file and the loader that checks every
+key of it; a key's meaning and its check change together.
 """
 
 from __future__ import annotations
