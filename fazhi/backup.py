@@ -19,6 +19,7 @@ import logging
 import os
 import re
 import shutil
+import subprocess
 import tempfile
 import uuid
 import zipfile
@@ -49,6 +50,9 @@ FORMAT = "fazhi-backup"
 FORMAT_VERSION = 1
 MANIFEST = "manifest.json"
 DB_MEMBER = "fazhi.duckdb"
+# PostgreSQL's own dump of the same moment (pg_dump's custom format), beside the DuckDB copy the app restores
+# from: for a database administrator's `pg_restore`, checked like every member, never restored by the app.
+PG_DUMP_MEMBER = "postgres.dump"
 _ATTACHMENT = re.compile(r"^attachments/([0-9a-f]{2})/([0-9a-f]{64})$")
 _FILE_NAME = re.compile(r"^fazhi-(auto|backup|before-restore|upload)-(\d{8}-\d{6})\.zip$")
 KINDS = {
@@ -215,9 +219,32 @@ def _snapshot_tables(db: Database, target: Path) -> tuple[dict[str, int], list[t
             database_copy.copy(db, snapshot)
             tables = _table_counts(snapshot)
             referenced = {r[0] for r in snapshot.rows("SELECT sha256 FROM attachments")}
+        _pg_dump(db, target.with_name(PG_DUMP_MEMBER))
         files = _attachment_files(attachments_dir(db.path))
     missing = sorted(referenced - {path.name for _, path in files})
     return tables, files, missing
+
+
+def _pg_dump(db: Database, out: Path) -> None:
+    """pg_dump of the database into `out` while the advisory lock holds every writer back (the same moment
+    as the DuckDB copy); nothing when Debian's postgresql-client is not installed (the copy is what the
+    app restores from). DatabaseError when pg_dump is there but fails."""
+    program = shutil.which("pg_dump")
+    if program is None:
+        return
+    try:
+        subprocess.run(
+            [program, "--format=custom", "--no-owner", "--file", str(out), "--dbname", db.target],
+            check=True,
+            capture_output=True,
+            timeout=3600,
+        )
+    except (OSError, subprocess.SubprocessError) as error:
+        detail = getattr(error, "stderr", b"") or b""
+        out.unlink(missing_ok=True)
+        raise DatabaseError(
+            f"pg_dump 未能导出数据库，备份未完成：{detail.decode(errors='replace').strip() or error}"
+        ) from error
 
 
 def _write_member(archive: zipfile.ZipFile, name: str, source: IO[bytes], compress: int) -> dict[str, Any]:
@@ -256,6 +283,12 @@ def create_backup(db: Database, user: User, out: Path, *, audited: bool = True) 
         with zipfile.ZipFile(partial, "w", allowZip64=True) as archive:
             with snapshot.open("rb") as handle:
                 members[DB_MEMBER] = _write_member(archive, DB_MEMBER, handle, zipfile.ZIP_DEFLATED)
+            dump = work / PG_DUMP_MEMBER
+            if dump.exists():  # compressed by pg_dump already
+                with dump.open("rb") as handle:
+                    members[PG_DUMP_MEMBER] = _write_member(
+                        archive, PG_DUMP_MEMBER, handle, zipfile.ZIP_STORED
+                    )
             for member, path in files:
                 try:
                     with path.open("rb") as handle:  # photos and PDFs are compressed already
@@ -354,7 +387,7 @@ def read_manifest(archive: zipfile.ZipFile) -> Manifest:
     if DB_MEMBER not in manifest.members:
         raise InvalidBackup("备份中缺少数据库文件，未作任何改动。")
     for name in manifest.members:
-        if name != DB_MEMBER and not _ATTACHMENT.match(name):
+        if name not in (DB_MEMBER, PG_DUMP_MEMBER) and not _ATTACHMENT.match(name):
             raise InvalidBackup(f"备份中有不认识的文件“{name}”，未作任何改动。")
     return manifest
 
@@ -423,6 +456,9 @@ def _unpack(source: Path | IO[bytes], work: Path) -> tuple[Manifest, dict[str, i
         for name, expected in manifest.members.items():
             if name == DB_MEMBER:
                 _extract(archive, name, expected, work / DB_MEMBER)
+                continue
+            if name == PG_DUMP_MEMBER:  # checked, not unpacked: the app restores from the DuckDB copy
+                _read_member(archive, name, expected, None)
                 continue
             match = _ATTACHMENT.match(name)
             assert match is not None  # read_manifest refused any other name

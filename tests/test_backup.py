@@ -17,7 +17,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from fazhi import auth, backup, db, locks, records
+from fazhi import auth, backup, db, locks, postgres, records
 from fazhi.__main__ import main
 from fazhi.catalog import Catalog
 from fazhi.errors import DatabaseError, InvalidBackup, PermissionDenied
@@ -544,6 +544,23 @@ def test_a_postgres_backup_restores_into_postgres_and_into_a_file(
     assert (manifest.backend, manifest.records, manifest.attachments) == ("postgres", 90, 3)
     with zipfile.ZipFile(out) as archive:
         assert json.loads(archive.read(backup.MANIFEST))["backend"] == "postgres"
+        dump = tmp_path / backup.PG_DUMP_MEMBER
+        dump.write_bytes(archive.read(backup.PG_DUMP_MEMBER))
+    assert backup.PG_DUMP_MEMBER in manifest.members  # PostgreSQL's own dump of the same moment
+    listing = subprocess.run(["pg_restore", "--list", str(dump)], capture_output=True, text=True, check=True)
+    assert "TABLE DATA public records" in listing.stdout and "TABLE DATA public attachments" in listing.stdout
+    name = f"fazhi_dump_{os.getpid()}"
+    server = full.target
+    postgres.create_database(server, name)
+    try:  # an administrator's pg_restore gets the same rows
+        into = postgres.with_database(server, name)
+        subprocess.run(
+            ["pg_restore", "--no-owner", "--dbname", into, str(dump)], capture_output=True, check=True
+        )
+        with db.connect(into, files=tmp_path / "dumped" / "fazhi.duckdb", migrate=False) as dumped:
+            assert records.record_count(dumped) == 90
+    finally:
+        postgres.drop_database(server, name)
     generation = full.generation
     township = find_unit(full, "燕山乡")
     records.add_record(
