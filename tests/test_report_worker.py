@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import io
 import os
+import sys
+import types
 from collections.abc import Iterator
 
 import pytest
@@ -65,3 +67,23 @@ def test_chart_images_come_from_the_worker_with_their_captions(
     made = worker.call(figures.chart_images, data, catalog, None)
     assert [caption for caption, _ in made] == [caption for caption, _ in figures.figures_of(data, catalog)]
     assert all(png.startswith(b"\x89PNG\r\n\x1a\n") for _, png in made)
+
+
+def test_a_worker_started_while_a_page_script_is_main_does_not_run_it(
+    tmp_path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """While a page runs, Streamlit makes the page script `__main__`; a worker started then (a dead one's
+    replacement, at a click) must not re-run it (app.py opens the database the app holds: the worker died)."""
+    script = tmp_path / "page.py"
+    marker = tmp_path / "ran"
+    script.write_text(f"open({str(marker)!r}, 'w').close()\nraise SystemExit('the page ran in the worker')\n")
+    page = types.ModuleType("__main__")
+    page.__file__ = str(script)
+    monkeypatch.setitem(sys.modules, "__main__", page)
+    worker.start(warm=False)
+    try:
+        assert worker.call(os.getpid) != os.getpid()
+    finally:
+        worker.stop()
+    assert sys.modules["__main__"] is page  # put back
+    assert not marker.exists()

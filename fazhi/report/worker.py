@@ -12,7 +12,9 @@ it dies, the next call starts another.
 from __future__ import annotations
 
 import multiprocessing
+import sys
 import threading
+import types
 from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -70,8 +72,28 @@ def call(function: Callable[..., T], *args: Any) -> T:
 
 
 def _new_pool() -> ProcessPoolExecutor:
-    # spawn, never fork: the app process holds DuckDB's threads and the server's event loop
-    return ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+    """A pool whose one process is started now, with no main module to re-run.
+
+    Spawn, never fork: the app process holds DuckDB's threads and the server's event loop. A spawned child
+    first re-imports the parent's `__main__` from its file, and while a page runs Streamlit makes the page
+    script (app.py) `__main__`: a worker started then (the one replacing a dead worker, at a download click)
+    ran app.py, which opens the database the app holds, and died at once. So the process is started here,
+    by a first no-op task, with a bare `__main__` in place (the pool's processes all start at its first
+    task)."""
+    pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+    main = sys.modules.get("__main__")
+    sys.modules["__main__"] = types.ModuleType("__main__")
+    try:
+        pool.submit(_ready)
+    finally:
+        if main is not None:
+            sys.modules["__main__"] = main
+    return pool
+
+
+def _ready() -> bool:
+    """In the worker: nothing (the task that starts the process)."""
+    return True
 
 
 def _warm_up() -> bool:
