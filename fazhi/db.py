@@ -16,6 +16,10 @@ Two backends, one API (`connect`, `shared`, `Database.cursor/transaction/rows/on
   at most every VERSION_POLL seconds, and at once after its own commits, so another process's write
   reaches every session's cache keys within half a second (polling rather than LISTEN/NOTIFY: no
   listener thread and no connection held open per process for it).
+
+Over 400 lines because it is the one owner of both backends: the shared Database (cursors, transactions,
+the write lock, the versions, the file swap of a restore), the migrations and the opening of either kind;
+PostgreSQL's wire details (pool, placeholders, cursor) are apart in fazhi/postgres.py.
 """
 
 from __future__ import annotations
