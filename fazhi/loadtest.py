@@ -771,8 +771,12 @@ def _comparison(figures: dict[str, Any], processes: int) -> str:
         return f"最多 {capacity['users']} 人（p95 {capacity['p95']:.2f} 秒，每秒 {capacity['throughput']:.2f} 次操作）"
 
     ratio = figures["throughput_ratio"]
-    verdict = "无法比较" if ratio is None else f"{ratio:.2f} 倍"
+    verdict = (
+        "无法比较吞吐量（至少一方没有一组在目标之内）"
+        if ratio is None
+        else f"吞吐量为一个进程的 {ratio:.2f} 倍"
+    )
     return (
         f"p95 ≤ {figures['target_p95']:g} 秒时：一个进程{said(figures['single'])}；"
-        f"{processes} 个进程{said(figures['several'])}；吞吐量为一个进程的 {verdict}。"
+        f"{processes} 个进程{said(figures['several'])}；{verdict}。"
     )

@@ -111,6 +111,10 @@ def test_compare_gives_the_throughput_ratio_at_the_same_target() -> None:
     assert loadtest.compare([_stage(40, 2.0, 1, 1)], several)["throughput_ratio"] is None
     line = loadtest._comparison(figures, 2)
     assert "一个进程最多 20 人" in line and "2 个进程最多 40 人" in line and "1.75 倍" in line
+    unmatched = loadtest._comparison(loadtest.compare([_stage(40, 2.0, 1, 1)], several), 2)
+    assert unmatched.endswith(
+        "一个进程没有一组在目标之内；2 个进程最多 40 人（p95 1.30 秒，每秒 7.00 次操作）；无法比较吞吐量（至少一方没有一组在目标之内）。"
+    )
 
 
 @pytest.mark.slow
