@@ -4,15 +4,13 @@
 It is the README's multi-process deployment in miniature: N `streamlit run server.py` processes with the
 same `FAZHI_DATABASE_URL`, and Caddy in front with deploy/Caddyfile's policy (a cookie pins a browser to
 the process it first reached; active health checks on /healthz). The proxy's configuration is generated
-from the same settings as deploy/Caddyfile (`PROXY_POLICY`), and tests/test_deploy.py checks the two agree.
+from the same settings as deploy/Caddyfile (`PROXY_POLICY`), and tests/test_deploy_cluster.py checks the two agree.
 """
 
 from __future__ import annotations
 
 import shutil
 import subprocess
-import time
-import urllib.request
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
@@ -87,32 +85,10 @@ def running_cluster(
                 stderr=subprocess.STDOUT,
                 env={"HOME": str(folder), "XDG_DATA_HOME": str(folder), "XDG_CONFIG_HOME": str(folder)},
             )
-        stack.callback(_stop, proxy)
+        stack.callback(loadtest.stop_process, proxy)
         url = f"http://127.0.0.1:{port}"
-        _wait_for(url + "/healthz", proxy, log, timeout)
-        yield Cluster(servers, proxy, url, log)
-
-
-def _wait_for(url: str, proxy: subprocess.Popen[bytes], log: Path, timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    while True:
-        if proxy.poll() is not None:
-            raise FazhiError(f"Caddy 未能启动：\n{log.read_text(errors='replace')[-2000:]}")
         try:
-            with urllib.request.urlopen(url, timeout=2) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            pass
-        if time.monotonic() > deadline:
-            raise FazhiError(f"经 Caddy 访问程序超时：\n{log.read_text(errors='replace')[-2000:]}")
-        time.sleep(0.3)
-
-
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    process.terminate()
-    try:
-        process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
+            loadtest.wait_until_answering(url + "/healthz", proxy, log, timeout, "caddy")
+        except RuntimeError as error:
+            raise FazhiError(f"Caddy 未能启动或经它访问程序超时：\n{str(error)[-2000:]}") from error
+        yield Cluster(servers, proxy, url, log)

@@ -193,28 +193,39 @@ def running_server(
         process = subprocess.Popen(command, cwd=PROJECT_DIR, env=env, stdout=out, stderr=subprocess.STDOUT)
     server = Server(process, f"http://127.0.0.1:{port}", log)
     try:
-        deadline = time.monotonic() + timeout
-        while True:
-            if process.poll() is not None:
-                raise RuntimeError(f"streamlit exited early:\n{log.read_text(errors='replace')}")
-            try:
-                with urllib.request.urlopen(server.url + "/_stcore/health", timeout=2) as response:
-                    if response.status == 200:
-                        break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise RuntimeError(
-                        f"streamlit did not answer:\n{log.read_text(errors='replace')}"
-                    ) from None
-                time.sleep(0.3)
+        wait_until_answering(server.url + "/_stcore/health", process, log, timeout, "streamlit")
         yield server
     finally:
-        process.terminate()
+        stop_process(process, timeout=20)
+
+
+def wait_until_answering(
+    url: str, process: subprocess.Popen[bytes], log: Path, timeout: float, name: str
+) -> None:
+    """Poll `url` until it answers 200; RuntimeError with `log` when `process` (`name`) exits or time runs
+    out (the app's processes here, Caddy in fazhi/cluster.py)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        if process.poll() is not None:
+            raise RuntimeError(f"{name} exited early:\n{log.read_text(errors='replace')}")
         try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"{name} did not answer:\n{log.read_text(errors='replace')}") from None
+            time.sleep(0.3)
+
+
+def stop_process(process: subprocess.Popen[bytes], timeout: float = 10) -> None:
+    """Terminate, then kill after `timeout` seconds."""
+    process.terminate()
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
 
 
 # ───────────── one browser session over the websocket ─────────────
