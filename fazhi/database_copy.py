@@ -129,6 +129,10 @@ def copy(source: dbmod.Database, target: dbmod.Database, *, replace: bool = Fals
         for sequence, (table, column) in _sequences(target).items():
             top = cur.execute(f'SELECT coalesce(max("{column}"), 0) FROM "{table}"').fetchone()
             _advance(target, cur, sequence, int(top[0]) if top else 0)
+    if target.backend == "postgres":
+        # fresh statistics, so the planner knows the copied tables' sizes at once (not after autovacuum)
+        with target.cursor() as cur:
+            cur.execute("ANALYZE")
     counts = {table: _count(source, table) for table in tables(source)}
     copied = {table: _count(target, table) for table in tables(source)}
     if copied != counts:
