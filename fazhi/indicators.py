@@ -1,15 +1,14 @@
-"""Indicators computed in DuckDB for a unit together with everything below it.
+"""Indicators of a unit together with everything below it.
 
-One SQL query computes every measure of every indicator for the requested years (and, when asked, per
-child unit); Python then only combines measures into ratios and compares with targets. `indicator_table`
-is the one function behind the dashboard, the meeting view, the report and the CLI, so they can never
-disagree.
+fazhi/measures.py computes every measure of every indicator for the requested years (and, when asked, per
+child unit), from per unit-year parts it keeps; Python here combines measures into ratios and compares
+with targets. `indicator_table` is the one function behind the dashboard, the meeting view, the report
+and the CLI, so they can never disagree.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -19,141 +18,12 @@ from fazhi import chinese
 from fazhi.catalog import Catalog, Indicator, Measure
 from fazhi.db import Database
 from fazhi.labels import Status
+from fazhi.measures import direct_keys, grouped, paired
 from fazhi.permissions import User, require_view
 from fazhi.targets import targets_for
 from fazhi.units import Unit, children
 
 SHORTFALLS = (Status.BEHIND, Status.MISSED, Status.NO_DATA)
-
-
-def _sql_list(codes: tuple[str, ...]) -> str:
-    # codes are validated by the catalog as [a-z][a-z0-9_]*, so quoting them is safe
-    return ", ".join(f"'{code}'" for code in codes)
-
-
-_DIRECT = {"distinct_days", "distinct_places", "distinct_quarters", "latest"}
-
-
-def _latest_combine(catalog: Catalog, measure: Measure) -> str:
-    """How units' latest values make one: a stock is added up (持证执法人员), a rate averaged (满意度 %), a
-    yes/no is 是 only when every unit that recorded it says 是 (the smallest)."""
-    if measure.kind != "latest":
-        return "sum"
-    field = catalog.type(measure.types[0]).field(measure.field or "")
-    return "avg" if field.unit == "%" and field.spec.combined == "sum" else field.spec.combined
-
-
-def _direct_part(key: str, measure: Measure) -> str:
-    """A SELECT computing one distinct measure (days, places, quarters), which cannot be added up from
-    per-type parts ('latest' measures are all in _latest_part)."""
-    types = f"r.type_code IN ({_sql_list(measure.types)})"
-    if measure.kind == "distinct_days":  # every day a record spans, each counted once
-        return (
-            f"SELECT r.year, r.bucket, '{key}' AS key, count(DISTINCT d.day) AS value FROM r"
-            f" CROSS JOIN LATERAL generate_series(r.start_on, r.end_on, INTERVAL '1 day') AS d(day)"
-            f" WHERE {types} GROUP BY 1, 2, 3"
-        )
-    expression = {
-        "distinct_places": "count(DISTINCT nullif(trim(r.place), ''))",
-        "distinct_quarters": "count(DISTINCT extract(quarter FROM r.start_on))",
-    }[measure.kind]
-    return f"SELECT r.year, r.bucket, '{key}' AS key, {expression} AS value FROM r WHERE {types} GROUP BY 1, 2, 3"
-
-
-def _latest_part(catalog: Catalog, latest: dict[Measure, str]) -> list[str]:
-    """One SELECT for every 'latest' measure (each unit's latest value, then the units of the bucket
-    combined, see _latest_combine): the measures are a VALUES list joined to the values, since one
-    aggregate per measure (17 of them, two each) was most of the query's time."""
-    if not latest:
-        return []
-    rows = ", ".join(
-        f"('{key}', '{code}', '{measure.field}', '{_latest_combine(catalog, measure)}')"
-        for measure, key in latest.items()
-        for code in measure.types
-    )
-    # each unit's newest value by a window, not DuckDB's arg_max, and min(combine) for the one combine of a
-    # key, not any_value (PostgreSQL 15 has neither): the SQL runs on both backends
-    return [
-        "SELECT year, bucket, key, CASE min(combine) WHEN 'min' THEN min(value) WHEN 'avg' THEN avg(value)"
-        " ELSE sum(value) END AS value FROM ("
-        "SELECT r.year, r.bucket, m.key, m.combine, v.num_value AS value, row_number() OVER"
-        " (PARTITION BY r.year, r.bucket, r.unit_id, m.key ORDER BY r.start_on DESC, r.id DESC) AS newest"
-        f" FROM r JOIN rv v ON v.record_id = r.id JOIN (VALUES {rows}) AS m(key, type_code, field_code, combine)"
-        " ON m.type_code = r.type_code AND m.field_code = v.field_code"
-        " WHERE v.num_value IS NOT NULL"
-        ") AS latest WHERE newest = 1 GROUP BY year, bucket, key"
-    ]
-
-
-def _pairs_part(pairs: list[tuple[Any, Any]]) -> list[str]:
-    """One SELECT for every paired ratio's denominator: the sum of the denominator field over the records
-    whose numerator field is filled in, per type (the pairs a VALUES list, as in _latest_part)."""
-    if not pairs:
-        return []
-    rows = ", ".join(f"('{num}', '{den}')" for num, den in pairs)
-    return [
-        "SELECT r.year, r.bucket, 'p:' || r.type_code || ':' || pr.num || ':' || pr.den AS key,"
-        " sum(d.num_value) AS value"
-        " FROM r JOIN rv n ON n.record_id = r.id AND n.num_value IS NOT NULL"
-        f" JOIN (VALUES {rows}) AS pr(num, den) ON pr.num = n.field_code"
-        " JOIN rv d ON d.record_id = r.id AND d.field_code = pr.den GROUP BY 1, 2, 3"
-    ]
-
-
-@dataclass(frozen=True)
-class _Plan:
-    sql: str
-    direct: dict[Measure, str]
-
-
-def _paired(indicator: Indicator) -> bool:
-    """A ratio of two field sums over the same types: its denominator counts only the records that have the
-    numerator filled in (调解成功 left blank is unknown, not 0)."""
-    n, d = indicator.numerator, indicator.denominator
-    return (
-        indicator.kind == "ratio"
-        and n is not None
-        and d is not None
-        and n.kind == d.kind == "sum"
-        and n.types == d.types
-        and not n.where
-        and not d.where
-        and not n.fields
-        and not d.fields
-    )
-
-
-def _plan(catalog: Catalog, by_child: bool) -> _Plan:
-    """One query: records per type, field sums per type, and each distinct/latest measure, as long rows."""
-    measures = dict.fromkeys(m for i in catalog.indicators for m in i.measures())
-    direct = {m: f"m{n}" for n, m in enumerate(measures) if m.kind in _DIRECT}
-    pairs = sorted({(i.numerator.field, i.denominator.field) for i in catalog.indicators if _paired(i)})  # type: ignore[union-attr]
-    bucket = (
-        "CASE WHEN u.path = $path THEN $unit_id ELSE CAST(split_part(u.path, '/', $depth + 2) AS INTEGER) END"
-        if by_child
-        else "$unit_id"
-    )
-    parts = [
-        "SELECT year, bucket, 'n:' || type_code AS key, count(*) AS value FROM r GROUP BY 1, 2, 3",
-        "SELECT r.year, r.bucket, 's:' || r.type_code || ':' || v.field_code AS key, sum(v.num_value) AS value"
-        " FROM r JOIN rv v ON v.record_id = r.id WHERE v.num_value IS NOT NULL GROUP BY 1, 2, 3",
-        *(_direct_part(key, m) for m, key in direct.items() if m.kind != "latest"),
-        *_latest_part(catalog, {m: key for m, key in direct.items() if m.kind == "latest"}),
-        *_pairs_part(pairs),
-    ]
-    sql = f"""
-        WITH r AS (
-            SELECT r.id, r.unit_id, r.type_code, r.start_on, r.end_on, r.place, year(r.start_on) AS year,
-                {bucket} AS bucket
-            FROM records r JOIN units u ON u.id = r.unit_id
-            WHERE NOT r.is_deleted AND u.path LIKE $path || '%' AND r.start_on BETWEEN $first AND $last
-        ),
-        -- the values of those records, read once: each of the ~40 parts below joining the whole
-        -- record_values table scanned it ~40 times (171 → 67 ms for a 乡镇 of a 200,000-record file)
-        rv AS (SELECT * FROM record_values WHERE record_id IN (SELECT id FROM r))
-        {" UNION ALL ".join(parts)}
-    """
-    return _Plan(sql, direct)
 
 
 def _measure_value(
@@ -180,25 +50,15 @@ def compute_values(
 
     Columns: year, bucket (unit id: the unit itself, or the child unit whose subtree holds the records),
     code, value (None when a ratio's denominator is 0 or there is no latest value), numerator,
-    denominator, records (how many records of the indicator's types). All from one query.
+    denominator, records (how many records of the indicator's types). From `measures.grouped`.
     """
-    plan = _plan(catalog, by_child)
-    params: dict[str, Any] = {
-        "path": unit.path,
-        "unit_id": unit.id,
-        "first": date(min(years), 1, 1),
-        "last": date(max(years), 12, 31),
-    }
-    if by_child:
-        params["depth"] = unit.path.strip("/").count("/") + 1
-    groups: dict[tuple[int, int], dict[str, float | None]] = {}
-    for year, bucket, key, value in db.rows(plan.sql, params):
-        groups.setdefault((int(year), int(bucket)), {})[key] = None if value is None else float(value)
+    direct = direct_keys(catalog)
+    groups = grouped(db, catalog, unit, years, by_child=by_child)
     out = []
     for (year, bucket), parts in sorted(groups.items()):
         for indicator in catalog.indicators:
-            measured = {m: _measure_value(m, parts, plan.direct) for m in indicator.measures()}
-            if _paired(indicator):
+            measured = {m: _measure_value(m, parts, direct) for m in indicator.measures()}
+            if paired(indicator):
                 num, den = indicator.numerator.field, indicator.denominator.field  # type: ignore[union-attr]
                 types = indicator.numerator.types  # type: ignore[union-attr]
                 measured[indicator.denominator] = sum(parts.get(f"p:{t}:{num}:{den}", 0.0) for t in types)  # type: ignore[index,misc]
