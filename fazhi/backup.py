@@ -660,6 +660,9 @@ def find_backup(db_file: Path, name: str) -> BackupFile:
     raise NotFound(f"备份文件夹中没有“{name}”。")
 
 
+_CLAIM_PREFIX = ".auto-"  # backups/.auto-YYYYMMDD.claim: which process makes that day's automatic backup
+
+
 def new_backup_path(db_file: Path, kind: str = "backup", now: datetime | None = None) -> Path:
     """Where a new backup of this kind goes: data/backups/fazhi-<kind>-YYYYMMDD-HHMMSS.zip."""
     return backups_dir(db_file) / f"fazhi-{kind}-{(now or datetime.now()):%Y%m%d-%H%M%S}.zip"
@@ -672,6 +675,9 @@ def prune(db_file: Path, keep_days: int, now: datetime | None = None) -> list[Pa
     old = [b.path for b in automatic[1:] if b.created_at < now - timedelta(days=keep_days)]
     for path in old:
         path.unlink(missing_ok=True)
+    for claim in backups_dir(db_file).glob(f"{_CLAIM_PREFIX}*.claim"):  # the claims of days gone by
+        if claim.name < f"{_CLAIM_PREFIX}{now:%Y%m%d}.claim":
+            claim.unlink(missing_ok=True)
     return old
 
 
@@ -682,10 +688,31 @@ def daily_backup(db: Database, now: datetime | None = None) -> Path | None:
         return None
     if not has_data(db):
         return None
+    claim = _claim_day(db.path, now)
+    if claim is None:  # another app process on the same database makes today's
+        return None
     path = new_backup_path(db.path, "auto", now)
-    create_backup(db, system_user("自动备份"), path, audited=False)
+    try:
+        create_backup(db, system_user("自动备份"), path, audited=False)
+    except BaseException:
+        claim.unlink(missing_ok=True)  # so the next start may try again today
+        raise
     prune(db.path, backup_keep_days(), now)
     return path
+
+
+def _claim_day(db_file: Path, now: datetime) -> Path | None:
+    """Claim today's automatic backup for this process: a file made only if it does not exist yet (so of
+    several app processes sharing the folder, as on PostgreSQL, one makes it); None when already claimed."""
+    folder = backups_dir(db_file)
+    folder.mkdir(parents=True, exist_ok=True)
+    claim = folder / f"{_CLAIM_PREFIX}{now:%Y%m%d}.claim"
+    try:
+        with claim.open("x", encoding="utf-8") as handle:
+            handle.write(f"{os.getpid()}\n")
+    except FileExistsError:
+        return None
+    return claim
 
 
 def daily_backup_quietly(db: Database) -> Path | None:

@@ -385,6 +385,30 @@ def test_daily_backup_once_a_day_and_pruned(full: db.Database, monkeypatch: pyte
     assert [b.kind for b in backup.list_backups(full.path)] == ["auto"] * 4
 
 
+def test_of_processes_sharing_the_folder_one_makes_the_days_backup(
+    full: db.Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Several app processes on one PostgreSQL database share the backups folder: the first to claim the
+    day makes its automatic backup, the others none; a failed backup gives the claim back."""
+    day = datetime(2026, 3, 1, 8, 0)
+    assert backup._claim_day(full.path, day) is not None  # another process claimed 3月1日 first
+    assert backup.daily_backup(full, day) is None
+    assert backup.list_backups(full.path) == []
+
+    def broken(*args, **kwargs):
+        raise DatabaseError("磁盘已满")
+
+    next_day = day + timedelta(days=1)
+    with monkeypatch.context() as patched:
+        patched.setattr(backup, "create_backup", broken)
+        with pytest.raises(DatabaseError):
+            backup.daily_backup(full, next_day)
+    made = backup.daily_backup(full, next_day + timedelta(hours=1))  # the claim was given back
+    assert made is not None and [b.path for b in backup.list_backups(full.path)] == [made]
+    claims = sorted(p.name for p in backups_dir(full.path).glob(".auto-*.claim"))
+    assert claims == [".auto-20260302.claim"]  # 3月1日's was pruned with the old backups
+
+
 def test_prune_keeps_the_newest_and_never_touches_other_backups(full: db.Database) -> None:
     folder = backups_dir(full.path)
     folder.mkdir(parents=True)
