@@ -264,7 +264,7 @@ def _page_runs(context: Context, page: str, year: int) -> tuple[float, float]:
     logging.getLogger("streamlit").setLevel(logging.ERROR)  # AppTest's bare-mode warnings are not figures
 
     from fazhi.settings import PROJECT_DIR
-    from fazhi.ui import cache, session
+    from fazhi.ui import session
 
     admin = auth.create_user(
         context.database,
@@ -302,7 +302,6 @@ def _page_runs(context: Context, page: str, year: int) -> tuple[float, float]:
     finally:
         # the saves went through the app's connection, whose versions this one does not see
         measures.forget(context.database)
-        cache.clear_dashboard_data()
         PagesManager.__init__ = original  # type: ignore[method-assign]
         for key, value in saved.items():
             if value is None:

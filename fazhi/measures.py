@@ -214,12 +214,23 @@ class Part:
         return not self.values and not self.items
 
 
+_EMPTY = Part({}, {})
+
+
 class _Kept:
-    """The parts of one open database, least recently used dropped past PARTS_KEPT."""
+    """The parts of one open database for one catalog, least recently used dropped past PARTS_KEPT."""
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
+        self.catalog: Catalog | None = None  # held, so parts of another catalog can never pass for these
         self.parts: OrderedDict[tuple[int, int], tuple[Any, Part]] = OrderedDict()
+
+    def use(self, catalog: Catalog) -> None:
+        """Parts of `catalog` from now on (another catalog's are dropped; a process has one)."""
+        with self.lock:
+            if self.catalog is not catalog:
+                self.catalog = catalog
+                self.parts.clear()
 
     def get(self, key: tuple[int, int], stamp: Any) -> Part | None:
         with self.lock:
@@ -260,8 +271,9 @@ def parts(
 ) -> dict[tuple[int, int], Part]:
     """The part of every (unit, year): kept ones reused, the others read in one query for their units."""
     kept = _kept_for(db)
+    kept.use(catalog)
     # the stamp is read before the records: a write committed meanwhile moves it, never the other way
-    stamps = {u.id: (id(catalog), db.generation, db.scope_version(u.path)) for u in units}
+    stamps = {u.id: (db.generation, db.scope_version(u.path)) for u in units}
     found: dict[tuple[int, int], Part] = {}
     missing: set[int] = set()
     for u in units:
@@ -279,9 +291,6 @@ def parts(
                 kept.put((unit_id, year), stamps[unit_id], part)
                 found[(unit_id, year)] = part
     return found
-
-
-_EMPTY = Part({}, {})
 
 
 def _read_parts(

@@ -81,12 +81,6 @@ def dashboard_data(
     )
 
 
-def clear_dashboard_data() -> None:
-    """Forget every cached dashboard and its figures (the benchmark times a run whose data just changed)."""
-    _dashboard_data.clear()
-    _derived.clear()
-
-
 @st.cache_resource(show_spinner=False, max_entries=512)
 def _derived(
     data_id: int,
