@@ -14,8 +14,7 @@ import streamlit as st
 from starlette.middleware import Middleware
 from streamlit.runtime.pages_manager import PagesManager
 
-from fazhi import db, settings, web
-from fazhi.report import worker
+from fazhi import db, settings, web, worker
 from fazhi.ui import chinese
 
 
@@ -33,9 +32,9 @@ async def lifespan(_app: st.App) -> AsyncIterator[None]:
     # its Server, whose record of the signal is cleared below, so a clean stop exits 0 as before.
     handler = signal.getsignal(signal.SIGTERM)
     server = getattr(handler, "__self__", None)
-    # The report's charts and template filling run in a worker process, its chart browser started now
-    # (in the background) so the first report does not wait for it (fazhi/report/worker.py).
-    if settings.report_worker_enabled():
+    # The report's charts and template filling and the reading of imported files run in a worker process,
+    # its chart browser started now (in the background) so the first report does not wait (fazhi/worker.py).
+    if settings.worker_enabled():
         worker.start()
     try:
         yield

@@ -13,6 +13,18 @@ class FazhiError(Exception):
         super().__init__(message)
         self.message = message
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickled as it is (errors come back from the worker process, fazhi/worker.py), whatever arguments
+        the subclass's own __init__ takes: Exception's pickling would call it with the message alone."""
+        return _rebuilt, (type(self), self.message, dict(self.__dict__))
+
+
+def _rebuilt(kind: type[FazhiError], message: str, state: dict[str, Any]) -> FazhiError:
+    error = kind.__new__(kind)
+    Exception.__init__(error, message)
+    error.__dict__.update(state)
+    return error
+
 
 class DatabaseBusy(FazhiError):
     """Another process holds the DuckDB file."""

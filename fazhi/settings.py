@@ -74,10 +74,12 @@ def max_upload_mb() -> int:
         return 10
 
 
-def report_worker_enabled() -> bool:
-    """Whether the web server draws report charts and fills templates in a worker process (default on;
-    FAZHI_REPORT_WORKER=0 keeps them in the app process, e.g. on a machine short of memory)."""
-    return os.environ.get("FAZHI_REPORT_WORKER", "").strip().lower() not in {"0", "off", "false", "no"}
+def worker_enabled() -> bool:
+    """Whether the web server runs its heavy steps (report charts and templates, reading imported files) in
+    a worker process (default on; FAZHI_WORKER=0, or the older FAZHI_REPORT_WORKER=0, keeps them in the app
+    process, e.g. on a machine short of memory)."""
+    value = os.environ.get("FAZHI_WORKER") or os.environ.get("FAZHI_REPORT_WORKER", "")
+    return value.strip().lower() not in {"0", "off", "false", "no"}
 
 
 def auto_backup_enabled() -> bool:

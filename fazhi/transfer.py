@@ -24,7 +24,7 @@ from typing import Any
 
 import pandas as pd
 
-from fazhi import chinese, fields, ledger, records, validation
+from fazhi import chinese, fields, ledger, records, validation, worker
 from fazhi.catalog import Catalog, Field, RecordType
 from fazhi.db import Database
 from fazhi.errors import InvalidFile, InvalidRecord, PermissionDenied, Problem
@@ -484,8 +484,37 @@ def preview(
 
     `year` limits dates to that year; `type_code` names the record type of a table that does not say
     (a CSV without a 记录类型 column, a sheet not named after a type). Worksheets hidden in Excel are
-    named in `hidden_sheets` and left out unless `include_hidden`.
+    named in `hidden_sheets` and left out unless `include_hidden`. Reading and checking the rows (seconds
+    for a large workbook, all Python) runs in the worker process when the server has one (fazhi/worker.py),
+    with progress then only at its start and end; permissions, 封账 and duplicates are checked here.
     """
+    report = progress or (lambda fraction, text: None)
+    units = _UnitIndex(visible_units(db, user))
+    arguments = (filename, data, catalog, units, year, type_code, include_hidden)
+    if worker.started():
+        report(0.05, "正在读取并逐行检查文件……")
+        plan = worker.call(read_plan, *arguments, task="读取导入的文件")
+    else:
+        plan = read_plan(*arguments, report)
+    report(0.9, "正在核对权限、封账和疑似重复的记录……")
+    _check_units(db, user, units, plan)
+    _flag_duplicates(db, plan)
+    report(1.0, "检查完毕。")
+    return plan
+
+
+def read_plan(
+    filename: str,
+    data: bytes,
+    catalog: Catalog,
+    units: _UnitIndex,
+    year: int | None,
+    type_code: str | None,
+    include_hidden: bool,
+    progress: Progress | None = None,
+) -> ImportPlan:
+    """The file's rows checked against the catalog, the year and the user's units (no database: the worker
+    runs it); `preview` adds what needs the database."""
     report = progress or (lambda fraction, text: None)
     report(0.0, "正在读取文件……")
     tables = read_tables(filename, data)
@@ -506,7 +535,6 @@ def preview(
         if done % 500 == 0:
             report(min(0.9, 0.1 + 0.8 * done / total), f"正在检查第{done}行，共{total}行……")
 
-    units = _UnitIndex(visible_units(db, user))
     for table in tables:
         if table.header:
             _plan_table(table, catalog, type_code, units, plan, year, tick)
@@ -514,10 +542,6 @@ def preview(
         plan.file_problems.append(
             RowProblem("", None, "", f"“{filename}”中没有可导入的记录（除表头和说明行外都是空的）。")
         )
-    report(0.9, "正在核对权限、封账和疑似重复的记录……")
-    _check_units(db, user, units, plan)
-    _flag_duplicates(db, plan)
-    report(1.0, "检查完毕。")
     return plan
 
 

@@ -32,8 +32,9 @@ def test_bench_measures_every_figure(capsys) -> None:
     names = [f["name"] for f in result["figures"]]
     assert names[: len(EXPECTED)] == EXPECTED
     assert (
-        names[-3].startswith("导出 ")
-        and names[-2].startswith("从 Excel 导入 ")
+        names[-4].startswith("导出 ")
+        and names[-3].startswith("从 Excel 导入 ")
+        and names[-2] == "导入读取期间同事的区县看板数据"
         and names[-1] == "内存峰值 (RSS)"
     )
     for figure in result["figures"]:
@@ -43,6 +44,7 @@ def test_bench_measures_every_figure(capsys) -> None:
         "全部指标：一个乡镇一年（首次）",
         "年度报告（不含图表）",
         "看板页面运行：一个村刚保存后",
+        "导入读取期间同事的区县看板数据",
     } <= baselined
     assert result["parameters"] == {"records": 2000, "units": 11, "years": 2}
     assert result["machine"]["cpus"] >= 1

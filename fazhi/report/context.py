@@ -21,14 +21,14 @@ from typing import Any
 
 import pandas as pd
 
-from fazhi import cases, dashboard, narratives
+from fazhi import cases, dashboard, narratives, worker
 from fazhi.catalog import Catalog
 from fazhi.db import Database
 from fazhi.errors import ChartsUnavailable, InvalidInput, Problem
 from fazhi.indicators import compute_values, indicator_table
 from fazhi.ledger import RecordFilter, list_records
 from fazhi.permissions import User, require_view
-from fazhi.report import frozen, numbers, structure, texts, worker, writer
+from fazhi.report import frozen, numbers, structure, texts, writer
 from fazhi.report.facts import Facts, Figure, Voice
 from fazhi.report.options import ReportOptions, load_options, self_reference, short_name, suffix, superior
 from fazhi.report.wording import load_wording
@@ -535,14 +535,16 @@ def chart_images(
     db: Database, user: User, catalog: Catalog, unit: Unit, year: int, kept: frozen.Frozen | None = None
 ) -> tuple[list[dict[str, Any]], str]:
     """Chart images for the appendix (units named as the locked year knew them, `kept` read when not
-    given), or ([], why not). The figures are read here; the images are drawn in the report worker when
+    given), or ([], why not). The figures are read here; the images are drawn in the worker process (fazhi/worker.py) when
     the server runs one."""
     kept = kept or frozen.for_year(db, unit, year)
     from fazhi.report import figures  # plotly and kaleido load only when a report has charts
 
     data = dashboard.dashboard_data(db, user, catalog, unit, year)
     try:
-        made = worker.call(figures.chart_images, data, catalog, kept.names if kept else None)
+        made = worker.call(
+            figures.chart_images, data, catalog, kept.names if kept else None, task="生成报告图表"
+        )
     except ChartsUnavailable as error:
         return [], error.message
     return [

@@ -52,7 +52,7 @@ def report_figures(
 def figures_of(
     data: dashboard.DashboardData, catalog: Catalog, names: dict[str, str] | None = None
 ) -> list[tuple[str, go.Figure]]:
-    """`report_figures` from dashboard data already read (no database: the report worker draws them)."""
+    """`report_figures` from dashboard data already read (no database: the worker process draws them)."""
     unit, year = data.unit, data.year
     made: list[tuple[str, go.Figure]] = []
     if not int(data.monthly["records"].sum()):
@@ -79,7 +79,7 @@ def figures_of(
 def chart_images(
     data: dashboard.DashboardData, catalog: Catalog, names: dict[str, str] | None = None
 ) -> list[tuple[str, bytes]]:
-    """(caption, PNG) of each report chart of the data (fazhi/report/worker.py runs it in its process);
+    """(caption, PNG) of each report chart of the data (fazhi/worker.py runs it in its process);
     ChartsUnavailable with the reason when images cannot be made."""
     made = figures_of(data, catalog, names)
     pngs = images.to_png([figure for _, figure in made])

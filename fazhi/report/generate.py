@@ -10,11 +10,12 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from fazhi import worker
 from fazhi.catalog import Catalog
 from fazhi.db import Database
 from fazhi.errors import ReportTemplateError, StaleFigures
 from fazhi.permissions import User
-from fazhi.report import custom, frozen, pdf, texts, worker
+from fazhi.report import custom, frozen, pdf, texts
 from fazhi.report.context import build_context, chart_images, with_charts
 from fazhi.report.render import render
 from fazhi.units import Unit
@@ -59,15 +60,15 @@ def generate(
         raise StaleFigures(context["stale"])
     notes = [context["charts_problem"]] if context["charts_problem"] else []
     if template is not None:
-        return Report(worker.call(render, context, template), context, notes)
+        return Report(worker.call(render, context, template, task="生成报告"), context, notes)
     kept = frozen.for_year(db, unit, year)  # a locked year keeps the template it was locked with
     own = kept.template(db, unit) if kept is not None else custom.stored_template(db, unit)
     if own is not None:
         try:
-            return Report(worker.call(render, context, own), context, notes)
+            return Report(worker.call(render, context, own, task="生成报告"), context, notes)
         except ReportTemplateError as error:
             notes.append(texts.text("messages.template_fallback", error=error.message))
-    return Report(worker.call(render, context, None), context, notes)
+    return Report(worker.call(render, context, None, task="生成报告"), context, notes)
 
 
 def generate_pdf(report: Report) -> bytes:

@@ -146,7 +146,7 @@ def to_png(
 
 
 def warm_up() -> bool:
-    """Start the chart browser now (in the report worker at server start), so the first report does not
+    """Start the chart browser now (in the worker process at server start), so the first report does not
     wait for it; False when charts are not available here. Starting kaleido's server alone leaves Chromium
     to the first image (7 s on a busy 2-core machine), so one tiny image is drawn."""
     if problem():

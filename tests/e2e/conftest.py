@@ -64,10 +64,11 @@ def start_app(
 ) -> RunningApp:
     """`streamlit run server.py` on a free port with a temporary database, after running CLI `prepare` steps.
 
-    The report worker (and its chart browser) starts only with `worker`: the tests that make reports ask
-    for it; the others would start a Python process and a Chromium each for nothing."""
+    The worker process (fazhi/worker.py, and its chart browser) starts only with `worker`: the tests that
+    make reports or import a file ask for it; the others would start a Python process and a Chromium each
+    for nothing."""
     db_path = tmp_path / "e2e.duckdb"
-    env = {**os.environ, "FAZHI_DB": str(db_path), "FAZHI_REPORT_WORKER": "1" if worker else "0"}
+    env = {**os.environ, "FAZHI_DB": str(db_path), "FAZHI_WORKER": "1" if worker else "0"}
     for step in prepare or []:
         subprocess.run(
             [sys.executable, "-m", "fazhi", *step, "--db", str(db_path)], check=True, env=env, cwd=PROJECT_DIR

@@ -1,5 +1,6 @@
 """In a real browser: a record typed into 录入 and one imported from a GBK CSV on 导入导出 both appear in
-台账 with the right totals; then the record is opened, corrected and given a photo."""
+台账 with the right totals (the file read in the worker process, as served); then the record is opened,
+corrected and given a photo."""
 
 from __future__ import annotations
 
@@ -45,7 +46,7 @@ def prepare(tmp_path: Path) -> None:
 
 def test_enter_import_and_see_both_in_the_ledger(app_factory, page, tmp_path: Path) -> None:
     prepare(tmp_path)
-    app = app_factory()
+    app = app_factory(worker=True)
     page.goto(app.url)
     page.get_by_role("textbox", name="用户名").fill("editor")
     page.get_by_role("textbox", name="密码").fill(PASSWORD)

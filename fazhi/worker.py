@@ -1,12 +1,13 @@
-"""The report's CPU-heavy steps in a process of their own: chart images (plotly figures, kaleido) and
-filling the template (docxtpl), so one user's report does not hold the app's interpreter while colleagues
-click (a report cost others' page runs seconds: Python runs one thread at a time).
+"""The app's CPU-heavy steps in a process of their own, so one user's work does not hold the app's
+interpreter while colleagues click (Python runs one thread at a time: a report cost others' page runs
+seconds, reading a 10,000-row workbook about five): the report's chart images (plotly, kaleido) and
+template filling (docxtpl), and reading and checking an imported spreadsheet.
 
-The worker gets data (the dashboard's frames, the report context, the template's bytes), never the
+The worker gets data (the dashboard's frames, the report context, a file's bytes and the catalog), never the
 database: every query stays in the app process. The web server starts it (server.py), which also starts the
 chart browser in it at once, so the first report does not wait for Chromium; without a started worker (the
-command line, tests, `streamlit run app.py`) `call` runs the step here, as before. One process, reused; if
-it dies, the next call starts another.
+command line, tests, `streamlit run app.py`) `call` runs the step here, as before. One process, reused, its
+steps one after another; if it dies, the next call starts another.
 """
 
 from __future__ import annotations
@@ -20,11 +21,11 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any, TypeVar
 
-from fazhi.errors import ReportTemplateError
-from fazhi.report import images, texts
+from fazhi.errors import FazhiError
+from fazhi.report import images
 
 T = TypeVar("T")
-TIMEOUT_S = 180.0  # a whole step: the chart browser's start, the images, a long report's rendering
+TIMEOUT_S = 180.0  # a whole step: the chart browser's start, the images, a long report, a large file
 
 _lock = threading.Lock()
 _state: dict[str, Any] = {"pool": None}
@@ -53,10 +54,15 @@ def stop() -> None:
         pool.shutdown(wait=False, cancel_futures=True)
 
 
-def call(function: Callable[..., T], *args: Any) -> T:
+class WorkerFailed(FazhiError):
+    """The worker died (killed, out of memory) or did not finish in time; nothing it was doing was kept."""
+
+
+def call(function: Callable[..., T], *args: Any, task: str) -> T:
     """`function(*args)` in the worker when it runs, else here; the worker's FazhiError comes back as it is.
 
-    `function` must be a module-level function and its arguments plain data (they are pickled)."""
+    `function` must be a module-level function and its arguments plain data (they are pickled); `task`
+    names the work for the message when the worker fails ("生成报告", "读取导入的文件")."""
     pool = _state["pool"]
     if pool is None:
         return function(*args)
@@ -66,9 +72,11 @@ def call(function: Callable[..., T], *args: Any) -> T:
         with _lock:
             if _state["pool"] is pool:
                 _state["pool"] = _new_pool()
-        raise ReportTemplateError(texts.text("messages.worker_died")) from None
+        raise WorkerFailed(
+            f"{task}的后台进程意外退出（可能是内存不足），这一次没有完成，请再试一次。"
+        ) from None
     except TimeoutError:
-        raise ReportTemplateError(texts.text("messages.worker_timeout", seconds=int(TIMEOUT_S))) from None
+        raise WorkerFailed(f"{task}超过{int(TIMEOUT_S)}秒仍未完成，已停止，请稍后再试。") from None
 
 
 def _new_pool() -> ProcessPoolExecutor:
