@@ -195,7 +195,8 @@ def _median_after(prepare: Callable[[], Any], function: Callable[[], Any], repea
 def step_indicators(context: Context) -> None:
     """All indicators for one 乡镇-year and for the whole 区县: the first view (no kept parts, every record
     read) against a bare scan of the same rows, and the 区县 right after a colleague saved in one 村 (only
-    the parts of that 村, its 乡镇 and the 区县 read again, fazhi/measures.py) against the first view."""
+    that 村's own records read again, and only the totals on its path added up again, fazhi/measures.py)
+    against the first view."""
     user = auth.system_user("bench")
     year = context.years[-1]
     first: dict[str, float] = {}
@@ -225,7 +226,7 @@ def step_indicators(context: Context) -> None:
             200,
             first["county"] * 1000,
             "同区县首次计算",
-            "其余单位的分项不必重读",
+            "只重读该村一年的记录",
         )
     )
 

@@ -11,7 +11,7 @@ Two backends, one API (`connect`, `shared`, `Database.cursor/transaction/rows/on
   Every writing transaction first takes `pg_advisory_xact_lock` on one fixed key, so writes are serialized
   across all processes exactly as the in-process lock serializes them within one: conflict detection on
   records, lockout counting on failed logins and the 封账 checks read and write with nobody else writing.
-  The counters caches key on (`version`, `figures_version`, `scope_version`, `generation`) live in the
+  The counters caches key on (`version`, `figures_version`, `scope_version`, `own_version`, `generation`) live in the
   table data_versions, bumped inside the committing transaction; a process reads the whole (small) table
   at most every VERSION_POLL seconds, and at once after its own commits, so another process's write
   reaches every session's cache keys within half a second (polling rather than LISTEN/NOTIFY: no
@@ -113,6 +113,7 @@ class Database:
         self._figures_version = 0
         self._global_figures = 0  # figure-changing commits not limited to units (targets, units, settings, …)
         self._unit_figures: dict[str, int] = {}  # unit path → commits changing records at or below it
+        self._unit_own: dict[str, int] = {}  # unit path → commits changing that unit's own records
         self._scoped: list[str] | None = None  # the unit paths the running transaction changes, if it says
         self._generation = 0
         # Reads are counted so that a file swap (restore) waits for them and holds new ones back.
@@ -137,6 +138,12 @@ class Database:
         not limited to units, and with record writes in this unit, below it or above it in its path only,
         so a save in one 乡镇 leaves the cached figures of every other 乡镇 in place (the 区县's move)."""
         return self._global_figures, self._unit_figures.get(path, 0)
+
+    def own_version(self, path: str) -> tuple[int, int]:
+        """The figures version of one unit's own records (not its subtree's): it moves with every
+        figure-changing write not limited to units, and with record writes in exactly this unit, so a save
+        in a 村 leaves its 乡镇's and 区县's own measures (fazhi/measures.py) in place."""
+        return self._global_figures, self._unit_own.get(path, 0)
 
     def changed(self, *paths: str) -> None:
         """Inside a transaction: this write changes only records of these units (paths), so only their
@@ -275,6 +282,8 @@ class Database:
             return
         for prefix in _prefixes(paths):
             self._unit_figures[prefix] = self._unit_figures.get(prefix, 0) + 1
+        for path in set(paths):
+            self._unit_own[path] = self._unit_own.get(path, 0) + 1
 
     def rows(self, sql: str, params: Sequence[Any] | dict[str, Any] | None = None) -> list[tuple]:
         """All rows of a read query as tuples."""
@@ -310,6 +319,9 @@ class Database:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+OWN = "own:"  # PostgreSQL's data_versions: the scope of a unit's own records ('own:/1/5/'), beside '/1/5/'
 
 
 def _prefixes(paths: list[str]) -> set[str]:
@@ -365,6 +377,10 @@ class PostgresDatabase(Database):
     def scope_version(self, path: str) -> tuple[int, int]:
         counters = self._versions()
         return counters.get("global", 0), counters.get(path, 0)
+
+    def own_version(self, path: str) -> tuple[int, int]:
+        counters = self._versions()
+        return counters.get("global", 0), counters.get(OWN + path, 0)
 
     @property
     def generation(self) -> int:
@@ -439,8 +455,10 @@ class PostgresDatabase(Database):
             return []
         if not figures:
             return ["data"]
-        scopes = ["global"] if self._scoped is None else sorted(_prefixes(self._scoped))
-        return ["data", "figures", *scopes]
+        if self._scoped is None:
+            return ["data", "figures", "global"]
+        own = sorted(OWN + path for path in set(self._scoped))
+        return ["data", "figures", *sorted(_prefixes(self._scoped)), *own]
 
     def bump_generation(self, cur: Cursor) -> None:
         """Inside a transaction: every scope moves and sessions from before must log in again (a restore)."""

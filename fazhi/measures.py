@@ -12,8 +12,12 @@ record's own unit). `grouped` gives what that query gives for a unit's subtree, 
 - a distinct measure keeps the unit's distinct items (days, places, quarters), so the union is counted.
 
 Parts are kept per open database (`Database` object, for DuckDB the one process's file) and keyed by the
-unit's `scope_version` and `generation`, read before the records are: a save in one 村 makes only that
-村's, its 乡镇's and its 区县's own parts be read again; the other units' parts stay. They are not
+unit's `own_version` (which moves with writes to that unit's own records, or with any write not limited
+to units) and `generation`, read before the records are: a save in one 村 makes only that 村's part of
+that year's span be read again (the records of that one unit, and one pass over record_values); its
+乡镇's and 区县's own parts and every other unit's stay. Each subtree's total (its own part and its
+children's totals added up) is kept as well, by its `scope_version`, so that save adds up again only the
+totals on the 村's path. They are not
 persistent: after a restart the first view of a 区县 reads its records once, as before.
 """
 
@@ -32,7 +36,7 @@ from fazhi.db import Database
 from fazhi.units import Unit, subtree
 
 DIRECT = {"distinct_days", "distinct_places", "distinct_quarters", "latest"}
-PARTS_KEPT = 4096  # parts per open database (a unit and year each; a 乡镇's is a few hundred numbers)
+PARTS_KEPT = 8192  # parts and subtree totals per open database (a unit and year each, a few hundred numbers)
 
 
 def _sql_list(codes: Iterable[str]) -> str:
@@ -223,7 +227,9 @@ class _Kept:
     def __init__(self) -> None:
         self.lock = threading.Lock()
         self.catalog: Catalog | None = None  # held, so parts of another catalog can never pass for these
-        self.parts: OrderedDict[tuple[int, int], tuple[Any, Part]] = OrderedDict()
+        self.parts: OrderedDict[tuple[str, int, int], tuple[Any, Any]] = (
+            OrderedDict()
+        )  # own parts, subtree totals
 
     def use(self, catalog: Catalog) -> None:
         """Parts of `catalog` from now on (another catalog's are dropped; a process has one)."""
@@ -232,7 +238,7 @@ class _Kept:
                 self.catalog = catalog
                 self.parts.clear()
 
-    def get(self, key: tuple[int, int], stamp: Any) -> Part | None:
+    def get(self, key: tuple[str, int, int], stamp: Any) -> Any:
         with self.lock:
             held = self.parts.get(key)
             if held is None or held[0] != stamp:
@@ -240,7 +246,7 @@ class _Kept:
             self.parts.move_to_end(key)
             return held[1]
 
-    def put(self, key: tuple[int, int], stamp: Any, part: Part) -> None:
+    def put(self, key: tuple[str, int, int], stamp: Any, part: Any) -> None:
         with self.lock:
             self.parts[key] = (stamp, part)
             self.parts.move_to_end(key)
@@ -273,12 +279,12 @@ def parts(
     kept = _kept_for(db)
     kept.use(catalog)
     # the stamp is read before the records: a write committed meanwhile moves it, never the other way
-    stamps = {u.id: (db.generation, db.scope_version(u.path)) for u in units}
+    stamps = {u.id: (db.generation, db.own_version(u.path)) for u in units}
     found: dict[tuple[int, int], Part] = {}
     missing: set[int] = set()
     for u in units:
         for year in years:
-            part = kept.get((u.id, year), stamps[u.id])
+            part = kept.get(("own", u.id, year), stamps[u.id])
             if part is None:
                 missing.add(u.id)
             else:
@@ -288,7 +294,7 @@ def parts(
         for unit_id in missing:
             for year in years:
                 part = read.get((unit_id, year), _EMPTY)
-                kept.put((unit_id, year), stamps[unit_id], part)
+                kept.put(("own", unit_id, year), stamps[unit_id], part)
                 found[(unit_id, year)] = part
     return found
 
@@ -316,46 +322,123 @@ def _read_parts(
     }
 
 
+@dataclass(frozen=True)
+class _Total:
+    """A subtree's measures of one year before they are finished: sums as `Part.values`, each 'latest' key's
+    (sum, count, smallest) over the subtree's units (so a rate averages over units, not over 乡镇 averages),
+    and the distinct items' union. `empty` when no unit of the subtree recorded anything that year."""
+
+    sums: dict[str, float | None]
+    latest: dict[str, tuple[float, int, float]]
+    items: dict[str, frozenset[str | None]]
+    empty: bool
+
+
+def _own_total(part: Part, latest_keys: dict[str, str]) -> _Total:
+    sums: dict[str, float | None] = {}
+    latest: dict[str, tuple[float, int, float]] = {}
+    for key, value in part.values.items():
+        if key not in latest_keys:
+            sums[key] = value
+        elif value is not None:
+            latest[key] = (value, 1, value)
+    return _Total(sums, latest, part.items, part.empty)
+
+
+def _added(totals: list[_Total]) -> _Total:
+    """The totals of several subtrees (a unit's own part and its children's subtrees) as one."""
+    present = [t for t in totals if not t.empty]
+    if len(present) == 1:
+        return present[0]
+    sums: dict[str, float | None] = {}
+    latest: dict[str, tuple[float, int, float]] = {}
+    items: dict[str, set[str | None]] = {}
+    for total in present:
+        for key, value in total.sums.items():
+            if value is None:
+                sums.setdefault(key, None)
+            else:
+                sums[key] = (sums.get(key) or 0.0) + value
+        for key, (added, count, smallest) in total.latest.items():
+            held = latest.get(key)
+            latest[key] = (
+                (added, count, smallest)
+                if held is None
+                else (held[0] + added, held[1] + count, min(held[2], smallest))
+            )
+        for key, kept in total.items.items():
+            items.setdefault(key, set()).update(kept)
+    return _Total(sums, latest, {k: frozenset(v) for k, v in items.items()}, not present)
+
+
+def _finished(total: _Total, latest_keys: dict[str, str]) -> dict[str, float | None]:
+    into = dict(total.sums)
+    for key, (added, count, smallest) in total.latest.items():
+        kind = latest_keys[key]
+        into[key] = smallest if kind == "min" else added / count if kind == "avg" else added
+    for key, union in total.items.items():
+        into[key] = float(len(union - {None}))
+    return into
+
+
+def _parent(path: str) -> str:
+    return path[: path.rstrip("/").rfind("/") + 1]
+
+
 def grouped(
     db: Database, catalog: Catalog, unit: Unit, years: Sequence[int], *, by_child: bool = False
 ) -> dict[tuple[int, int], dict[str, float | None]]:
     """What `measure_rows` gives, as {(year, bucket): {key: value}}, added up from the kept parts of the
-    subtree's units (see the module's docstring for how each kind of measure adds up)."""
-    members = subtree(db, unit)
-    depth = _depth(unit)
-    bucket = {
-        m.id: unit.id if not by_child or m.id == unit.id else int(m.path.strip("/").split("/")[depth])
-        for m in members
-    }
+    subtree's units (see the module's docstring for how each kind of measure adds up).
 
+    Each subtree's total is kept too, keyed by its `scope_version` (which moves with a write anywhere in
+    it): after a save in one 村 only the totals on its path are added up again, each from its own part
+    and its children's kept totals, so a 区县 of 250 units adds up a few dozen, not 250 parts."""
+    members = subtree(db, unit)
+    kept = _kept_for(db)
+    kept.use(catalog)
+    # read before any record is (as in `parts`): a write committed meanwhile moves it, never the other way
+    stamps = {m.id: (db.generation, db.scope_version(m.path)) for m in members}
+    below: dict[str, list[Unit]] = {}
+    for member in members:
+        if member.id != unit.id:
+            below.setdefault(_parent(member.path), []).append(member)
+    years = list(years)
     direct = direct_keys(catalog)
-    combine = {key: latest_combine(catalog, m) for m, key in direct.items() if m.kind == "latest"}
-    sums: dict[tuple[int, int], dict[str, float | None]] = {}
-    latest: dict[tuple[int, int], dict[str, list[float]]] = {}
-    items: dict[tuple[int, int], dict[str, set[str | None]]] = {}
-    for (unit_id, year), part in parts(db, catalog, members, list(years)).items():
-        if part.empty:
+    latest_keys = {key: latest_combine(catalog, m) for m, key in direct.items() if m.kind == "latest"}
+    tops = [unit] if not by_child else below.get(unit.path, [])
+
+    # which totals are kept, and so which units' own parts are needed (one query for those not kept)
+    totals: dict[tuple[int, int], _Total] = {}
+    needed: dict[int, Unit] = {unit.id: unit} if by_child else {}
+    waiting = list(tops)
+    while waiting:
+        member = waiting.pop()
+        held = [kept.get(("tree", member.id, year), stamps[member.id]) for year in years]
+        if all(h is not None for h in held):
+            totals.update({(member.id, year): h for year, h in zip(years, held, strict=True)})
             continue
-        group = (year, bucket[unit_id])
-        into = sums.setdefault(group, {})
-        newest = latest.setdefault(group, {})
-        for key, value in part.values.items():
-            if key in combine:
-                if value is not None:
-                    newest.setdefault(key, []).append(value)
-            elif value is None:
-                into.setdefault(key, None)
-            else:
-                into[key] = (into.get(key) or 0.0) + value
-        named = items.setdefault(group, {})
-        for key, kept in part.items.items():
-            named.setdefault(key, set()).update(kept)
-    for group, into in sums.items():
-        for key, values in latest[group].items():
-            kind = combine[key]
-            into[key] = (
-                min(values) if kind == "min" else sum(values) / len(values) if kind == "avg" else sum(values)
+        needed[member.id] = member
+        waiting.extend(below.get(member.path, []))
+    own = parts(db, catalog, list(needed.values()), years) if needed else {}
+
+    def total(member: Unit, year: int) -> _Total:
+        found = totals.get((member.id, year))
+        if found is None:
+            found = _added(
+                [_own_total(own[(member.id, year)], latest_keys)]
+                + [total(child, year) for child in below.get(member.path, [])]
             )
-        for key, union in items[group].items():
-            into[key] = float(len(union - {None}))
-    return sums
+            totals[(member.id, year)] = found
+            kept.put(("tree", member.id, year), stamps[member.id], found)
+        return found
+
+    result: dict[tuple[int, int], dict[str, float | None]] = {}
+    for year in years:
+        buckets = [(m.id, total(m, year)) for m in tops]
+        if by_child:
+            buckets.append((unit.id, _own_total(own[(unit.id, year)], latest_keys)))
+        for bucket, found in buckets:
+            if not found.empty:
+                result[(year, bucket)] = _finished(found, latest_keys)
+    return result

@@ -194,12 +194,14 @@ def test_another_process_sees_a_commit_in_every_version(
             (0, 1),
             (0, 0),
         )
+        assert (two.own_version("/1/2/"), two.own_version("/1/")) == ((0, 1), (0, 0))
         with one.transaction(figures=False) as cur:
             cur.execute("UPDATE unit_settings SET value = 'z'")
         assert (two.version, two.figures_version) == (2, 1)
         with one.transaction() as cur:
             cur.execute("DELETE FROM unit_settings")
         assert (two.version, two.figures_version, two.scope_version("/1/3/")) == (3, 2, (1, 0))
+        assert two.own_version("/1/2/") == (1, 1)
         with one.transaction(data=False) as cur:
             cur.execute("INSERT INTO unit_settings VALUES (2, 'x', 'y')")
         assert two.version == 3 and two.generation == 0

@@ -3,6 +3,7 @@ write reads again only the parts of the units whose records it changed."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 import pytest
@@ -105,7 +106,7 @@ def _reads(monkeypatch: pytest.MonkeyPatch) -> list[list[int]]:
     return read
 
 
-def test_a_save_reads_again_only_the_units_on_its_path(
+def test_a_save_reads_again_only_the_unit_it_wrote_to(
     database: db.Database, catalog: Catalog, county: list[Unit], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(db, "VERSION_POLL", 0.0)  # PostgreSQL: read the counters every time
@@ -120,16 +121,50 @@ def test_a_save_reads_again_only_the_units_on_its_path(
     )
     saved = records.add_record(database, SYSTEM, catalog, item)
     after = measures.grouped(database, catalog, top, [2020])[(2020, top.id)]
-    assert read[1] == sorted([top.id, county[1].id, village.id])  # the 村, its 乡镇, the 区县
+    assert read[1] == [village.id]  # the 村 alone: its 乡镇's and 区县's own records did not change
     assert after["n:market_day"] == before["n:market_day"] + 1
     assert after["s:market_day:materials"] == (before.get("s:market_day:materials") or 0) + 7
+    # moved to the 乡镇 itself: the unit it was in and the unit it is in now
+    township = county[1]
+    moved = replace(item, unit_id=township.id)
+    records.update_record(database, SYSTEM, catalog, saved.id, moved, saved.version)
+    assert measures.grouped(database, catalog, top, [2020])[(2020, top.id)] == pytest.approx(after)
+    assert read[2] == sorted([township.id, village.id])
+    _assert_same(database, catalog, township, [2020], True)
     records.delete_record(database, SYSTEM, catalog, saved.id)
     assert measures.grouped(database, catalog, top, [2020])[(2020, top.id)] == pytest.approx(before)
+    assert read[3] == [township.id]
     # a write not limited to units (a target) moves every scope: everything is read again
     targets.set_targets(database, SYSTEM, catalog, top, 2020, {catalog.indicators[0].code: 5})
     measures.grouped(database, catalog, top, [2020])
     assert read[-1] == [u.id for u in county]
     _assert_same(database, catalog, top, [2020], True)
+
+
+def test_a_save_adds_up_again_only_the_totals_on_its_path(
+    database: db.Database, catalog: Catalog, county: list[Unit], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(db, "VERSION_POLL", 0.0)
+    top, township, village = county[0], county[1], county[2]
+    kept = measures._kept_for(database)
+
+    def totals() -> dict[int, object]:
+        return {key[1]: held[1] for key, held in kept.parts.items() if key[0] == "tree" and key[2] == 2020}
+
+    measures.grouped(database, catalog, top, [2020])
+    before = totals()
+    assert set(before) == {u.id for u in county}  # every subtree's total is kept
+    item = RecordInput("market_day", village.id, "赶场日宣传", date(2020, 6, 1), None, "", "", {"materials": 7})
+    records.add_record(database, SYSTEM, catalog, item)
+    measures.grouped(database, catalog, top, [2020])
+    after = totals()
+    assert {unit_id for unit_id in after if after[unit_id] is not before[unit_id]} == {
+        top.id,
+        township.id,
+        village.id,
+    }
+    _assert_same(database, catalog, top, [2020], True)
+    _assert_same(database, catalog, township, [2020], False)
 
 
 def test_kept_parts_are_bounded(
