@@ -17,8 +17,11 @@ to units) and `generation`, read before the records are: a save in one 村 makes
 that year's span be read again (the records of that one unit, and one pass over record_values); its
 乡镇's and 区县's own parts and every other unit's stay. Each subtree's total (its own part and its
 children's totals added up) is kept as well, by its `scope_version`, so that save adds up again only the
-totals on the 村's path. They are not
-persistent: after a restart the first view of a 区县 reads its records once, as before.
+totals on the 村's path. Neither is persistent: after a restart the first view of a 区县 reads its
+records once, as before.
+
+Over 400 lines because the one-query SQL and the parts and totals that must add up to exactly what it
+gives belong together: the tests hold them equal for every unit, on both backends.
 """
 
 from __future__ import annotations

@@ -154,7 +154,9 @@ def test_a_save_adds_up_again_only_the_totals_on_its_path(
     measures.grouped(database, catalog, top, [2020])
     before = totals()
     assert set(before) == {u.id for u in county}  # every subtree's total is kept
-    item = RecordInput("market_day", village.id, "赶场日宣传", date(2020, 6, 1), None, "", "", {"materials": 7})
+    item = RecordInput(
+        "market_day", village.id, "赶场日宣传", date(2020, 6, 1), None, "", "", {"materials": 7}
+    )
     records.add_record(database, SYSTEM, catalog, item)
     measures.grouped(database, catalog, top, [2020])
     after = totals()
