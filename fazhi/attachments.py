@@ -234,12 +234,16 @@ def open_file(db: Database, user: User, catalog: Catalog, attachment_id: int) ->
 
 def read_bytes(db: Database, attachment: Attachment) -> bytes:
     """The stored content of a file (NotFound with the path when it went missing from the folder)."""
-    path = stored_path(db, attachment.sha256)
+    return stored_bytes(stored_path(db, attachment.sha256), attachment.filename)
+
+
+def stored_bytes(path: Path, filename: str) -> bytes:
+    """A stored file's content by its path (NotFound naming the file when it went missing from the folder)."""
     try:
         return path.read_bytes()
     except FileNotFoundError as error:
         raise NotFound(
-            f"佐证材料“{attachment.filename}”的文件不在 {path.parent} 中，可能被移动或删除。请从备份恢复。"
+            f"佐证材料“{filename}”的文件不在 {path.parent} 中，可能被移动或删除。请从备份恢复。"
         ) from error
 
 

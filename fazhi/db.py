@@ -11,7 +11,7 @@ Two backends, one API (`connect`, `shared`, `Database.cursor/transaction/rows/on
   Every writing transaction first takes `pg_advisory_xact_lock` on one fixed key, so writes are serialized
   across all processes exactly as the in-process lock serializes them within one: conflict detection on
   records, lockout counting on failed logins and the 封账 checks read and write with nobody else writing.
-  The counters caches key on (`version`, `figures_version`, `scope_version`, `own_version`, `generation`) live in the
+  The counters caches key on (`version`, `figures_version`, `scope_version`, `year_version`, `generation`) live in the
   table data_versions, bumped inside the committing transaction; a process reads the whole (small) table
   at most every VERSION_POLL seconds, and at once after its own commits, so another process's write
   reaches every session's cache keys within half a second (polling rather than LISTEN/NOTIFY: no
@@ -112,9 +112,8 @@ class Database:
         self._version = 0
         self._figures_version = 0
         self._global_figures = 0  # figure-changing commits not limited to units (targets, units, settings, …)
-        self._unit_figures: dict[str, int] = {}  # unit path → commits changing records at or below it
-        self._unit_own: dict[str, int] = {}  # unit path → commits changing that unit's own records
-        self._scoped: list[str] | None = None  # the unit paths the running transaction changes, if it says
+        self._unit_figures: dict[str, int] = {}  # scope (see _scopes) → commits changing records in it
+        self._scoped: list[tuple[str, int | None]] | None = None  # (unit path, year) the transaction changes
         self._generation = 0
         # Reads are counted so that a file swap (restore) waits for them and holds new ones back.
         self._gate = threading.Condition()
@@ -139,17 +138,21 @@ class Database:
         so a save in one 乡镇 leaves the cached figures of every other 乡镇 in place (the 区县's move)."""
         return self._global_figures, self._unit_figures.get(path, 0)
 
-    def own_version(self, path: str) -> tuple[int, int]:
-        """The figures version of one unit's own records (not its subtree's): it moves with every
-        figure-changing write not limited to units, and with record writes in exactly this unit, so a save
-        in a 村 leaves its 乡镇's and 区县's own measures (fazhi/measures.py) in place."""
-        return self._global_figures, self._unit_own.get(path, 0)
+    def year_version(self, path: str, year: int, *, own: bool = False) -> tuple[int, int, int]:
+        """The figures version of one unit's subtree in one year (with `own`, of the unit's own records
+        only): it moves with every figure-changing write not limited to units, with record writes there
+        that do not say their years, and with those in that year. A save in a 村 in 2026 leaves its
+        乡镇's and 区县's own measures and every 2025 figure (fazhi/measures.py) in place."""
+        return (self._global_figures, *_year_scope(self._unit_figures, path, year, own))
 
-    def changed(self, *paths: str) -> None:
-        """Inside a transaction: this write changes only records of these units (paths), so only their
-        subtrees' and ancestors' `scope_version` move at commit (without a call, every scope moves)."""
+    def changed(self, *paths: str, years: Sequence[int] = ()) -> None:
+        """Inside a transaction: this write changes only records of these units (paths), of these years
+        (their start dates') when given, so only their subtrees' and ancestors' `scope_version` and
+        `year_version` move at commit (without a call, every scope moves)."""
         with self._write_lock:  # held by the transaction already: the calling thread owns `_scoped`
-            self._scoped = [*(self._scoped or []), *paths]
+            whens: list[int | None] = [*years] or [None]
+            changes = [(path, year) for path in paths for year in whens]
+            self._scoped = [*(self._scoped or []), *changes]
 
     @property
     def generation(self) -> int:
@@ -276,14 +279,12 @@ class Database:
                 self._scoped = outer
                 cur.close()
 
-    def _bump_scopes(self, paths: list[str] | None) -> None:
-        if paths is None:
+    def _bump_scopes(self, changes: list[tuple[str, int | None]] | None) -> None:
+        if changes is None:
             self._global_figures += 1
             return
-        for prefix in _prefixes(paths):
-            self._unit_figures[prefix] = self._unit_figures.get(prefix, 0) + 1
-        for path in set(paths):
-            self._unit_own[path] = self._unit_own.get(path, 0) + 1
+        for scope in _scopes(changes):
+            self._unit_figures[scope] = self._unit_figures.get(scope, 0) + 1
 
     def rows(self, sql: str, params: Sequence[Any] | dict[str, Any] | None = None) -> list[tuple]:
         """All rows of a read query as tuples."""
@@ -321,16 +322,28 @@ class Database:
         self.close()
 
 
-OWN = "own:"  # PostgreSQL's data_versions: the scope of a unit's own records ('own:/1/5/'), beside '/1/5/'
+OWN = "own:"  # the scopes of a unit's own records ('own:/1/5/2026'), beside its subtree's ('/1/5/2026')
+ANY_YEAR = "*"  # record writes that did not say their years ('/1/5/*')
 
 
-def _prefixes(paths: list[str]) -> set[str]:
-    """The unit paths whose subtree a write to these units changes: each unit and its ancestors."""
+def _scopes(changes: list[tuple[str, int | None]]) -> set[str]:
+    """The counters a write to records of these (unit path, year) moves: the subtree of the unit and of
+    each ancestor ('/1/5/', and by year '/1/5/2026' or, year not given, '/1/5/*'), and the unit's own
+    records by year ('own:/1/5/2026' or 'own:/1/5/*'). PostgreSQL keeps them in data_versions."""
     touched: set[str] = set()
-    for path in paths:
+    for path, year in changes:
+        when = ANY_YEAR if year is None else str(year)
         parts = [p for p in path.split("/") if p]
-        touched.update("/" + "/".join(parts[:n]) + "/" for n in range(1, len(parts) + 1))
+        for n in range(1, len(parts) + 1):
+            prefix = "/" + "/".join(parts[:n]) + "/"
+            touched.update((prefix, prefix + when))
+        touched.add(OWN + path + when)
     return touched
+
+
+def _year_scope(counters: dict[str, int], path: str, year: int, own: bool) -> tuple[int, int]:
+    scope = (OWN if own else "") + path
+    return counters.get(scope + ANY_YEAR, 0), counters.get(scope + str(year), 0)
 
 
 # How stale another process's commits may look to this one's cache keys (seconds; PostgreSQL only).
@@ -378,9 +391,9 @@ class PostgresDatabase(Database):
         counters = self._versions()
         return counters.get("global", 0), counters.get(path, 0)
 
-    def own_version(self, path: str) -> tuple[int, int]:
+    def year_version(self, path: str, year: int, *, own: bool = False) -> tuple[int, int, int]:
         counters = self._versions()
-        return counters.get("global", 0), counters.get(OWN + path, 0)
+        return (counters.get("global", 0), *_year_scope(counters, path, year, own))
 
     @property
     def generation(self) -> int:
@@ -457,8 +470,7 @@ class PostgresDatabase(Database):
             return ["data"]
         if self._scoped is None:
             return ["data", "figures", "global"]
-        own = sorted(OWN + path for path in set(self._scoped))
-        return ["data", "figures", *sorted(_prefixes(self._scoped)), *own]
+        return ["data", "figures", *sorted(_scopes(self._scoped))]
 
     def bump_generation(self, cur: Cursor) -> None:
         """Inside a transaction: every scope moves and sessions from before must log in again (a restore)."""

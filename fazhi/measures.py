@@ -12,12 +12,12 @@ record's own unit). `grouped` gives what that query gives for a unit's subtree, 
 - a distinct measure keeps the unit's distinct items (days, places, quarters), so the union is counted.
 
 Parts are kept per open database (`Database` object, for DuckDB the one process's file) and keyed by the
-unit's `own_version` (which moves with writes to that unit's own records, or with any write not limited
-to units) and `generation`, read before the records are: a save in one 村 makes only that 村's part of
-that year's span be read again (the records of that one unit, and one pass over record_values); its
-乡镇's and 区县's own parts and every other unit's stay. Each subtree's total (its own part and its
-children's totals added up) is kept as well, by its `scope_version`, so that save adds up again only the
-totals on the 村's path. Neither is persistent: after a restart the first view of a 区县 reads its
+unit's own `year_version` (which moves with writes to that unit's own records of that year, or with any
+write not limited to units) and `generation`, read before the records are: a save in one 村 makes only
+that 村's part of that year be read again (the records of that one unit, and one pass over
+record_values); its 乡镇's and 区县's own parts, the other years and every other unit's stay. Each
+subtree's total of a year (its own part and its children's totals added up) is kept as well, by the
+subtree's `year_version`, so that save adds up again only that year's totals on the 村's path. Neither is persistent: after a restart the first view of a 区县 reads its
 records once, as before.
 
 Over 400 lines because the one-query SQL and the parts and totals that must add up to exactly what it
@@ -150,9 +150,9 @@ def _pairs_part(pairs: list[tuple[Any, Any]]) -> list[str]:
     ]
 
 
-def _sums_sql(catalog: Catalog, bucket: str, where: str, *, distinct: bool) -> str:
-    """Records per type, field sums per type, paired denominators, latest values and (with `distinct`)
-    each distinct measure's count, as long rows (year, bucket, key, value)."""
+def _sums(catalog: Catalog, *, distinct: bool) -> list[str]:
+    """The SELECTs of records per type, field sums per type, paired denominators, latest values and (with
+    `distinct`) each distinct measure's count, each giving rows (year, bucket, key, value) over r and rv."""
     direct = direct_keys(catalog)
     pairs = sorted({(i.numerator.field, i.denominator.field) for i in catalog.indicators if paired(i)})  # type: ignore[union-attr]
     counted = [
@@ -161,7 +161,7 @@ def _sums_sql(catalog: Catalog, bucket: str, where: str, *, distinct: bool) -> s
         for m, key in direct.items()
         if m.kind != "latest"
     ]
-    parts = [
+    return [
         "SELECT year, bucket, 'n:' || type_code AS key, count(*) AS value FROM r GROUP BY 1, 2, 3",
         "SELECT r.year, r.bucket, 's:' || r.type_code || ':' || v.field_code AS key, sum(v.num_value) AS value"
         " FROM r JOIN rv v ON v.record_id = r.id WHERE v.num_value IS NOT NULL GROUP BY 1, 2, 3",
@@ -169,13 +169,29 @@ def _sums_sql(catalog: Catalog, bucket: str, where: str, *, distinct: bool) -> s
         *_latest_part(catalog, {m: key for m, key in direct.items() if m.kind == "latest"}),
         *_pairs_part(pairs),
     ]
-    return _records(bucket, where) + " UNION ALL ".join(parts)
 
 
-def _items_sql(catalog: Catalog, bucket: str, where: str) -> str | None:
-    """Each distinct measure's items, as rows (year, bucket, key, item); None when the catalog has none."""
-    selects = [_distinct_item(key, m) for m, key in direct_keys(catalog).items() if m.kind != "latest"]
-    return _records(bucket, where) + " UNION ALL ".join(selects) if selects else None
+def _sums_sql(catalog: Catalog, bucket: str, where: str) -> str:
+    """Every measure as long rows (year, bucket, key, value), the distinct ones counted."""
+    return _records(bucket, where) + " UNION ALL ".join(_sums(catalog, distinct=True))
+
+
+def _parts_sql(catalog: Catalog, where: str) -> str:
+    """Per unit (the bucket) in one query: the sums as rows (year, bucket, key, value, NULL) and each
+    distinct measure's items as rows (year, bucket, key, NULL, item); a NULL item says "records, none
+    named". One query, not two: the records and their values are found once (a 村's part after a save)."""
+    sums = " UNION ALL ".join(_sums(catalog, distinct=False))
+    items = [
+        f"SELECT year, bucket, key, CAST(NULL AS FLOAT8), item FROM ({_distinct_item(key, m)}) AS items{n}"
+        for n, (m, key) in enumerate(direct_keys(catalog).items())
+        if m.kind != "latest"
+    ]
+    return _records("r.unit_id", where) + " UNION ALL ".join(
+        [
+            f"SELECT year, bucket, key, CAST(value AS FLOAT8), CAST(NULL AS VARCHAR) FROM ({sums}) AS sums",
+            *items,
+        ]
+    )
 
 
 def _depth(unit: Unit) -> int:
@@ -196,7 +212,7 @@ def measure_rows(
     params: dict[str, Any] = {**_span(years), "path": unit.path, "unit_id": unit.id}
     if by_child:
         params["depth"] = _depth(unit)
-    sql = _sums_sql(catalog, bucket, "u.path LIKE $path || '%'", distinct=True)
+    sql = _sums_sql(catalog, bucket, "u.path LIKE $path || '%'")
     return db.rows(sql, params)
 
 
@@ -278,27 +294,26 @@ def forget(db: Database) -> None:
 def parts(
     db: Database, catalog: Catalog, units: Sequence[Unit], years: Sequence[int]
 ) -> dict[tuple[int, int], Part]:
-    """The part of every (unit, year): kept ones reused, the others read in one query for their units."""
+    """The part of every (unit, year): kept ones reused, the others read in one query for their units
+    (over the years any of them misses)."""
     kept = _kept_for(db)
     kept.use(catalog)
     # the stamp is read before the records: a write committed meanwhile moves it, never the other way
-    stamps = {u.id: (db.generation, db.own_version(u.path)) for u in units}
+    stamps = {(u.id, y): (db.generation, db.year_version(u.path, y, own=True)) for u in units for y in years}
     found: dict[tuple[int, int], Part] = {}
-    missing: set[int] = set()
-    for u in units:
-        for year in years:
-            part = kept.get(("own", u.id, year), stamps[u.id])
-            if part is None:
-                missing.add(u.id)
-            else:
-                found[(u.id, year)] = part
+    missing: set[tuple[int, int]] = set()
+    for key, stamp in stamps.items():
+        part = kept.get(("own", *key), stamp)
+        if part is None:
+            missing.add(key)
+        else:
+            found[key] = part
     if missing:
-        read = _read_parts(db, catalog, sorted(missing), years)
-        for unit_id in missing:
-            for year in years:
-                part = read.get((unit_id, year), _EMPTY)
-                kept.put(("own", unit_id, year), stamps[unit_id], part)
-                found[(unit_id, year)] = part
+        read = _read_parts(db, catalog, sorted({u for u, _ in missing}), sorted({y for _, y in missing}))
+        for key in missing:
+            part = read.get(key, _EMPTY)
+            kept.put(("own", *key), stamps[key], part)
+            found[key] = part
     return found
 
 
@@ -308,12 +323,13 @@ def _read_parts(
     where = f"r.unit_id IN ({', '.join(str(int(i)) for i in unit_ids)})"
     params = _span(years)
     values: dict[tuple[int, int], dict[str, float | None]] = {}
-    for year, unit_id, key, value in db.rows(_sums_sql(catalog, "r.unit_id", where, distinct=False), params):
-        values.setdefault((int(year), int(unit_id)), {})[key] = None if value is None else float(value)
     items: dict[tuple[int, int], dict[str, set[str | None]]] = {}
-    items_sql = _items_sql(catalog, "r.unit_id", where)
-    for year, unit_id, key, item in db.rows(items_sql, params) if items_sql else []:
-        items.setdefault((int(year), int(unit_id)), {}).setdefault(key, set()).add(item)
+    distinct = {key for m, key in direct_keys(catalog).items() if m.kind != "latest"}
+    for year, unit_id, key, value, item in db.rows(_parts_sql(catalog, where), params):
+        if key in distinct:
+            items.setdefault((int(year), int(unit_id)), {}).setdefault(key, set()).add(item)
+        else:
+            values.setdefault((int(year), int(unit_id)), {})[key] = None if value is None else float(value)
     wanted = set(years)
     return {
         (unit_id, year): Part(
@@ -394,19 +410,20 @@ def grouped(
     """What `measure_rows` gives, as {(year, bucket): {key: value}}, added up from the kept parts of the
     subtree's units (see the module's docstring for how each kind of measure adds up).
 
-    Each subtree's total is kept too, keyed by its `scope_version` (which moves with a write anywhere in
-    it): after a save in one 村 only the totals on its path are added up again, each from its own part
+    Each subtree's total of a year is kept too, keyed by its `year_version` (which moves with a write
+    anywhere in it in that year): after a save in one 村 only that year's totals on its path are added up
+    again, each from its own part
     and its children's kept totals, so a 区县 of 250 units adds up a few dozen, not 250 parts."""
     members = subtree(db, unit)
     kept = _kept_for(db)
     kept.use(catalog)
     # read before any record is (as in `parts`): a write committed meanwhile moves it, never the other way
-    stamps = {m.id: (db.generation, db.scope_version(m.path)) for m in members}
+    years = list(years)
+    stamps = {(m.id, y): (db.generation, db.year_version(m.path, y)) for m in members for y in years}
     below: dict[str, list[Unit]] = {}
     for member in members:
         if member.id != unit.id:
             below.setdefault(_parent(member.path), []).append(member)
-    years = list(years)
     direct = direct_keys(catalog)
     latest_keys = {key: latest_combine(catalog, m) for m, key in direct.items() if m.kind == "latest"}
     tops = [unit] if not by_child else below.get(unit.path, [])
@@ -417,12 +434,11 @@ def grouped(
     waiting = list(tops)
     while waiting:
         member = waiting.pop()
-        held = [kept.get(("tree", member.id, year), stamps[member.id]) for year in years]
-        if all(h is not None for h in held):
-            totals.update({(member.id, year): h for year, h in zip(years, held, strict=True)})
-            continue
-        needed[member.id] = member
-        waiting.extend(below.get(member.path, []))
+        held = {year: kept.get(("tree", member.id, year), stamps[(member.id, year)]) for year in years}
+        totals.update({(member.id, year): h for year, h in held.items() if h is not None})
+        if None in held.values():  # that year added up again: its own part and its children's totals
+            needed[member.id] = member
+            waiting.extend(below.get(member.path, []))
     own = parts(db, catalog, list(needed.values()), years) if needed else {}
 
     def total(member: Unit, year: int) -> _Total:
@@ -433,7 +449,7 @@ def grouped(
                 + [total(child, year) for child in below.get(member.path, [])]
             )
             totals[(member.id, year)] = found
-            kept.put(("tree", member.id, year), stamps[member.id], found)
+            kept.put(("tree", member.id, year), stamps[(member.id, year)], found)
         return found
 
     result: dict[tuple[int, int], dict[str, float | None]] = {}

@@ -165,7 +165,7 @@ def add_record(
     now = datetime.now()
     with db.transaction() as cur:
         unit = _writable_unit(cur, user, cleaned.unit_id, cleaned.start_on.year)
-        db.changed(unit.path)  # only this unit's (and its parents') cached figures move
+        db.changed(unit.path, years=[cleaned.start_on.year])  # only this unit's (and parents') figures move
         record_id = single(
             cur,
             "INSERT INTO records (unit_id, type_code, title, start_on, end_on, place, summary,"
@@ -220,7 +220,8 @@ def update_record(
             raise RecordConflict(current)
         ensure_unlocked(cur, get_unit(cur, current.unit_id), current.start_on.year)
         unit = _writable_unit(cur, user, cleaned.unit_id, cleaned.start_on.year)
-        db.changed(path, unit.path)  # the unit it was in and the unit it is in now
+        # the unit and year it was in and the unit and year it is in now
+        db.changed(path, unit.path, years=sorted({current.start_on.year, cleaned.start_on.year}))
         version = current.version + 1
         cur.execute(
             "UPDATE records SET unit_id = ?, type_code = ?, title = ?, start_on = ?, end_on = ?, place = ?,"
@@ -261,7 +262,7 @@ def delete_record(
         if expected_version is not None and current.version != expected_version:
             raise RecordConflict(current)
         ensure_unlocked(cur, get_unit(cur, current.unit_id), current.start_on.year)
-        db.changed(path)
+        db.changed(path, years=[current.start_on.year])
         cur.execute(
             "UPDATE records SET is_deleted = true, deleted_by = ?, deleted_at = ?, version = version + 1 WHERE id = ?",
             [user.username, datetime.now(), record_id],
@@ -280,7 +281,7 @@ def restore_record(db: Database, user: User, catalog: Catalog, record_id: int) -
         if not current.is_deleted:
             return
         ensure_unlocked(cur, get_unit(cur, current.unit_id), current.start_on.year)
-        db.changed(path)
+        db.changed(path, years=[current.start_on.year])
         cur.execute(
             "UPDATE records SET is_deleted = false, deleted_by = NULL, deleted_at = NULL, version = version + 1"
             " WHERE id = ?",

@@ -37,7 +37,7 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from fazhi import attachments, auth, backup, evidence, sessions
+from fazhi import attachments, auth, backup, evidence, sessions, worker
 from fazhi.catalog import load_catalog
 from fazhi.db import Database, shared
 from fazhi.errors import FazhiError, NotFound, PermissionDenied
@@ -214,9 +214,10 @@ def evidence_package(request: Request) -> Response:
     except ValueError:
         return message_page(400, "无法下载", "下载地址不完整（缺少单位或年度），请从“导入导出”页面重新下载。")
     descriptor, name = tempfile.mkstemp(prefix="fazhi-evidence-", suffix=".zip")
-    try:
-        with os.fdopen(descriptor, "wb") as handle:
-            package = evidence.write_package(db, user, load_catalog(), unit_id, year, handle)
+    os.close(descriptor)
+    try:  # the database read here, the zip written by the worker process when the server runs one
+        contents = evidence.contents(db, user, load_catalog(), unit_id, year)
+        package = worker.call(evidence.write_file, contents, name, task="打包佐证材料")
     except FazhiError as error:
         os.unlink(name)
         return _refused(error)

@@ -163,7 +163,7 @@ def test_a_save_moves_its_own_scopes_only(demo: db.Database, catalog: Catalog, s
         other = units.insert_unit(cur, "另一乡", "township", county)
     township, village = find_unit(demo, "燕山乡"), find_unit(demo, "示例一村")
     before = {u.name: demo.scope_version(u.path) for u in (county, township, village, other)}
-    own = {u.name: demo.own_version(u.path) for u in (county, township, village, other)}
+    own = {u.name: demo.year_version(u.path, 2020, own=True) for u in (county, township, village, other)}
     user = make_user(demo, "燕山乡", "editor")
     item = RecordInput("market_day", village.id, "村宣传", date(2020, 5, 1), values={"materials": 100})
     saved = records.add_record(demo, user, catalog, item)
@@ -171,15 +171,20 @@ def test_a_save_moves_its_own_scopes_only(demo: db.Database, catalog: Catalog, s
     assert after["另一乡"] == before["另一乡"]  # another 乡镇 keeps its cached figures
     for name in ("万州区", "燕山乡", "示例一村"):
         assert after[name] == (before[name][0], before[name][1] + 1)
-    # the unit's own records: only the 村's moved (its 乡镇's and 区县's own measures stay, fazhi/measures.py)
-    assert {u.name: demo.own_version(u.path) for u in (county, township, village, other)} == {
+    # the unit's own records of that year: only the 村's moved (its 乡镇's and 区县's own measures stay,
+    # fazhi/measures.py), and no other year's
+    assert {
+        u.name: demo.year_version(u.path, 2020, own=True) for u in (county, township, village, other)
+    } == {
         **own,
-        "示例一村": (own["示例一村"][0], own["示例一村"][1] + 1),
+        "示例一村": (*own["示例一村"][:2], own["示例一村"][2] + 1),
     }
+    assert demo.year_version(village.path, 2021, own=True) == demo.year_version(village.path, 2019, own=True)
+    assert demo.year_version(township.path, 2020)[2] == demo.year_version(township.path, 2021)[2] + 1
     records.delete_record(demo, user, catalog, saved.id)
     assert demo.scope_version(township.path)[1] == before["燕山乡"][1] + 2
     assert demo.scope_version(other.path) == before["另一乡"]
     with demo.transaction() as cur:  # a write that names no unit (targets, settings …) moves every scope
         cur.execute("DELETE FROM targets")
     assert demo.scope_version(other.path) == (before["另一乡"][0] + 1, before["另一乡"][1])
-    assert demo.own_version(township.path) == (own["燕山乡"][0] + 1, own["燕山乡"][1])
+    assert demo.year_version(township.path, 2020, own=True) == (own["燕山乡"][0] + 1, *own["燕山乡"][1:])

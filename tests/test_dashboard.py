@@ -249,8 +249,8 @@ def test_dashboard_data_equals_the_single_functions(demo: db.Database, catalog: 
 def test_a_dashboard_costs_a_few_queries_not_one_per_indicator(
     demo: db.Database, catalog: Catalog, monkeypatch: pytest.MonkeyPatch, unit: str
 ) -> None:
-    """Records are read by three queries whatever the number of indicators (the measures' sums and
-    distinct items, the records per month), and once the parts are kept (fazhi/measures.py) by one."""
+    """Records are read by two queries whatever the number of indicators (the measures' sums and
+    distinct items in one, the records per month), and once the parts are kept (fazhi/measures.py) by one."""
     chosen = find_unit(demo, unit)
     calls: list[str] = []
     for name in ("rows", "one", "frame"):
@@ -266,7 +266,7 @@ def test_a_dashboard_costs_a_few_queries_not_one_per_indicator(
         return [sql for sql in calls if "FROM records" in sql]
 
     dashboard.dashboard_data(demo, auth.system_user(), catalog, chosen, 2020)
-    assert len(reading_records()) == 3, calls
+    assert len(reading_records()) == 2, calls
     assert len(calls) <= 8, calls  # the rest: the unit tree and the targets
     calls.clear()
     dashboard.dashboard_data(demo, auth.system_user(), catalog, chosen, 2020)

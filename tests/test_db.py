@@ -186,7 +186,7 @@ def test_another_process_sees_a_commit_in_every_version(
         before = (two.version, two.figures_version, two.scope_version("/1/2/"), two.scope_version("/1/3/"))
         assert before == (0, 0, (0, 0), (0, 0))
         with one.transaction() as cur:
-            one.changed("/1/2/")
+            one.changed("/1/2/", years=[2026])
             cur.execute("INSERT INTO unit_settings VALUES (2, 'x', 'y')")
         assert (two.version, two.figures_version) == (1, 1)
         assert (two.scope_version("/1/2/"), two.scope_version("/1/"), two.scope_version("/1/3/")) == (
@@ -194,14 +194,18 @@ def test_another_process_sees_a_commit_in_every_version(
             (0, 1),
             (0, 0),
         )
-        assert (two.own_version("/1/2/"), two.own_version("/1/")) == ((0, 1), (0, 0))
+        assert (two.year_version("/1/2/", 2026, own=True), two.year_version("/1/", 2026, own=True)) == (
+            (0, 0, 1),
+            (0, 0, 0),
+        )
+        assert (two.year_version("/1/", 2026), two.year_version("/1/", 2025)) == ((0, 0, 1), (0, 0, 0))
         with one.transaction(figures=False) as cur:
             cur.execute("UPDATE unit_settings SET value = 'z'")
         assert (two.version, two.figures_version) == (2, 1)
         with one.transaction() as cur:
             cur.execute("DELETE FROM unit_settings")
         assert (two.version, two.figures_version, two.scope_version("/1/3/")) == (3, 2, (1, 0))
-        assert two.own_version("/1/2/") == (1, 1)
+        assert two.year_version("/1/2/", 2026, own=True) == (1, 0, 1)
         with one.transaction(data=False) as cur:
             cur.execute("INSERT INTO unit_settings VALUES (2, 'x', 'y')")
         assert two.version == 3 and two.generation == 0

@@ -169,6 +169,40 @@ def test_a_save_adds_up_again_only_the_totals_on_its_path(
     _assert_same(database, catalog, township, [2020], False)
 
 
+def test_a_save_reads_again_only_its_year(
+    database: db.Database, catalog: Catalog, county: list[Unit], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(db, "VERSION_POLL", 0.0)
+    top, village = county[0], county[2]
+    read: list[tuple[list[int], list[int]]] = []
+    real = measures._read_parts
+
+    def spy(database, catalog, unit_ids, years):  # type: ignore[no-untyped-def]
+        read.append((sorted(unit_ids), sorted(years)))
+        return real(database, catalog, unit_ids, years)
+
+    monkeypatch.setattr(measures, "_read_parts", spy)
+    kept = measures._kept_for(database)
+    measures.grouped(database, catalog, top, [2019, 2020])
+    earlier = {key: held[1] for key, held in kept.parts.items() if key[0] == "tree" and key[2] == 2019}
+    item = RecordInput(
+        "market_day", village.id, "赶场日宣传", date(2020, 6, 1), None, "", "", {"materials": 7}
+    )
+    saved = records.add_record(database, SYSTEM, catalog, item)
+    measures.grouped(database, catalog, top, [2019, 2020])
+    assert read[1:] == [([village.id], [2020])]
+    assert {
+        key: held[1] for key, held in kept.parts.items() if key[0] == "tree" and key[2] == 2019
+    } == earlier
+    # moved to 2019: both years of that 村 change
+    records.update_record(
+        database, SYSTEM, catalog, saved.id, replace(item, start_on=date(2019, 6, 1)), saved.version
+    )
+    measures.grouped(database, catalog, top, [2019, 2020])
+    assert read[2:] == [([village.id], [2019, 2020])]
+    _assert_same(database, catalog, top, [2019, 2020], True)
+
+
 def test_kept_parts_are_bounded(
     database: db.Database, catalog: Catalog, county: list[Unit], monkeypatch: pytest.MonkeyPatch
 ) -> None:

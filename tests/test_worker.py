@@ -9,12 +9,14 @@ import os
 import pickle
 import sys
 import types
+import zipfile
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from docx import Document
 
-from fazhi import auth, dashboard, db, errors, spreadsheet, transfer, worker
+from fazhi import attachments, auth, dashboard, db, errors, evidence, spreadsheet, transfer, worker
 from fazhi.catalog import Catalog
 from fazhi.errors import ReportTemplateError
 from fazhi.report import figures, images
@@ -22,6 +24,7 @@ from fazhi.report import render as render_module
 from fazhi.report.generate import generate
 from fazhi.report.render import render
 from fazhi.units import find_unit
+from tests import evidence_files
 
 
 @pytest.fixture
@@ -144,3 +147,27 @@ def test_every_error_survives_the_trip_from_the_worker(kind: type[errors.FazhiEr
     assert type(back) is kind
     assert str(back) == str(error) and back.message == error.message
     assert back.__dict__ == error.__dict__
+
+
+def test_the_evidence_package_is_written_in_the_worker(
+    running: None, demo: db.Database, catalog: Catalog, users: dict[str, auth.User], tmp_path
+) -> None:
+    editor = users["editor"]
+    frame = transfer.ledger.list_records(demo, editor, catalog, transfer.ledger.RecordFilter(year=2020))
+    record = int(frame["id"].iloc[0])
+    photo, sheet = evidence_files.image("JPEG"), evidence_files.docx()
+    attachments.add_files(demo, editor, catalog, record, [("现场.jpg", photo), ("签到表.docx", sheet)])
+    township = find_unit(demo, "燕山乡")
+    contents = evidence.contents(demo, editor, catalog, township.id, 2020)
+    there = worker.call(evidence.write_file, contents, str(tmp_path / "there.zip"), task="打包佐证材料")
+    worker.stop()
+    here = evidence.write_file(contents, str(tmp_path / "here.zip"))
+    assert (there.files, there.records) == (here.files, here.records) == (2, len(frame))
+    with zipfile.ZipFile(tmp_path / "there.zip") as a, zipfile.ZipFile(tmp_path / "here.zip") as b:
+        assert a.namelist() == b.namelist()
+        assert sorted(a.read(n) for n in a.namelist() if not n.endswith(".xlsx")) == sorted([photo, sheet])
+    # a stored file gone from the folder: the worker's NotFound names it
+    worker.start(warm=False)
+    Path(contents.files[0][1]).unlink()
+    with pytest.raises(errors.NotFound, match=f"佐证材料“{contents.files[0][2]}”的文件不在"):
+        worker.call(evidence.write_file, contents, str(tmp_path / "gone.zip"), task="打包佐证材料")
