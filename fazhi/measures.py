@@ -17,8 +17,8 @@ write not limited to units) and `generation`, read before the records are: a sav
 that 村's part of that year be read again (the records of that one unit, and one pass over
 record_values); its 乡镇's and 区县's own parts, the other years and every other unit's stay. Each
 subtree's total of a year (its own part and its children's totals added up) is kept as well, by the
-subtree's `year_version`, so that save adds up again only that year's totals on the 村's path. Neither is persistent: after a restart the first view of a 区县 reads its
-records once, as before.
+subtree's `year_version`, so that save adds up again only that year's totals on the 村's path. Neither
+is persistent: after a restart the first view of a 区县 reads its records once, as before.
 
 Over 400 lines because the one-query SQL and the parts and totals that must add up to exactly what it
 gives belong together: the tests hold them equal for every unit, on both backends.
@@ -246,9 +246,8 @@ class _Kept:
     def __init__(self) -> None:
         self.lock = threading.Lock()
         self.catalog: Catalog | None = None  # held, so parts of another catalog can never pass for these
-        self.parts: OrderedDict[tuple[str, int, int], tuple[Any, Any]] = (
-            OrderedDict()
-        )  # own parts, subtree totals
+        # ("own", unit, year) → (stamp, Part) and ("tree", unit, year) → (stamp, _Total)
+        self.parts: OrderedDict[tuple[str, int, int], tuple[Any, Any]] = OrderedDict()
 
     def use(self, catalog: Catalog) -> None:
         """Parts of `catalog` from now on (another catalog's are dropped; a process has one)."""
