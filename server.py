@@ -32,7 +32,7 @@ async def lifespan(_app: st.App) -> AsyncIterator[None]:
     # its Server, whose record of the signal is cleared below, so a clean stop exits 0 as before.
     handler = signal.getsignal(signal.SIGTERM)
     server = getattr(handler, "__self__", None)
-    # The report's charts and template filling and the reading of imported files run in a worker process,
+    # The heavy steps (report charts and templates, imported files, evidence zips) run in a worker process,
     # its chart browser started now (in the background) so the first report does not wait (fazhi/worker.py).
     if settings.worker_enabled():
         worker.start()

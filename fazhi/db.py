@@ -11,8 +11,8 @@ Two backends, one API (`connect`, `shared`, `Database.cursor/transaction/rows/on
   Every writing transaction first takes `pg_advisory_xact_lock` on one fixed key, so writes are serialized
   across all processes exactly as the in-process lock serializes them within one: conflict detection on
   records, lockout counting on failed logins and the 封账 checks read and write with nobody else writing.
-  The counters caches key on (`version`, `figures_version`, `scope_version`, `year_version`, `generation`) live in the
-  table data_versions, bumped inside the committing transaction; a process reads the whole (small) table
+  The counters caches key on (`version`, `figures_version`, `scope_version`, `year_version`,
+  `generation`) live in the table data_versions, bumped inside the committing transaction; a process reads the whole (small) table
   at most every VERSION_POLL seconds, and at once after its own commits, so another process's write
   reaches every session's cache keys within half a second (polling rather than LISTEN/NOTIFY: no
   listener thread and no connection held open per process for it).

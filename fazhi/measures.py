@@ -411,8 +411,8 @@ def grouped(
 
     Each subtree's total of a year is kept too, keyed by its `year_version` (which moves with a write
     anywhere in it in that year): after a save in one 村 only that year's totals on its path are added up
-    again, each from its own part
-    and its children's kept totals, so a 区县 of 250 units adds up a few dozen, not 250 parts."""
+    again, each from its own part and its children's kept totals, so a 区县 of 250 units adds up a few
+    dozen, not 250 parts."""
     members = subtree(db, unit)
     kept = _kept_for(db)
     kept.use(catalog)

@@ -75,8 +75,8 @@ def max_upload_mb() -> int:
 
 
 def worker_enabled() -> bool:
-    """Whether the web server runs its heavy steps (report charts and templates, reading imported files) in
-    a worker process (default on; FAZHI_WORKER=0, or the older FAZHI_REPORT_WORKER=0, keeps them in the app
+    """Whether the web server runs its heavy steps (report charts and templates, reading imported files,
+    writing evidence zips) in a worker process (default on; FAZHI_WORKER=0, or the older FAZHI_REPORT_WORKER=0, keeps them in the app
     process, e.g. on a machine short of memory)."""
     value = os.environ.get("FAZHI_WORKER") or os.environ.get("FAZHI_REPORT_WORKER", "")
     return value.strip().lower() not in {"0", "off", "false", "no"}

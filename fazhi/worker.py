@@ -1,7 +1,7 @@
 """The app's CPU-heavy steps in a process of their own, so one user's work does not hold the app's
 interpreter while colleagues click (Python runs one thread at a time: a report cost others' page runs
 seconds, reading a 10,000-row workbook about five): the report's chart images (plotly, kaleido) and
-template filling (docxtpl), and reading and checking an imported spreadsheet.
+template filling (docxtpl), reading and checking an imported spreadsheet, and writing an evidence zip.
 
 The worker gets data (the dashboard's frames, the report context, a file's bytes and the catalog), never the
 database: every query stays in the app process. The web server starts it (server.py), which also starts the

@@ -535,8 +535,8 @@ def chart_images(
     db: Database, user: User, catalog: Catalog, unit: Unit, year: int, kept: frozen.Frozen | None = None
 ) -> tuple[list[dict[str, Any]], str]:
     """Chart images for the appendix (units named as the locked year knew them, `kept` read when not
-    given), or ([], why not). The figures are read here; the images are drawn in the worker process (fazhi/worker.py) when
-    the server runs one."""
+    given), or ([], why not). The figures are read here; the images are drawn in the worker process
+    (fazhi/worker.py) when the server runs one."""
     kept = kept or frozen.for_year(db, unit, year)
     from fazhi.report import figures  # plotly and kaleido load only when a report has charts
 
